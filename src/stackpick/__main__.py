@@ -1,0 +1,3 @@
+from stackpick.cli import main
+
+raise SystemExit(main())

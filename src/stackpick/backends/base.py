@@ -1,0 +1,75 @@
+"""The narrow interface every backend implements. Loaded only inside worker processes.
+
+A backend turns a :class:`Job` (a workload, canonical weights and inputs) into a
+:class:`Prepared` cell: a zero-argument ``call`` that runs one inference or one training step
+with its result materialised on the host (or the device synchronised), and a ``fetch`` that
+returns what parity is checked on (logits for inference, canonical parameters for training).
+Conversions from canonical layouts happen in ``prepare``, never inside ``call``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from stackpick.workloads import TrainConfig, Workload
+
+
+class Unsupported(Exception):
+    """This backend cannot run this cell (e.g. a device it does not see): not an error."""
+
+
+@dataclass
+class Job:
+    """Everything a backend needs to build one cell; arrays are canonical and shared by all."""
+
+    workload: Workload
+    task: str  # "inference" | "training"
+    batch: int
+    weights: dict[str, np.ndarray]
+    inputs: np.ndarray
+    labels: np.ndarray | None = None
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+@dataclass
+class Prepared:
+    """A built cell. ``call`` is what the clock times; ``fetch`` is what parity compares."""
+
+    call: Callable[[], Any]
+    fetch: Callable[[], np.ndarray | dict[str, np.ndarray]]
+    extras: dict[str, Any] = field(default_factory=dict)
+    close: Callable[[], None] = lambda: None
+
+
+class Backend(ABC):
+    """One framework family. Constructed in the worker after the thread variables are set."""
+
+    def __init__(self, *, threads: int, device: str = "cpu", variant: str = "default") -> None:
+        self.threads = threads
+        self.device = device
+        self.variant = variant
+
+    @abstractmethod
+    def configure(self) -> dict[str, Any]:
+        """Import the framework, apply the thread count its own way, check the device.
+
+        Returns ``{"versions": {...}, "threads": {"intra_op": n, ...}, "device": "..."}`` with
+        the thread settings *read back* from the framework, so the parent can check fairness.
+        Raise :class:`Unsupported` when the requested device is not visible.
+        """
+
+    @abstractmethod
+    def prepare(self, job: Job) -> Prepared:
+        """Build the model for ``job`` (and export / compile setup); do not call it yet."""
+
+    def device_memory(self) -> dict[str, int] | None:
+        """Peak device memory in bytes since the last reset, where a device is used."""
+        return None
+
+    def reset_device_memory(self) -> None:
+        """Reset the device's peak-memory counter before a memory pass."""

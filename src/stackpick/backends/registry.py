@@ -1,0 +1,137 @@
+"""Backend registry: light specs by name, resolved to heavy classes only inside workers.
+
+Availability is checked with ``importlib.util.find_spec`` on import names (``tensorflow``, not
+the ``tensorflow-cpu`` distribution), so listing backends never imports a framework.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+from stackpick.errors import UserError
+
+TASKS = ("inference", "training")
+DEVICES = ("cpu", "cuda")
+ENTRY_POINT_GROUP = "stackpick.backends"
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """What the parent knows about a backend without importing its framework."""
+
+    name: str
+    target: str  # "module:Class", imported only in a worker
+    family: str  # pytorch | tensorflow | jax | onnx | test
+    requires: tuple[str, ...]  # import names that must be findable
+    extra: str  # the pip extra that installs them
+    tasks: frozenset[str] = frozenset(TASKS)
+    variants: tuple[str, ...] = ("default",)
+    devices: frozenset[str] = frozenset(DEVICES)
+    description: str = ""
+    unsupported_reasons: dict[str, str] = field(default_factory=dict)
+
+    def unavailable_reason(self) -> str | None:
+        """None when every required module is importable, else what to install."""
+        missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        if not missing:
+            return None
+        return f"{', '.join(missing)} not installed: pip install 'stackpick[{self.extra}]'"
+
+    def unsupported_reason(self, task: str, device: str) -> str | None:
+        if task not in self.tasks:
+            return self.unsupported_reasons.get(task, f"{self.name} does not support {task}")
+        if device not in self.devices:
+            return f"{self.name} does not run on {device}"
+        return None
+
+
+BUILTIN: dict[str, BackendSpec] = {
+    spec.name: spec
+    for spec in (
+        BackendSpec(
+            "torch", "stackpick.backends.torch_eager:TorchEagerBackend", "pytorch",
+            ("torch",), "torch", description="PyTorch eager (inference_mode / autograd)",
+        ),
+        BackendSpec(
+            "torch-compile", "stackpick.backends.torch_compile:TorchCompileBackend", "pytorch",
+            ("torch",), "torch", description="PyTorch with torch.compile (inductor)",
+        ),
+        BackendSpec(
+            "tensorflow", "stackpick.backends.tensorflow:TensorFlowBackend", "tensorflow",
+            ("tensorflow", "keras"), "tensorflow", variants=("eager", "graph", "xla"),
+            description="Keras 3 model on TensorFlow: eager, tf.function graph, XLA",
+        ),
+        BackendSpec(
+            "jax", "stackpick.backends.jax:JaxBackend", "jax", ("jax",), "jax",
+            description="JAX with jit",
+        ),
+        BackendSpec(
+            "onnxruntime", "stackpick.backends.onnxruntime:OnnxRuntimeBackend", "onnx",
+            ("torch", "onnx", "onnxscript", "onnxruntime"), "onnx",
+            tasks=frozenset({"inference"}),
+            unsupported_reasons={
+                "training": "onnxruntime here serves inference only (training needs "
+                "onnxruntime-training, not measured)"
+            },
+            description="ONNX Runtime (CPU EP) on the model exported from PyTorch (dynamo)",
+        ),
+        BackendSpec(
+            "fake", "stackpick.backends.fake:FakeBackend", "test", (), "test",
+            description="scripted latencies and failures, for tests of the machinery only",
+        ),
+    )
+}
+
+
+def all_specs() -> dict[str, BackendSpec]:
+    """Built-in specs plus third-party ones registered under the ``stackpick.backends`` group."""
+    specs = dict(BUILTIN)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name not in specs:
+            spec = ep.load()
+            if isinstance(spec, BackendSpec):
+                specs[ep.name] = spec
+    return specs
+
+
+def get_spec(name: str) -> BackendSpec:
+    specs = all_specs()
+    if name not in specs:
+        raise UserError(f"unknown backend {name!r}; valid names: {', '.join(specs)} (or 'all')")
+    return specs[name]
+
+
+def parse_backends(text: str, *, include_fake: bool = False) -> list[tuple[str, str]]:
+    """``"torch,tensorflow:xla"`` -> [(name, variant), ...]; a bare name expands to all variants.
+
+    ``all`` means every real backend (``fake`` only when named).
+    """
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise UserError("--backends is empty; give names such as torch,onnxruntime or 'all'")
+    out: list[tuple[str, str]] = []
+    for item in items:
+        if item == "all":
+            out += [(s.name, v) for s in all_specs().values() if s.family != "test" or include_fake
+                    for v in s.variants]
+            continue
+        name, _, variant = item.partition(":")
+        spec = get_spec(name)
+        if not variant:
+            out += [(name, v) for v in spec.variants]
+        elif name == "fake" or variant in spec.variants:
+            out.append((name, variant))
+        else:
+            raise UserError(
+                f"unknown variant {variant!r} of backend {name!r}; valid: {', '.join(spec.variants)}"
+            )
+    return list(dict.fromkeys(out))
+
+
+def load_backend_class(spec: BackendSpec) -> type:
+    """Import the heavy module (worker side only) and return the backend class."""
+    module_name, _, attr = spec.target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)

@@ -1,0 +1,1 @@
+"""Measurement: cells and plans, worker processes, timing, statistics, memory, fingerprint."""

@@ -1,0 +1,52 @@
+"""The explicit environment a worker starts with: thread variables are set before any import.
+
+Inherited: what a process needs to run at all (PATH, HOME, locale, temp dir, the venv) and
+settings that change numerics or compilers (OPENBLAS_*, CC/CXX, CUDA_*, TORCHINDUCTOR_*).
+Everything thread-related is set here, identically for every backend.
+"""
+
+from __future__ import annotations
+
+import os
+
+INHERITED_PREFIXES = ("LC_", "OPENBLAS_", "CUDA_", "TORCHINDUCTOR_", "XDG_", "STACKPICK_",
+                      "NVIDIA_")
+INHERITED = ("PATH", "HOME", "USER", "LANG", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH",
+             "LD_LIBRARY_PATH", "CC", "CXX", "TERM")
+RECORDED_PREFIXES = ("OMP_", "MKL_", "OPENBLAS_", "XLA_", "TF_", "JAX_", "CUDA_", "TORCH")
+
+
+def thread_variables(threads: int) -> dict[str, str]:
+    """The same intra-op thread count, in every spelling the frameworks read at import."""
+    n = str(threads)
+    return {
+        "OMP_NUM_THREADS": n,
+        "MKL_NUM_THREADS": n,
+        "OPENBLAS_NUM_THREADS": n,
+        "TF_NUM_INTRAOP_THREADS": n,
+        "TF_NUM_INTEROP_THREADS": "1",
+        # XLA:CPU sizes its Eigen pool from this flag; the JAX backend also checks it.
+        "XLA_FLAGS": f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
+        f"intra_op_parallelism_threads={n}",
+    }
+
+
+def worker_environment(threads: int, device: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k in INHERITED or k.startswith(INHERITED_PREFIXES)}
+    env.update(thread_variables(threads))
+    env.update({
+        "PYTHONHASHSEED": "0",
+        "PYTHONUNBUFFERED": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",  # keep TensorFlow's start-up chatter out of error tails
+        "KERAS_BACKEND": "tensorflow",
+    })
+    if device == "cpu":
+        env["JAX_PLATFORMS"] = "cpu"  # do not probe for accelerators on a CPU study
+    return env
+
+
+def recorded_variables(env: dict[str, str] | None = None) -> dict[str, str]:
+    """Variables that influence results, for the fingerprint."""
+    env = os.environ if env is None else env
+    return {k: v for k, v in sorted(env.items()) if k.startswith(RECORDED_PREFIXES)}

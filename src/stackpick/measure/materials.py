@@ -1,0 +1,53 @@
+"""The arrays one group of cells shares: weights, inputs, labels and the float64 reference.
+
+The parent writes them once per group and every worker loads the same file, so "same weights,
+same inputs" holds by construction, not by re-seeding in each framework.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from stackpick.workloads import TrainConfig, Workload
+from stackpick.workloads.training import reference_train
+
+
+@dataclass
+class Materials:
+    weights: dict[str, np.ndarray]
+    inputs: np.ndarray
+    labels: np.ndarray
+    reference: np.ndarray | dict[str, np.ndarray]
+
+
+def build_materials(workload: Workload, task: str, batch: int,
+                    train: TrainConfig = TrainConfig()) -> Materials:
+    weights = workload.init_weights()
+    inputs = workload.make_inputs(batch)
+    labels = workload.make_labels(batch)
+    if task == "inference":
+        reference: np.ndarray | dict[str, np.ndarray] = workload.forward(weights, inputs)
+    else:
+        reference = reference_train(workload, weights, inputs, labels, train)
+    return Materials(weights, inputs, labels, reference)
+
+
+def save_materials(m: Materials, path: Path) -> None:
+    arrays = {f"w/{k}": v for k, v in m.weights.items()}
+    arrays.update(inputs=m.inputs, labels=m.labels)
+    if isinstance(m.reference, dict):
+        arrays.update({f"ref/{k}": v for k, v in m.reference.items()})
+    else:
+        arrays["ref"] = m.reference
+    np.savez(path, **arrays)
+
+
+def load_materials(path: Path | str) -> Materials:
+    with np.load(path) as data:
+        weights = {k[2:]: data[k] for k in data.files if k.startswith("w/")}
+        ref_params = {k[4:]: data[k] for k in data.files if k.startswith("ref/")}
+        reference = data["ref"] if "ref" in data.files else ref_params
+        return Materials(weights, data["inputs"], data["labels"], reference)

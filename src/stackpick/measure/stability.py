@@ -1,0 +1,43 @@
+"""Warnings that sit beside a number when it should not be trusted as is (pyperf's checks)."""
+
+from __future__ import annotations
+
+import os
+
+from stackpick.measure.stats import Summary
+
+CV_LIMIT = 0.10
+SPREAD_LIMIT = 0.5
+
+
+def sample_warnings(s: Summary, stop_reason: str, ci_target: float) -> list[str]:
+    """Warnings about one cell's samples, each with what to do about it."""
+    out: list[str] = []
+    if s.cv >= CV_LIMIT:
+        out.append(f"high variation (CV {s.cv:.0%}): close other programs or raise --max-time")
+    if s.median > 0 and (s.maximum - s.median) / s.median > SPREAD_LIMIT:
+        out.append(
+            f"outliers: max is {s.maximum / s.median:.1f}x the median; "
+            "another process likely interfered, rerun on an idle machine"
+        )
+    if s.median > 0 and (s.median - s.minimum) / s.median > SPREAD_LIMIT:
+        out.append(f"min is {s.minimum / s.median:.2f}x the median: timings are bimodal")
+    if stop_reason.startswith("cap") and s.ci_rel_halfwidth > ci_target:
+        out.append(
+            f"not converged: CI +-{s.ci_rel_halfwidth:.1%} after the {stop_reason[4:]} cap; "
+            "raise --max-time for a tighter interval"
+        )
+    return out
+
+
+def load_warning(cores: int | None = None) -> str | None:
+    """A warning when the machine was busy at the start of a study, else None."""
+    try:
+        load1 = os.getloadavg()[0]
+    except OSError:
+        return None
+    cores = cores or os.cpu_count() or 1
+    if load1 > 0.5 * cores:
+        return (f"machine busy: load average {load1:.2f} on {cores} cores; "
+                "timings may be slow and noisy, rerun when the machine is idle")
+    return None

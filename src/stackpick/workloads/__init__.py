@@ -1,0 +1,39 @@
+"""Reference workloads by name. Pure NumPy: safe to import anywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stackpick.errors import UserError
+from stackpick.workloads.base import TrainConfig, Workload
+from stackpick.workloads.cnn import CNN
+from stackpick.workloads.mlp import MLP
+from stackpick.workloads.transformer import Transformer
+
+__all__ = ["WORKLOADS", "TrainConfig", "Workload", "get_workload", "parse_workloads"]
+
+WORKLOADS: dict[str, type[Workload]] = {w.name: w for w in (MLP, CNN, Transformer)}
+
+
+def get_workload(name: str, params: dict[str, Any] | None = None) -> Workload:
+    """Build a workload by registry name, optionally with size overrides (tests use tiny ones)."""
+    try:
+        cls = WORKLOADS[name]
+    except KeyError:
+        raise UserError(
+            f"unknown workload {name!r}; valid names: {', '.join(WORKLOADS)} (or 'all')"
+        ) from None
+    fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in (params or {}).items()}
+    return cls(**fixed)
+
+
+def parse_workloads(text: str) -> list[str]:
+    """``"mlp,cnn"`` or ``"all"`` -> validated names, in the order given."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise UserError("--workload is empty; give one of: " + ", ".join(WORKLOADS) + ", all")
+    if "all" in names:
+        return list(WORKLOADS)
+    for n in names:
+        get_workload(n)
+    return list(dict.fromkeys(names))

@@ -1,0 +1,151 @@
+"""Framework-neutral reference workloads: seeded NumPy weights and a float64 NumPy forward.
+
+Canonical layouts (every backend converts from these, outside the timed region):
+- dense weights are ``[in, out]`` (``y = x @ W + b``); torch.nn.Linear wants the transpose;
+- convolution weights are ``OIHW`` and images ``NCHW``; TensorFlow on CPU wants ``HWIO``/``NHWC``;
+- attention projections are separate ``q``, ``k``, ``v``, ``o`` matrices; fused layouts concatenate;
+- GELU is the exact (erf) form; LayerNorm and BatchNorm use ``eps = 1e-5`` everywhere.
+Every workload ends in logits of shape ``[batch, classes]`` so parity data stays small.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+NORM_EPS = 1e-5
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The optimiser every backend uses: SGD with momentum on mean softmax cross-entropy."""
+
+    learning_rate: float = 0.01
+    momentum: float = 0.9
+    parity_steps: int = 3
+
+
+@dataclass(frozen=True)
+class Workload(ABC):
+    """A reference model. Subclasses are frozen dataclasses whose fields are its size knobs."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    input_dtype: ClassVar[str] = "float32"
+    default_batches: ClassVar[tuple[int, ...]] = (1, 32)
+    default_train_batch: ClassVar[int] = 32
+    seed: int = 0
+
+    # -- shape of the problem -------------------------------------------------------------
+    @property
+    @abstractmethod
+    def num_classes(self) -> int: ...
+
+    @abstractmethod
+    def input_shape(self, batch: int) -> tuple[int, ...]:
+        """Shape of one input batch in canonical layout."""
+
+    @abstractmethod
+    def weight_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Name -> shape of every parameter, in canonical layout and a stable order."""
+
+    # -- the reference --------------------------------------------------------------------
+    @abstractmethod
+    def forward(self, weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+        """Float64 reference logits ``[batch, classes]`` for canonical weights and inputs."""
+
+    def trainable(self) -> tuple[str, ...]:
+        """Names of the parameters the training step updates (all of them by default)."""
+        return tuple(self.weight_shapes())
+
+    # -- seeded data ----------------------------------------------------------------------
+    def params(self) -> dict[str, Any]:
+        """The size knobs, for cells and reports (JSON-serialisable)."""
+        return dataclasses.asdict(self)
+
+    def init_weights(self) -> dict[str, np.ndarray]:
+        """Seeded float32 weights; each tensor has its own stream so shapes can change alone."""
+        return {n: self._init(n, s) for n, s in self.weight_shapes().items()}
+
+    def _rng(self, label: str) -> np.random.Generator:
+        return np.random.default_rng([self.seed, zlib.crc32(label.encode())])
+
+    def _init(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        rng = self._rng(name)
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf in ("b", "beta", "mean"):
+            value = 0.1 * rng.standard_normal(shape)
+        elif leaf == "gamma":
+            value = 1.0 + 0.1 * rng.standard_normal(shape)
+        elif leaf == "var":
+            value = rng.uniform(0.5, 1.5, shape)
+        elif leaf == "emb":
+            value = 0.5 * rng.standard_normal(shape)
+        else:  # He-style scale keeps activations O(1) through depth
+            fan_in = int(np.prod(shape[1:])) if len(shape) == 4 else shape[0]
+            value = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
+        return value.astype(np.float32)
+
+    def make_inputs(self, batch: int) -> np.ndarray:
+        """Seeded inputs of the canonical shape and dtype."""
+        rng = self._rng(f"inputs/{batch}")
+        return rng.standard_normal(self.input_shape(batch)).astype(np.float32)
+
+    def make_labels(self, batch: int) -> np.ndarray:
+        """Seeded integer class labels for the training step."""
+        return self._rng(f"labels/{batch}").integers(0, self.num_classes, batch).astype(np.int64)
+
+
+def as_float64(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=np.float64) for k, v in weights.items()}
+
+
+# -- float64 building blocks shared by the reference forwards ---------------------------------
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
+
+
+def gelu_erf(x: np.ndarray) -> np.ndarray:
+    from math import erf, sqrt
+
+    verf = np.vectorize(erf, otypes=[np.float64])
+    return 0.5 * x * (1.0 + verf(x / sqrt(2.0)))
+
+
+def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = x.var(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + NORM_EPS) * gamma + beta
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    z = np.exp(x - x.max(axis=axis, keepdims=True))
+    return z / z.sum(axis=axis, keepdims=True)
+
+
+def conv2d_nchw(x: np.ndarray, w: np.ndarray, stride: int, pad: int) -> np.ndarray:
+    """Direct float64 convolution (im2col); ``x`` NCHW, ``w`` OIHW, symmetric zero padding."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh = (h + 2 * pad - kh) // stride + 1
+    ow = (wd + 2 * pad - kw) // stride + 1
+    cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = xp[:, :, i : i + stride * oh : stride, j : j + stride * ow : stride]
+    return np.einsum("nckluv,ockl->nouv", cols, w, optimize=True)
+
+
+def batch_norm_inference(x: np.ndarray, w: dict[str, np.ndarray], prefix: str) -> np.ndarray:
+    """BatchNorm with running statistics (inference form), per channel of NCHW ``x``."""
+    shape = (1, -1, 1, 1)
+    scale = w[f"{prefix}.gamma"] / np.sqrt(w[f"{prefix}.var"] + NORM_EPS)
+    return (x - w[f"{prefix}.mean"].reshape(shape)) * scale.reshape(shape) + w[
+        f"{prefix}.beta"
+    ].reshape(shape)
