@@ -80,6 +80,8 @@ class WorkerHandle:
         return self.proc.poll() is None
 
     def stderr_tail(self, limit: int = 2000) -> str:
+        if self._stderr.closed:
+            return ""
         self._stderr.flush()
         self._stderr.seek(0, os.SEEK_END)
         size = self._stderr.tell()
@@ -137,6 +139,8 @@ class WorkerHandle:
         self.proc.wait()
 
     def close(self) -> None:
+        if self._stderr.closed:
+            return
         if self.alive:
             try:
                 self.request("bye", timeout=5)

@@ -1,0 +1,1 @@
+"""Rendering of stored runs: terminal tables, Markdown, HTML, JSON."""

@@ -1,0 +1,74 @@
+"""Rich tables for the terminal: one table per group, ratio lines, warnings, failures."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
+from stackpick.results import GroupView, RunResults
+from stackpick.store import StoredCell
+
+STATUS_STYLE = {"ok": "green", "fail_parity": "red", "crash": "red", "timeout": "red",
+                "error": "red", "unavailable": "yellow", "unsupported": "dim"}
+
+
+def _latency(c: StoredCell) -> str:
+    lat = c.metrics.get("latency_ns")
+    if not lat:
+        return "-"
+    half = (lat["ci_high"] - lat["ci_low"]) / 2
+    return f"{duration_ns(lat['median'])} ± {duration_ns(half)}"
+
+
+def _row(c: StoredCell) -> list[str | Text]:
+    m = c.metrics
+    lat = m.get("latency_ns") or {}
+    parity = m.get("parity") or {}
+    loops = m.get("loops") or 1
+    n = f"{lat['n']}" + (f" (x{loops} loop)" if loops > 1 else "") if lat else "-"
+    memory = (m.get("memory") or {}).get("peak_rss_bytes")
+    return [
+        c.label, Text(c.status, style=STATUS_STYLE.get(c.status, "")), _latency(c), n,
+        duration_ns(lat.get("p90")) if lat.get("p90") else "-",
+        duration_ns(lat.get("p99")) if lat.get("p99") else "-",
+        rate(m.get("throughput")), duration_s(m.get("first_call_s")), size_bytes(memory),
+        sci(parity.get("max_abs")),
+    ]
+
+
+def group_table(g: GroupView) -> Table:
+    table = Table(title=g.key, title_justify="left", header_style="bold")
+    for col in ("backend", "status", "median ± 95% CI", "n", "p90", "p99", "items/s",
+                "first call", "peak RSS", "parity err"):
+        table.add_column(col, justify="left" if col in ("backend", "status") else "right")
+    for c in sorted(g.cells, key=_order):
+        table.add_row(*_row(c))
+    return table
+
+
+def _order(c: StoredCell) -> tuple[int, float]:
+    lat = c.metrics.get("latency_ns") or {}
+    return (0 if c.status == "ok" else 1, lat.get("median", float("inf")))
+
+
+def print_results(res: RunResults, console: Console) -> None:
+    for g in res.groups:
+        console.print(group_table(g))
+        for cmp in g.comparisons:
+            console.print("  " + cmp.sentence())
+        for c in g.cells:
+            for w in c.metrics.get("warnings", []):
+                console.print(f"  [yellow]warning[/] {c.label}: {w}")
+            if c.status != "ok":
+                console.print(f"  [{STATUS_STYLE.get(c.status, '')}]{c.status}[/] {c.label}: "
+                              f"{c.reason or ''}", markup=True, highlight=False)
+        console.print()
+    loops = any((c.metrics.get("loops") or 1) > 1 for c in res.cells)
+    if loops:
+        console.print("Note: calls shorter than 50 µs are timed in loops of k calls "
+                      "(n counts loops); each sample is the per-call mean of its loop.")
+    warning = res.run.extra.get("load_warning")
+    if warning:
+        console.print(f"[yellow]warning[/] {warning}")

@@ -1,0 +1,73 @@
+"""A stored run, read back for display: cells by group, ratio lines, warnings.
+
+Terminal tables, Markdown, HTML and JSON all render from this, so any past run re-renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackpick.measure.compare import Comparison, Contender, compare_group
+from stackpick.store import Store, StoredCell, StoredRun
+
+
+@dataclass
+class GroupView:
+    key: str
+    cells: list[StoredCell]
+    comparisons: list[Comparison] = field(default_factory=list)
+
+
+@dataclass
+class RunResults:
+    run: StoredRun
+    groups: list[GroupView]
+
+    @property
+    def cells(self) -> list[StoredCell]:
+        return [c for g in self.groups for c in g.cells]
+
+    def failures(self) -> list[StoredCell]:
+        return [c for c in self.cells if c.status != "ok"]
+
+
+def load_results(store: Store, run_id: int) -> RunResults:
+    run = store.get_run(run_id)
+    by_group: dict[str, list[StoredCell]] = {}
+    for cell in store.cells(run_id):
+        by_group.setdefault(cell.group, []).append(cell)
+    groups = []
+    for key, cells in by_group.items():
+        timed = [Contender(c.label, c.id, store.rounds(c.id)) for c in cells if c.status == "ok"]
+        groups.append(GroupView(key, cells, compare_group([t for t in timed if t.rounds])))
+    return RunResults(run, groups)
+
+
+def cell_json(c: StoredCell) -> dict[str, Any]:
+    return {"id": c.id, "key": c.key, "workload": c.workload, "backend": c.backend,
+            "variant": c.variant, "task": c.task, "batch": c.batch, "device": c.device,
+            "status": c.status, "reason": c.reason, "error_tail": c.error_tail,
+            "metrics": c.metrics}
+
+
+def comparison_json(cmp: Comparison) -> dict[str, Any]:
+    r = cmp.ratio
+    return {"fast": cmp.fast.label, "slow": cmp.slow.label, "fast_cell": cmp.fast.cell_id,
+            "slow_cell": cmp.slow.cell_id, "ratio": r.value, "low": r.low, "high": r.high,
+            "rounds": r.rounds, "verdict": cmp.verdict, "text": cmp.sentence()}
+
+
+def results_json(res: RunResults) -> dict[str, Any]:
+    """The documented JSON shape of a run (``schema`` bumps on incompatible change)."""
+    run = res.run
+    return {
+        "schema": 1,
+        "run": {"id": run.id, "kind": run.kind, "status": run.status,
+                "started_at": run.started_at, "finished_at": run.finished_at,
+                "command": run.command, "plan": run.plan, "extra": run.extra},
+        "fingerprint": run.fingerprint,
+        "groups": [{"key": g.key, "cells": [cell_json(c) for c in g.cells],
+                    "comparisons": [comparison_json(x) for x in g.comparisons]}
+                   for g in res.groups],
+    }

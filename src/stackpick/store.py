@@ -1,0 +1,291 @@
+"""SQLite store of runs, cells and samples. Schema versioned with ``PRAGMA user_version``.
+
+Every finished cell is committed at once, so an interrupted study keeps what it measured.
+WAL mode and a busy timeout let two studies write to one file at the same time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from stackpick.errors import StoreError, UserError
+
+SCHEMA_VERSION = 1
+
+SCHEMA_V1 = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    command TEXT,
+    plan_json TEXT NOT NULL,
+    fingerprint_json TEXT NOT NULL,
+    extra_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE cells (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    workload TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    task TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    device TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    error_tail TEXT,
+    metrics_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (run_id, key)
+);
+CREATE TABLE samples (
+    cell_id INTEGER NOT NULL REFERENCES cells(id) ON DELETE CASCADE,
+    round INTEGER NOT NULL,
+    value_ns REAL NOT NULL
+);
+CREATE INDEX samples_by_cell ON samples(cell_id);
+CREATE VIEW failures AS
+    SELECT run_id, key, status, reason, error_tail FROM cells WHERE status != 'ok';
+"""
+
+# One function per step: MIGRATIONS[n] upgrades a database at version n to n + 1.
+def _statements(conn: sqlite3.Connection, script: str) -> None:
+    """Run a script statement by statement (executescript would COMMIT the migration's
+    transaction early)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: lambda conn: _statements(conn, SCHEMA_V1),
+}
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def default_db_path() -> Path:
+    """``$STACKPICK_DB``, else ``$XDG_DATA_HOME/stackpick/stackpick.db`` (~/.local/share)."""
+    if os.environ.get("STACKPICK_DB"):
+        return Path(os.environ["STACKPICK_DB"])
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "stackpick" / "stackpick.db"
+
+
+@dataclass
+class StoredCell:
+    id: int
+    run_id: int
+    key: str
+    group: str
+    workload: str
+    backend: str
+    variant: str
+    task: str
+    batch: int
+    device: str
+    status: str
+    reason: str | None
+    error_tail: str | None
+    metrics: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return self.backend if self.variant == "default" else f"{self.backend}:{self.variant}"
+
+
+@dataclass
+class StoredRun:
+    id: int
+    kind: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    command: str | None
+    plan: dict[str, Any]
+    fingerprint: dict[str, Any]
+    extra: dict[str, Any]
+
+
+class Store:
+    """A connection to one store file. Use :func:`open_store` to get one."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    # -- runs -------------------------------------------------------------------------------
+    def create_run(self, kind: str, plan: dict[str, Any], fingerprint: dict[str, Any],
+                   command: str = "", extra: dict[str, Any] | None = None) -> int:
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT INTO runs (kind, status, started_at, command, plan_json,"
+                " fingerprint_json, extra_json) VALUES (?, 'running', ?, ?, ?, ?, ?)",
+                (kind, now(), command, json.dumps(plan), json.dumps(fingerprint),
+                 json.dumps(extra or {})),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
+                              (status, now(), run_id))
+
+    def update_run_extra(self, run_id: int, **fields: Any) -> None:
+        run = self.get_run(run_id)
+        with self.conn:
+            self.conn.execute("UPDATE runs SET extra_json = ? WHERE id = ?",
+                              (json.dumps({**run.extra, **fields}), run_id))
+
+    def runs(self, limit: int = 20) -> list[StoredRun]:
+        rows = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [self._run(r) for r in rows]
+
+    def get_run(self, run_id: int) -> StoredRun:
+        row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            recent = ", ".join(str(r.id) for r in self.runs(5)) or "none yet"
+            raise UserError(f"no run {run_id} in {self.path}; recent run ids: {recent}")
+        return self._run(row)
+
+    def latest_run_id(self, kind: str | None = None) -> int | None:
+        sql = "SELECT id FROM runs" + (" WHERE kind = ?" if kind else "") + " ORDER BY id DESC"
+        row = self.conn.execute(sql, (kind,) if kind else ()).fetchone()
+        return int(row[0]) if row else None
+
+    @staticmethod
+    def _run(row: sqlite3.Row) -> StoredRun:
+        return StoredRun(row["id"], row["kind"], row["status"], row["started_at"],
+                         row["finished_at"], row["command"], json.loads(row["plan_json"]),
+                         json.loads(row["fingerprint_json"]), json.loads(row["extra_json"]))
+
+    # -- cells ------------------------------------------------------------------------------
+    def save_cell(self, run_id: int, cell: Any, status: str, metrics: dict[str, Any],
+                  reason: str | None = None, error_tail: str | None = None,
+                  rounds: Iterable[Iterable[float]] = ()) -> int:
+        """Store one finished cell and its samples in one transaction (committed at once)."""
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT OR REPLACE INTO cells (run_id, key, grp, workload, backend, variant, task,"
+                " batch, device, status, reason, error_tail, metrics_json, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, cell.key, cell.group, cell.workload, cell.backend, cell.variant,
+                 cell.task, cell.batch, cell.device, status, reason, error_tail,
+                 json.dumps(metrics), now()),
+            )
+            cell_id = int(cur.lastrowid or 0)
+            self.conn.executemany(
+                "INSERT INTO samples (cell_id, round, value_ns) VALUES (?, ?, ?)",
+                ((cell_id, r, v) for r, values in enumerate(rounds) for v in values),
+            )
+        return cell_id
+
+    def cells(self, run_id: int) -> list[StoredCell]:
+        rows = self.conn.execute("SELECT * FROM cells WHERE run_id = ? ORDER BY id", (run_id,))
+        return [self._cell(r) for r in rows]
+
+    def done_keys(self, run_id: int) -> set[str]:
+        rows = self.conn.execute("SELECT key FROM cells WHERE run_id = ?", (run_id,))
+        return {r[0] for r in rows}
+
+    def rounds(self, cell_id: int) -> list[list[float]]:
+        """Samples of one cell, grouped by interleaved round."""
+        out: dict[int, list[float]] = {}
+        for rnd, value in self.conn.execute(
+            "SELECT round, value_ns FROM samples WHERE cell_id = ? ORDER BY rowid", (cell_id,)
+        ):
+            out.setdefault(rnd, []).append(value)
+        return [out[k] for k in sorted(out)]
+
+    @staticmethod
+    def _cell(row: sqlite3.Row) -> StoredCell:
+        return StoredCell(row["id"], row["run_id"], row["key"], row["grp"], row["workload"],
+                          row["backend"], row["variant"], row["task"], row["batch"],
+                          row["device"], row["status"], row["reason"], row["error_tail"],
+                          json.loads(row["metrics_json"]))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30.0)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer stackpick (schema {version}, this one reads "
+            f"{SCHEMA_VERSION}): upgrade stackpick, or pass --db with another file"
+        )
+    if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        raise StoreError(f"{path} is an SQLite file but not a stackpick store: "
+                         "pass --db with another file")
+    while version < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")  # one writer migrates; a concurrent opener waits
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current == version:
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+        conn.execute("COMMIT")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def open_store(path: Path | str | None = None) -> Store:
+    """Open (creating if needed) the store at ``path``; clear errors for unusable files."""
+    path = Path(path) if path else default_db_path()
+    if path.is_dir():
+        raise UserError(f"--db {path} is a directory; give a file path such as {path}/stackpick.db")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = _connect(path)
+        conn.isolation_level = None
+        conn.execute("PRAGMA journal_mode = WAL")
+        _migrate(conn, path)
+        conn.isolation_level = ""  # back to implicit transactions for `with conn:` blocks
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"cannot use {path} as a store ({exc}); it may be corrupt or not a database: "
+            "move it aside or pass --db with another file"
+        ) from None
+    except OSError as exc:
+        raise UserError(f"cannot open --db {path}: {exc.strerror}; choose a writable path") from None
+    return Store(conn, path)
+
+
+def iter_runs_json(store: Store, limit: int) -> Iterator[dict[str, Any]]:
+    """History as plain dicts (for ``history --json``)."""
+    for run in store.runs(limit):
+        cells = store.cells(run.id)
+        yield {
+            "id": run.id, "kind": run.kind, "status": run.status,
+            "started_at": run.started_at, "finished_at": run.finished_at,
+            "command": run.command, "cells": len(cells),
+            "ok": sum(c.status == "ok" for c in cells),
+            "failed": sum(c.status != "ok" for c in cells),
+            "cpu": run.fingerprint.get("cpu", {}).get("model"),
+        }
