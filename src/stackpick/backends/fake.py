@@ -3,6 +3,7 @@
 Never used to produce a user-facing number. The variant is a ``+``-separated script:
 ``latency=300`` (microseconds per call, busy-waited so the clock sees real time),
 ``fail=crash|hang|raise|oom|parity|unsupported`` and ``at=configure|prepare|call`` (default prepare),
+``after=N`` calls before an ``at=call`` failure (default 500: past warm-up, into timing),
 ``threads=N`` to misreport the thread count read back (a fairness-bug simulation).
 Example: ``fake:latency=300+fail=crash+at=call``.
 """
@@ -62,11 +63,12 @@ class FakeBackend(Backend):
     def prepare(self, job: Job) -> Prepared:
         self._maybe_fail("prepare")
         latency_ns, stage_fail = self.latency_ns, self.script.get("at") == "call"
+        after = int(self.script.get("after", "500"))
         counter = {"calls": 0}
 
         def call() -> None:
             counter["calls"] += 1
-            if stage_fail and counter["calls"] > 3:  # fail once timing has begun
+            if stage_fail and counter["calls"] > after:
                 self._maybe_fail("call")
             end = time.perf_counter_ns() + latency_ns
             while time.perf_counter_ns() < end:

@@ -153,3 +153,9 @@ class WorkerHandle:
                 self.kill()
         self._selector.close()
         self._stderr.close()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:  # the worker died with unread input: nothing to flush to
+                    pass

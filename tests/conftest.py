@@ -1,0 +1,36 @@
+"""Shared fixtures. Tests never touch the user's real store: STACKPICK_DB points to tmp."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "stackpick.db"
+    monkeypatch.setenv("STACKPICK_DB", str(db))
+    return db
+
+
+class FakeClock:
+    """A nanosecond clock that only moves when a fake call says so (no sleeping)."""
+
+    def __init__(self, latencies: list[int] | None = None, default: int = 1_000) -> None:
+        self.now = 0
+        self.latencies = list(latencies or [])
+        self.default = default
+        self.calls = 0
+
+    def __call__(self) -> int:
+        return self.now
+
+    def fn(self) -> None:
+        self.calls += 1
+        self.now += self.latencies.pop(0) if self.latencies else self.default
+
+
+@pytest.fixture
+def fake_clock() -> type[FakeClock]:
+    return FakeClock

@@ -1,0 +1,47 @@
+import pytest
+
+from stackpick.backends.registry import BUILTIN, BackendSpec, get_spec, parse_backends
+from stackpick.errors import UserError
+from stackpick.workloads import parse_workloads
+
+
+def test_bare_name_expands_to_all_variants():
+    assert parse_backends("tensorflow") == [("tensorflow", v) for v in ("eager", "graph", "xla")]
+    assert parse_backends("tensorflow:xla,torch") == [("tensorflow", "xla"), ("torch", "default")]
+
+
+def test_all_excludes_fake():
+    names = {n for n, _ in parse_backends("all")}
+    assert "fake" not in names and {"torch", "jax", "onnxruntime"} <= names
+
+
+def test_unknown_backend_lists_valid_names():
+    with pytest.raises(UserError, match="valid names: torch, torch-compile"):
+        parse_backends("pytorch")
+
+
+def test_unknown_variant_is_rejected():
+    with pytest.raises(UserError, match="valid: eager, graph, xla"):
+        parse_backends("tensorflow:turbo")
+
+
+def test_unknown_workload_lists_valid_names():
+    with pytest.raises(UserError, match="mlp, cnn, transformer"):
+        parse_workloads("resnet")
+
+
+def test_missing_framework_names_the_extra():
+    spec = BackendSpec("x", "nowhere:X", "test", ("no_such_module_xyz",), "xextra")
+    assert "pip install 'stackpick[xextra]'" in spec.unavailable_reason()
+
+
+def test_onnxruntime_training_is_unsupported_with_a_reason():
+    reason = get_spec("onnxruntime").unsupported_reason("training", "cpu")
+    assert reason and "inference only" in reason
+    assert get_spec("torch").unsupported_reason("training", "cpu") is None
+
+
+def test_every_builtin_target_names_a_module_and_class():
+    for spec in BUILTIN.values():
+        module, _, cls = spec.target.partition(":")
+        assert module.startswith("stackpick.backends.") and cls

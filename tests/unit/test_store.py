@@ -1,0 +1,75 @@
+import sqlite3
+
+import pytest
+
+from stackpick.errors import StoreError, UserError
+from stackpick.measure.plan import Cell
+from stackpick.store import SCHEMA_VERSION, open_store
+
+
+def _cell(backend="fake", batch=1):
+    return Cell("mlp", backend, "default", "inference", batch)
+
+
+def test_cells_and_samples_round_trip(tmp_path):
+    with open_store(tmp_path / "s.db") as store:
+        run = store.create_run("bench", {"json": "{}"}, {"cpu": {"model": "x"}})
+        cid = store.save_cell(run, _cell(), "ok", {"latency_ns": {"median": 5.0}},
+                              rounds=[[1.0, 2.0], [3.0]])
+        store.save_cell(run, _cell(batch=8), "crash", {}, reason="boom", error_tail="tail")
+        assert store.rounds(cid) == [[1.0, 2.0], [3.0]]
+        cells = store.cells(run)
+        assert [c.status for c in cells] == ["ok", "crash"]
+        assert cells[1].reason == "boom" and cells[1].error_tail == "tail"
+        assert store.done_keys(run) == {c.key for c in cells}
+        failures = store.conn.execute("SELECT status FROM failures").fetchall()
+        assert [f[0] for f in failures] == ["crash"]
+
+
+def test_schema_version_is_recorded(tmp_path):
+    open_store(tmp_path / "s.db").close()
+    conn = sqlite3.connect(tmp_path / "s.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_newer_schema_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "new.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE future (x)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer stackpick"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+def test_corrupt_file_gets_a_clear_message(tmp_path):
+    path = tmp_path / "bad.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="corrupt or not a database"):
+        open_store(path)
+    assert path.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_foreign_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE mine (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="not a stackpick store"):
+        open_store(path)
+
+
+def test_directory_as_db_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="is a directory"):
+        open_store(tmp_path)
+
+
+def test_unknown_run_lists_recent_ids(tmp_path):
+    with open_store(tmp_path / "s.db") as store:
+        run = store.create_run("bench", {"json": "{}"}, {})
+        with pytest.raises(UserError, match=f"recent run ids: {run}"):
+            store.get_run(999)

@@ -1,0 +1,54 @@
+from stackpick.measure import timing
+from stackpick.measure.timing import WarmupRule
+
+
+def test_slow_calls_are_timed_singly(fake_clock):
+    clock = fake_clock(default=200_000)
+    assert timing.calibrate_loops(clock.fn, clock, min_sample_ns=50_000) == 1
+
+
+def test_fast_calls_are_timed_in_loops(fake_clock):
+    clock = fake_clock(default=1_000)
+    loops = timing.calibrate_loops(clock.fn, clock, min_sample_ns=50_000)
+    assert loops == 50
+
+
+def test_warm_up_stops_when_windows_agree(fake_clock):
+    # two cooling windows (9 µs, then 5 µs per call), then steady 1 µs calls
+    clock = fake_clock([9_000] * 5 + [5_000] * 5, default=1_000)
+    result = timing.warm_up(clock.fn, 1, WarmupRule(window=5, tolerance=0.05), clock)
+    assert result.converged
+    assert result.calls == 20  # cold, cooler, then two agreeing steady windows
+
+
+def test_warm_up_gives_up_at_call_cap(fake_clock):
+    drifting = [1_000 * (i + 1) for i in range(1_000)]  # never settles
+    clock = fake_clock(drifting)
+    result = timing.warm_up(clock.fn, 1, WarmupRule(window=5, max_calls=50), clock)
+    assert not result.converged
+    assert result.calls == 50
+
+
+def test_warm_up_gives_up_at_time_cap(fake_clock):
+    clock = fake_clock([10**9 * (i % 2 + 1) for i in range(100)])
+    result = timing.warm_up(clock.fn, 1, WarmupRule(window=2, max_seconds=3.0), clock)
+    assert not result.converged
+    assert result.seconds >= 3.0
+
+
+def test_samples_fill_budget_and_report_per_call_time(fake_clock):
+    clock = fake_clock(default=1_000)
+    samples = timing.take_samples(clock.fn, 10, budget_s=0.001, max_samples=10_000, clock=clock)
+    assert len(samples) == 100  # 1 ms budget / (10 calls x 1 µs)
+    assert set(samples) == {1_000.0}
+
+
+def test_samples_stop_at_max_samples(fake_clock):
+    clock = fake_clock(default=1_000)
+    samples = timing.take_samples(clock.fn, 1, budget_s=10.0, max_samples=7, clock=clock)
+    assert len(samples) == 7
+
+
+def test_at_least_one_sample_even_when_a_call_outlasts_the_budget(fake_clock):
+    clock = fake_clock(default=5 * 10**9)
+    assert timing.take_samples(clock.fn, 1, budget_s=0.1, max_samples=100, clock=clock) == [5e9]
