@@ -1,0 +1,114 @@
+"""stackpick's median against a plain hand-written timing loop over the same calls.
+
+    .venv/bin/python benchmarks/vs_handloop.py [--cells mlp:1,mlp:64,transformer:1]
+        [--backends torch,onnxruntime,jax,tensorflow:xla] [--threads N] [--seconds S]
+
+For each cell, a hand loop (``t0 = perf_counter_ns(); call(); t1``, after a fixed warm-up) runs
+in its own process with the same thread environment as stackpick's workers, before and after
+stackpick measures the same cells; the ratio is stackpick's median over the hand loops' median.
+A ratio near 1.00 means the harness adds no bias. Targets: within 10% (issue 2: torch and
+onnxruntime on mlp batch 1) and within 15% (issue 3: the wider set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from stackpick.backends.registry import parse_backends
+from stackpick.measure.environment import worker_environment
+from stackpick.measure.fingerprint import physical_cores
+from stackpick.measure.materials import build_materials, save_materials
+from stackpick.measure.plan import Cell, StudyPlan
+from stackpick.measure.runner import CellResult, run_plan
+from stackpick.workloads import get_workload
+
+WARMUP_CALLS = 50
+
+
+def hand_loop(cell: Cell, materials: str, threads: int, seconds: float) -> float:
+    """Median ns per call from a plain loop in a fresh process (same env as a worker)."""
+    cmd = [sys.executable, __file__, "--hand", json.dumps(cell.to_dict()), "--materials",
+           materials, "--threads", str(threads), "--seconds", str(seconds)]
+    out = subprocess.run(cmd, env=worker_environment(threads, cell.device), check=True,
+                         capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def _hand_child(cell_json: str, materials: str, threads: int, seconds: float) -> None:
+    from stackpick.backends.base import Job
+    from stackpick.backends.registry import get_spec, load_backend_class
+    from stackpick.measure.materials import load_materials
+
+    cell = Cell.from_dict(json.loads(cell_json))
+    backend = load_backend_class(get_spec(cell.backend))(threads=threads, device=cell.device,
+                                                          variant=cell.variant)
+    backend.configure()
+    m = load_materials(materials)
+    job = Job(get_workload(cell.workload), cell.task, cell.batch, m.weights, m.inputs, m.labels)
+    call = backend.prepare(job).call
+    for _ in range(WARMUP_CALLS):
+        call()
+    samples = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        t0 = time.perf_counter_ns()
+        call()
+        samples.append(time.perf_counter_ns() - t0)
+    print(statistics.median(samples))
+
+
+def stackpick_medians(cells: list[Cell], threads: int) -> dict[str, float]:
+    medians: dict[str, float] = {}
+
+    def keep(result: CellResult) -> None:
+        flat = [v for r in result.rounds for v in r]
+        medians[result.cell.key] = statistics.median(flat) if flat else float("nan")
+        if result.status != "ok":
+            print(f"  {result.cell.key}: {result.status} {result.reason}", file=sys.stderr)
+
+    run_plan(StudyPlan(cells, threads), keep)
+    return medians
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cells", default="mlp:1,mlp:64,transformer:1")
+    parser.add_argument("--backends", default="torch,onnxruntime,jax,tensorflow:xla")
+    parser.add_argument("--threads", type=int, default=physical_cores())
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--hand")
+    parser.add_argument("--materials")
+    args = parser.parse_args()
+    if args.hand:
+        _hand_child(args.hand, args.materials, args.threads, args.seconds)
+        return
+    specs = [(w, int(b)) for w, b in (c.split(":") for c in args.cells.split(","))]
+    backends = parse_backends(args.backends)
+    cells = [Cell(w, n, v, "inference", b) for w, b in specs for n, v in backends]
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        for w, b in specs:
+            paths[(w, b)] = str(Path(tmp) / f"{w}-{b}.npz")
+            save_materials(build_materials(get_workload(w), "inference", b), Path(paths[(w, b)]))
+        before = {c.key: hand_loop(c, paths[(c.workload, c.batch)], args.threads, args.seconds)
+                  for c in cells}
+        ours = stackpick_medians(cells, args.threads)
+        after = {c.key: hand_loop(c, paths[(c.workload, c.batch)], args.threads, args.seconds)
+                 for c in cells}
+    print(f"threads={args.threads}  (hand loop = median of a run before and a run after)")
+    print(f"{'cell':44} {'stackpick':>12} {'hand loop':>12} {'ratio':>7}")
+    for c in cells:
+        hand = statistics.median([before[c.key], after[c.key]])
+        ratio = ours[c.key] / hand
+        print(f"{c.key:44} {ours[c.key] / 1e3:10.1f}µs {hand / 1e3:10.1f}µs {ratio:7.3f}")
+
+
+if __name__ == "__main__":
+    main()
