@@ -65,11 +65,13 @@ def write_json(target: str, data: Any) -> None:
 
 @app.command()
 def bench(
-    workload: Annotated[str, typer.Option(help="mlp, cnn, transformer (comma-separated) or all.")] = "mlp",
+    workload: Annotated[str, typer.Option(
+        help="mlp, cnn, transformer (comma-separated) or all.")] = "mlp",
     backends: Annotated[str, typer.Option(
         help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, or all.")
     ] = "torch,onnxruntime",
-    task: Annotated[str, typer.Option(help="inference, training, or both comma-separated.")] = "inference",
+    task: Annotated[str, typer.Option(
+        help="inference, training, or both comma-separated.")] = "inference",
     batch: Annotated[str | None, typer.Option(
         help="Inference batch sizes, e.g. 1,32 (default: per workload).")] = None,
     train_batch: Annotated[str | None, typer.Option(
@@ -77,7 +79,8 @@ def bench(
     threads: Annotated[int | None, typer.Option(
         help="Intra-op threads for every backend (default: physical cores).")] = None,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
-    quick: Annotated[bool, typer.Option(help="Fewer, shorter rounds: less precise, faster.")] = False,
+    quick: Annotated[bool, typer.Option(
+        help="Fewer, shorter rounds: less precise, faster.")] = False,
     max_time: Annotated[float | None, typer.Option(help="Cap on timing seconds per cell.")] = None,
     timeout: Annotated[float | None, typer.Option(
         help="Seconds a worker may take per request before it is killed.")] = None,

@@ -259,7 +259,7 @@ def open_store(path: Path | str | None = None) -> Store:
     """Open (creating if needed) the store at ``path``; clear errors for unusable files."""
     path = Path(path) if path else default_db_path()
     if path.is_dir():
-        raise UserError(f"--db {path} is a directory; give a file path such as {path}/stackpick.db")
+        raise UserError(f"--db {path} is a directory; give a file such as {path}/stackpick.db")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(path)
@@ -273,7 +273,8 @@ def open_store(path: Path | str | None = None) -> Store:
             "move it aside or pass --db with another file"
         ) from None
     except OSError as exc:
-        raise UserError(f"cannot open --db {path}: {exc.strerror}; choose a writable path") from None
+        raise UserError(
+            f"cannot open --db {path}: {exc.strerror}; choose a writable path") from None
     return Store(conn, path)
 
 

@@ -38,7 +38,8 @@ def parse_int_list(text: str, flag: str) -> list[int]:
     try:
         values = [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise UserError(f"{flag} {text!r} is not a list of integers; use e.g. {flag} 1,32") from None
+        raise UserError(
+            f"{flag} {text!r} is not a list of integers; use e.g. {flag} 1,32") from None
     if not values or any(v < 1 for v in values):
         raise UserError(f"{flag} {text!r} needs positive integers, e.g. {flag} 1,32")
     return list(dict.fromkeys(values))

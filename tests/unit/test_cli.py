@@ -55,7 +55,7 @@ def test_crash_during_timing_keeps_the_other_cells(capsys, tmp_path):
 
 
 def test_parity_failure_is_not_timed(capsys, tmp_path):
-    code, out, _ = run_cli(capsys, "bench", "--backends", "fake:fail=parity", "--batch", "1",
+    _, out, _ = run_cli(capsys, "bench", "--backends", "fake:fail=parity", "--batch", "1",
                            "--quick", "--db", str(tmp_path / "s.db"), "--json", "-")
     data = json.loads(out[out.index("{"):])
     cell = data["groups"][0]["cells"][0]
@@ -63,13 +63,13 @@ def test_parity_failure_is_not_timed(capsys, tmp_path):
 
 
 def test_thread_mismatch_is_a_fairness_error(capsys, tmp_path):
-    code, out, _ = run_cli(capsys, "bench", "--backends", "fake:threads=7", "--batch", "1",
+    _, out, _ = run_cli(capsys, "bench", "--backends", "fake:threads=7", "--batch", "1",
                            "--threads", "1", "--quick", "--db", str(tmp_path / "s.db"))
     assert "fairness: fake:threads=7 runs 7 intra-op threads, asked 1" in out
 
 
 def test_ratio_line_names_the_faster_backend(capsys, tmp_path):
-    code, out, _ = run_cli(capsys, "bench", "--backends", "fake:latency=100,fake:latency=300",
+    _, out, _ = run_cli(capsys, "bench", "--backends", "fake:latency=100,fake:latency=300",
                            "--batch", "1", "--quick", "--db", str(tmp_path / "s.db"))
     assert "fake:latency=100 ran" in out and "faster than fake:latency=300" in out
 
@@ -87,7 +87,7 @@ def test_ratio_line_names_the_faster_backend(capsys, tmp_path):
     (["history", "--limit", "0"], "--limit 0 must be at least 1"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, args, needle):
-    code, out, err = run_cli(capsys, *args)
+    code, _, err = run_cli(capsys, *args)
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0]

@@ -71,5 +71,5 @@ class Backend(ABC):
         """Peak device memory in bytes since the last reset, where a device is used."""
         return None
 
-    def reset_device_memory(self) -> None:
+    def reset_device_memory(self) -> None:  # noqa: B027 - optional hook, no-op on CPU
         """Reset the device's peak-memory counter before a memory pass."""

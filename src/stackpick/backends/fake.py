@@ -2,7 +2,8 @@
 
 Never used to produce a user-facing number. The variant is a ``+``-separated script:
 ``latency=300`` (microseconds per call, busy-waited so the clock sees real time),
-``fail=crash|hang|raise|oom|parity|unsupported`` and ``at=configure|prepare|call`` (default prepare),
+``fail=crash|hang|raise|oom|parity|unsupported`` and ``at=configure|prepare|call``
+(default prepare),
 ``after=N`` calls before an ``at=call`` failure (default 500: past warm-up, into timing),
 ``threads=N`` to misreport the thread count read back (a fairness-bug simulation).
 Example: ``fake:latency=300+fail=crash+at=call``.
@@ -50,8 +51,9 @@ class FakeBackend(Backend):
         self.latency_ns = int(float(self.script.get("latency", "200")) * 1000)
 
     def _maybe_fail(self, stage: str) -> None:
-        if self.script.get("at", "prepare") == stage and self.script.get("fail") not in (None, "parity"):
-            _fail(self.script["fail"])
+        fail = self.script.get("fail")
+        if self.script.get("at", "prepare") == stage and fail not in (None, "parity"):
+            _fail(fail)
 
     def configure(self) -> dict[str, Any]:
         self._maybe_fail("configure")

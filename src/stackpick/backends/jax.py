@@ -14,6 +14,7 @@ Imported only inside a worker process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from importlib.metadata import version
 from typing import Any
@@ -57,13 +58,16 @@ def pick_cpus(n: int) -> list[int]:
     return sorted((firsts + siblings)[:n])
 
 
-def pin_process(cpus: list[int]) -> None:
-    """Restrict every existing thread (and so every later one, which inherits) to ``cpus``."""
+def pin_process(n: int) -> list[int]:
+    """Restrict every existing thread (and so every later one, which inherits) to ``n`` CPUs;
+    returns them, or [] where the OS has no affinity call (macOS, Windows)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return []
+    cpus = pick_cpus(n)
     for tid in os.listdir("/proc/self/task"):
-        try:
+        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
             os.sched_setaffinity(int(tid), cpus)
-        except ProcessLookupError:  # a thread that ended meanwhile
-            pass
+    return cpus
 
 
 def count_threads(name: str) -> int:
@@ -74,11 +78,8 @@ def count_threads(name: str) -> int:
     except OSError:
         return 0
     for tid in tids:
-        try:
-            with open(f"/proc/self/task/{tid}/comm") as f:
-                count += f.read().strip() == name
-        except OSError:
-            pass
+        with contextlib.suppress(OSError), open(f"/proc/self/task/{tid}/comm") as f:
+            count += f.read().strip() == name
     return count
 
 
@@ -99,8 +100,8 @@ class CompileLog:
 # -- the backend ---------------------------------------------------------------------------------
 class JaxBackend(Backend):
     def configure(self) -> dict[str, Any]:
-        cpus = pick_cpus(self.threads)
-        pin_process(cpus)  # must precede the first jax.devices(): the pool is sized then
+        # must precede the first jax.devices(): the pool is sized when the client is created
+        cpus = pin_process(self.threads)
         jax.config.update("jax_default_matmul_precision", MATMUL_PRECISION)
         self.jax_device = self._select_device()
         self.compile_log = CompileLog()
@@ -129,9 +130,12 @@ class JaxBackend(Backend):
             how = (f"process pinned with sched_setaffinity to CPUs {cpus} before the XLA:CPU "
                    f"client was created; intra_op = threads named {POOL_THREAD_NAME} counted")
             return {"intra_op": pool, "how": how, "cpus": cpus}
-        how = (f"process pinned with sched_setaffinity to CPUs {cpus}; intra_op = CPUs in the "
-               f"affinity mask ({POOL_THREAD_NAME} pool threads not found to count)")
-        return {"intra_op": len(os.sched_getaffinity(0)), "how": how, "cpus": cpus}
+        if cpus:
+            how = (f"process pinned with sched_setaffinity to CPUs {cpus}; intra_op = CPUs in "
+                   f"the affinity mask ({POOL_THREAD_NAME} pool threads not found to count)")
+            return {"intra_op": len(os.sched_getaffinity(0)), "how": how, "cpus": cpus}
+        how = "not enforced: no sched_setaffinity on this OS, so XLA:CPU uses every core"
+        return {"intra_op": os.cpu_count() or 0, "how": how, "cpus": cpus}
 
     def _put(self, tree: Any, *, copy: bool = False) -> Any:
         # copy=True for buffers that will be donated: an aliased NumPy array must not be reused

@@ -67,7 +67,8 @@ class OnnxRuntimeBackend(Backend):
             return ["CPUExecutionProvider"]
         if self.device == "cuda":
             if "CUDAExecutionProvider" not in ort.get_available_providers():
-                raise Unsupported("onnxruntime has no CUDAExecutionProvider (needs onnxruntime-gpu)")
+                raise Unsupported("onnxruntime has no CUDAExecutionProvider "
+                                  "(install onnxruntime-gpu)")
             return ["CUDAExecutionProvider", "CPUExecutionProvider"]
         raise Unsupported(f"onnxruntime backend does not know device {self.device!r}")
 

@@ -125,9 +125,8 @@ def parse_backends(text: str, *, include_fake: bool = False) -> list[tuple[str, 
         elif name == "fake" or variant in spec.variants:
             out.append((name, variant))
         else:
-            raise UserError(
-                f"unknown variant {variant!r} of backend {name!r}; valid: {', '.join(spec.variants)}"
-            )
+            valid = ", ".join(spec.variants)
+            raise UserError(f"unknown variant {variant!r} of backend {name!r}; valid: {valid}")
     return list(dict.fromkeys(out))
 
 

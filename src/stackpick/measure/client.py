@@ -6,6 +6,7 @@ spin-waits (a spinning parent would steal a core from the timed worker).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -60,7 +61,8 @@ class WorkerHandle:
     def __init__(self, backend: str, threads: int, device: str = "cpu",
                  memory_limit_mb: int = 0) -> None:
         self.backend, self.threads, self.device = backend, threads, device
-        self._stderr = tempfile.TemporaryFile(mode="w+b")
+        # A file, not a pipe: a chatty worker can never block on a full stderr pipe.
+        self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed in close()
         argv = [sys.executable, "-m", "stackpick.measure.worker", "--backend", backend,
                 "--threads", str(threads), "--device", device]
         if memory_limit_mb:
@@ -132,20 +134,16 @@ class WorkerHandle:
 
     def kill(self) -> None:
         if self.alive:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.proc.wait()
 
     def close(self) -> None:
         if self._stderr.closed:
             return
         if self.alive:
-            try:
+            with contextlib.suppress(WorkerFailure):
                 self.request("bye", timeout=5)
-            except WorkerFailure:
-                pass
         if self.alive:
             try:
                 self.proc.wait(timeout=5)
@@ -155,7 +153,6 @@ class WorkerHandle:
         self._stderr.close()
         for pipe in (self.proc.stdin, self.proc.stdout):
             if pipe is not None:
-                try:
+                # A dead worker leaves unread input: nothing to flush to.
+                with contextlib.suppress(OSError):
                     pipe.close()
-                except OSError:  # the worker died with unread input: nothing to flush to
-                    pass

@@ -24,14 +24,14 @@ class Materials:
 
 
 def build_materials(workload: Workload, task: str, batch: int,
-                    train: TrainConfig = TrainConfig()) -> Materials:
+                    train: TrainConfig | None = None) -> Materials:
     weights = workload.init_weights()
     inputs = workload.make_inputs(batch)
     labels = workload.make_labels(batch)
     if task == "inference":
         reference: np.ndarray | dict[str, np.ndarray] = workload.forward(weights, inputs)
     else:
-        reference = reference_train(workload, weights, inputs, labels, train)
+        reference = reference_train(workload, weights, inputs, labels, train or TrainConfig())
     return Materials(weights, inputs, labels, reference)
 
 

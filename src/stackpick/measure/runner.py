@@ -209,7 +209,8 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
     """Measure every cell of ``plan`` not in ``skip``; results go to ``emit`` as they finish."""
     progress = progress or NullProgress()
     owned = executor is None
-    executor = executor or LocalExecutor(plan.threads, plan.cells[0].device if plan.cells else "cpu")
+    device = plan.cells[0].device if plan.cells else "cpu"
+    executor = executor or LocalExecutor(plan.threads, device)
 
     def emit_and_report(result: CellResult) -> None:
         emit(result)

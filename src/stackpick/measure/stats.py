@@ -43,8 +43,8 @@ def median_ci(sorted_values: Sequence[float]) -> tuple[float, float]:
     if n < 6:  # too few for the order-statistic interval to exclude the extremes
         return float(sorted_values[0]), float(sorted_values[-1])
     half = Z95 * math.sqrt(n) / 2
-    lo = max(int(math.floor(n / 2 - half)), 0)
-    hi = min(int(math.ceil(n / 2 + half)), n - 1)
+    lo = max(math.floor(n / 2 - half), 0)
+    hi = min(math.ceil(n / 2 + half), n - 1)
     return float(sorted_values[lo]), float(sorted_values[hi])
 
 

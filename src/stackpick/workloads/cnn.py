@@ -74,7 +74,8 @@ class CNN(Workload):
 
         def conv_bn(h: np.ndarray, name: str) -> np.ndarray:
             _, _, _, _, stride, pad = specs[name]
-            return batch_norm_inference(conv2d_nchw(h, w[f"{name}.W"], stride, pad), w, f"{name}.bn")
+            z = conv2d_nchw(h, w[f"{name}.W"], stride, pad)
+            return batch_norm_inference(z, w, f"{name}.bn")
 
         h = relu(conv_bn(np.asarray(x, dtype=np.float64), "stem"))
         r = relu(conv_bn(h, "block1.conv1"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -28,7 +29,7 @@ class MLP(Workload):
 
     def layer_sizes(self) -> list[tuple[int, int]]:
         dims = [self.in_features, *self.hidden, self.classes]
-        return list(zip(dims[:-1], dims[1:], strict=True))
+        return list(pairwise(dims))
 
     def weight_shapes(self) -> dict[str, tuple[int, ...]]:
         shapes: dict[str, tuple[int, ...]] = {}

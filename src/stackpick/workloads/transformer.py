@@ -37,7 +37,8 @@ class Transformer(Workload):
         return (batch, self.seq)
 
     def make_inputs(self, batch: int) -> np.ndarray:
-        return self._rng(f"inputs/{batch}").integers(0, self.vocab, (batch, self.seq)).astype(np.int64)
+        rng = self._rng(f"inputs/{batch}")
+        return rng.integers(0, self.vocab, (batch, self.seq)).astype(np.int64)
 
     def weight_shapes(self) -> dict[str, tuple[int, ...]]:
         d, f = self.d_model, self.ffn

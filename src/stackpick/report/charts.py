@@ -1,0 +1,120 @@
+"""The report's charts as inline SVG strings: latency, speed-up over eager PyTorch, first call
+against steady state (with the break-even call count), training step time, peak memory.
+
+Each function returns a list of :class:`Chart` (one per group where that makes sense); an
+empty list means the run has nothing to show for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stackpick.report import views
+from stackpick.report.format import duration_ns, duration_s, size_bytes
+from stackpick.report.svg import PALETTE, Bar, Pair, bar_chart, family_color, pair_chart
+from stackpick.results import GroupView, RunResults
+from stackpick.store import StoredCell
+
+
+@dataclass
+class Chart:
+    """One figure: a caption (also the chart's title) and its SVG markup."""
+
+    caption: str
+    svg: str
+
+
+def _ci_text(c: StoredCell) -> str:
+    lat = views.latency(c)
+    half = (lat["ci_high"] - lat["ci_low"]) / 2
+    return f"{duration_ns(lat['median'])} ± {duration_ns(half)}"
+
+
+def _time_bars(g: GroupView) -> list[Bar]:
+    """Timed cells fastest first, then failed cells with their status instead of a bar."""
+    bars = [Bar(c.label, views.median_ns(c), views.latency(c).get("ci_low"),
+                views.latency(c).get("ci_high"), _ci_text(c), family_color(c.backend))
+            for c in views.ok_cells(g)]
+    timed = {id(c) for c in views.ok_cells(g)}
+    bars += [Bar(c.label, None, note=f"no timing: {c.status}")
+             for c in g.cells if id(c) not in timed]
+    return bars
+
+
+def _time_chart(g: GroupView, what: str) -> Chart:
+    title = f"{what}: {views.group_title(g)}"
+    desc = (f"Median {what.lower()} per backend with its 95% confidence interval as a whisker; "
+            "shorter is faster. " + "; ".join(f"{b.label} {b.text or b.note}"
+                                               for b in _time_bars(g)))
+    return Chart(title, bar_chart(title, desc, _time_bars(g), duration_ns))
+
+
+def latency_charts(res: RunResults) -> list[Chart]:
+    """One chart per inference group (workload, batch, device)."""
+    return [_time_chart(g, "Latency per call") for g in res.groups
+            if g.cells and g.cells[0].task == "inference"]
+
+
+def training_charts(res: RunResults) -> list[Chart]:
+    """One chart per training group: forward + loss + backward + optimiser step."""
+    return [_time_chart(g, "Training step time") for g in res.groups
+            if g.cells and g.cells[0].task == "training"]
+
+
+def speedup_charts(res: RunResults) -> list[Chart]:
+    """Speed relative to eager PyTorch, one chart per workload and task, on a log scale."""
+    sets: dict[str, list[Bar]] = {}
+    for g in res.groups:
+        for s in views.speedups(g):
+            c = s.cell
+            color = family_color(c.backend) if s.value >= 1 else PALETTE["failed"]
+            word = "faster" if s.value >= 1 else "slower"
+            size = s.value if s.value >= 1 else 1 / s.value
+            sets.setdefault(f"{c.workload} · {c.task}", []).append(Bar(
+                f"{c.label} · b{c.batch}", s.value, s.low, s.high, f"{size:.2f}x {word}", color))
+    return [_speedup_chart(name, bars) for name, bars in sets.items()]
+
+
+def _speedup_chart(name: str, bars: list[Bar]) -> Chart:
+    title = f"Speed relative to eager PyTorch: {name}"
+    desc = ("Times faster than eager PyTorch (torch) at the same batch; right of the 1x line is "
+            "faster, left is slower; whiskers bracket the two medians' 95% intervals. "
+            + "; ".join(f"{b.label} {b.text}" for b in bars))
+    svg = bar_chart(title, desc, bars, lambda v: f"{v:g}x", log=True, base=1.0,
+                    base_label="1x = eager PyTorch")
+    return Chart(title, svg)
+
+
+def first_call_charts(res: RunResults) -> list[tuple[Chart, list[views.FirstCall]]]:
+    """First call (build, trace or compile included) against one steady-state call, per
+    group, with the break-even call count against eager PyTorch beside each row."""
+    out = []
+    for g in res.groups:
+        rows = views.first_calls(g)
+        if not rows:
+            continue
+        has_base = any(r.is_baseline for r in rows)
+        pairs = [Pair(r.cell.label, r.first_s, r.steady_s, views.break_even_text(r, has_base))
+                 for r in rows]
+        title = f"First call vs steady state: {views.group_title(g)}"
+        desc = ("First call and one steady-state call per backend on a log scale; the text "
+                "gives the calls after which a slower first call is paid back. "
+                + "; ".join(f"{p.label}: first {duration_s(p.first)}, steady "
+                            f"{duration_s(p.second)}, {p.text}" for p in pairs))
+        svg = pair_chart(title, desc, pairs, ("first call", "steady-state call"), duration_s)
+        out.append((Chart(title, svg), rows))
+    return out
+
+
+def memory_charts(res: RunResults) -> list[Chart]:
+    """Peak resident memory of the worker per cell, one chart per workload and task."""
+    out = []
+    for name, cells in views.memory_sets(res).items():
+        cells = sorted(cells, key=lambda c: (c.batch, views.peak_rss(c) or 0))
+        bars = [Bar(f"{c.label} · b{c.batch}", views.peak_rss(c), text=size_bytes(
+            views.peak_rss(c)), color=family_color(c.backend)) for c in cells]
+        title = f"Peak memory (RSS): {name}"
+        desc = ("Peak resident memory of each backend's worker process, measured in a separate "
+                "pass; shorter is leaner. " + "; ".join(f"{b.label} {b.text}" for b in bars))
+        out.append(Chart(title, bar_chart(title, desc, bars, size_bytes)))
+    return out
