@@ -235,7 +235,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+def _check_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's schema version; refuses newer or foreign files before anything is written."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(
@@ -245,6 +246,10 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
         raise StoreError(f"{path} is an SQLite file but not a stackpick store: "
                          "pass --db with another file")
+    return version
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
     while version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")  # one writer migrates; a concurrent opener waits
         current = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -263,18 +268,23 @@ def open_store(path: Path | str | None = None) -> Store:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(path)
+    except (OSError, sqlite3.OperationalError) as exc:
+        raise UserError(f"cannot open --db {path}: {exc}; choose a writable path") from None
+    try:
         conn.isolation_level = None
+        version = _check_version(conn, path)
         conn.execute("PRAGMA journal_mode = WAL")
-        _migrate(conn, path)
+        _migrate(conn, version)
         conn.isolation_level = ""  # back to implicit transactions for `with conn:` blocks
     except sqlite3.DatabaseError as exc:
+        conn.close()
         raise StoreError(
             f"cannot use {path} as a store ({exc}); it may be corrupt or not a database: "
             "move it aside or pass --db with another file"
         ) from None
-    except OSError as exc:
-        raise UserError(
-            f"cannot open --db {path}: {exc.strerror}; choose a writable path") from None
+    except StoreError:
+        conn.close()
+        raise
     return Store(conn, path)
 
 
