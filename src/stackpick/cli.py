@@ -13,9 +13,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from stackpick import __version__
-from stackpick.errors import UserError
+from stackpick.errors import Interrupted, UserError
 
 try:  # typer up to 0.2x depends on click; newer releases vendor their own copy
     import click
@@ -84,6 +85,8 @@ def bench(
     max_time: Annotated[float | None, typer.Option(help="Cap on timing seconds per cell.")] = None,
     timeout: Annotated[float | None, typer.Option(
         help="Seconds a worker may take per request before it is killed.")] = None,
+    memory_limit: Annotated[int, typer.Option(
+        help="Address-space limit per worker in MB (0: none); exceeding it is status oom.")] = 0,
     resume: Annotated[int | None, typer.Option(help="Finish the missing cells of run ID.")] = None,
     db: DbOption = None,
     json_out: JsonOption = None,
@@ -96,7 +99,7 @@ def bench(
     from stackpick.store import open_store
 
     opts = study.BenchOptions(workload, backends, task, batch, train_batch, threads, device,
-                              quick, max_time, timeout)
+                              quick, max_time, timeout, memory_limit)
     started = time.perf_counter()
     with open_store(db) as store:
         if resume is not None:
@@ -112,7 +115,7 @@ def bench(
                 study.execute(store, run_id, plan, executor, progress)
         except KeyboardInterrupt:
             kept = len(store.done_keys(run_id))
-            raise UserError(f"interrupted: {kept} measured cells kept in run {run_id}; "
+            raise Interrupted(f"interrupted: {kept} measured cells kept in run {run_id}; "
                             f"finish with: stackpick bench --resume {run_id}") from None
         results = load_results(store, run_id)
     console = _console()
@@ -140,11 +143,11 @@ def env(
     console = _console()
     for key, value in fp.items():
         if isinstance(value, dict):
-            console.print(f"[bold]{key}[/]")
+            console.print(Text(key, style="bold"))
             for k, v in value.items():
-                console.print(f"  {k}: {v}")
+                console.print(Text(f"  {k}: {v}"))
         else:
-            console.print(f"[bold]{key}[/]: {value}")
+            console.print(Text.assemble((key, "bold"), f": {value}"))
 
 
 @app.command()

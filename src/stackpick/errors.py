@@ -7,5 +7,11 @@ class UserError(Exception):
     exit_code = 2
 
 
+class Interrupted(UserError):
+    """Ctrl-C: what was measured is kept; the message says how to resume."""
+
+    exit_code = 130
+
+
 class StoreError(UserError):
     """The result store cannot be used as it is (newer schema, corrupt file, unwritable path)."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
+from rich.text import Text
 
 from stackpick.measure.plan import Cell
 from stackpick.measure.runner import CellResult
@@ -25,13 +27,14 @@ class StudyProgress:
         self.task = self.bar.add_task("study", total=total, stage="")
 
     def stage(self, cell: Cell, what: str) -> None:
-        self.bar.update(self.task, description=f"{cell.group} {cell.label}", stage=what)
+        self.bar.update(self.task, description=escape(f"{cell.group} {cell.label}"), stage=what)
 
     def finished(self, result: CellResult) -> None:
         self.bar.advance(self.task)
-        if result.status != "ok":
-            self.bar.console.print(f"[red]{result.status}[/] {result.cell.key}: "
-                                   f"{(result.reason or '')[:200]}", highlight=False)
+        if result.status != "ok":  # Text, not markup: reasons may contain [brackets]
+            line = Text.assemble((result.status, "red"), f" {result.cell.key}: ",
+                                 (result.reason or "")[:200])
+            self.bar.console.print(line, highlight=False)
 
     def __enter__(self) -> StudyProgress:
         self.bar.start()

@@ -31,6 +31,7 @@ class BenchOptions:
     quick: bool = False
     max_time: float | None = None
     timeout: float | None = None
+    memory_limit_mb: int = 0
     workload_params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -90,8 +91,10 @@ def make_executor(plan: StudyPlan, opts: BenchOptions) -> LocalExecutor:
         if opts.timeout <= 0:
             raise UserError(f"--timeout {opts.timeout} must be positive (seconds per request)")
         timeouts = Timeouts(opts.timeout, opts.timeout, opts.timeout, opts.timeout)
+    if opts.memory_limit_mb < 0:
+        raise UserError(f"--memory-limit {opts.memory_limit_mb} must be >= 0 (MB; 0 = none)")
     device = plan.cells[0].device if plan.cells else "cpu"
-    return LocalExecutor(plan.threads, device, timeouts)
+    return LocalExecutor(plan.threads, device, timeouts, opts.memory_limit_mb)
 
 
 def start_run(store: Store, plan: StudyPlan, kind: str = "bench",

@@ -27,6 +27,9 @@ import numpy as np
 
 from stackpick.workloads import Workload
 from stackpick.workloads.base import NORM_EPS
+from stackpick.workloads.cnn import CNN
+from stackpick.workloads.mlp import MLP
+from stackpick.workloads.transformer import Transformer
 
 Layout = Callable[[np.ndarray], np.ndarray]
 
@@ -88,7 +91,7 @@ class Binder:
 
 
 # -- mlp ------------------------------------------------------------------------------------
-def build_mlp(workload: Any, binder: Binder) -> keras.Model:
+def build_mlp(workload: MLP, binder: Binder) -> keras.Model:
     inputs = keras.Input((workload.in_features,), dtype="float32")
     h, layers = inputs, len(workload.layer_sizes())
     dense: list[keras.layers.Dense] = []
@@ -127,7 +130,7 @@ class _ConvBN:
         binder.bind(f"{self.name}.bn.var", self.bn.moving_variance)
 
 
-def build_cnn(workload: Any, binder: Binder) -> keras.Model:
+def build_cnn(workload: CNN, binder: Binder) -> keras.Model:
     convs = {n: _ConvBN(n, c_out, k, s, p) for n, _, c_out, k, s, p in workload.conv_specs()}
     relu, head = keras.layers.ReLU(), keras.layers.Dense(workload.classes)
     inputs = keras.Input((workload.image, workload.image, 3), dtype="float32")  # NHWC
@@ -207,7 +210,7 @@ class _EncoderLayer:
         return w.reshape(self.heads * self.dh, w.shape[-1])
 
 
-def build_transformer(workload: Any, binder: Binder) -> keras.Model:
+def build_transformer(workload: Transformer, binder: Binder) -> keras.Model:
     d = workload.d_model
     tok = keras.layers.Embedding(workload.vocab, d)
     pos = PositionEmbedding(workload.seq, d)
@@ -248,7 +251,19 @@ def build(workload: Workload, weights: dict[str, np.ndarray]) -> KerasBuild:
     missing = set(workload.weight_shapes()) - set(binder.bindings)
     if missing:
         raise ValueError(f"weights not loaded into the Keras model: {sorted(missing)}")
+    _check_trainable(model, binder.bindings, workload.trainable())
     return KerasBuild(model, binder.bindings)
+
+
+def _check_trainable(model: keras.Model, bindings: dict[str, Binding],
+                     names: Iterable[str]) -> None:
+    """The optimiser must update exactly the reference's trainable set (BN statistics excluded):
+    an extra Keras variable would be trained but never compared, a missing one never trained."""
+    bound = {id(bindings[n].variable) for n in names}
+    keras_side = {id(v) for v in model.trainable_variables}
+    if bound != keras_side:
+        raise ValueError(f"Keras trains {len(keras_side)} variables, the reference "
+                         f"{len(bound)}: the canonical mapping is out of step with the model")
 
 
 def keras_inputs(workload: Workload, x: np.ndarray) -> np.ndarray:

@@ -46,12 +46,23 @@ class WorkerUnsupported(WorkerFailure):
     status = "unsupported"
 
 
+class WorkerOutOfMemory(WorkerFailure):
+    status = "oom"
+
+
+FAILURE_KINDS: dict[str, type[WorkerFailure]] = {
+    "unsupported": WorkerUnsupported, "oom": WorkerOutOfMemory, "error": WorkerError,
+}
+
+
 def describe_exit(code: int | None) -> str:
     if code is not None and code < 0:
         try:
-            return f"worker killed by {signal.Signals(-code).name}"
+            name = signal.Signals(-code).name
         except ValueError:
-            return f"worker killed by signal {-code}"
+            name = f"signal {-code}"
+        hint = " (possibly the kernel's out-of-memory killer)" if name == "SIGKILL" else ""
+        return f"worker killed by {name}{hint}"
     return f"worker exited with code {code}"
 
 
@@ -103,8 +114,7 @@ class WorkerHandle:
         answer = self._read_line(timeout, op)
         if answer.get("ok"):
             return answer["result"]
-        kind = answer.get("kind", "error")
-        cls = WorkerUnsupported if kind == "unsupported" else WorkerError
+        cls = FAILURE_KINDS.get(answer.get("kind", "error"), WorkerError)
         raise cls(answer.get("error", "unknown error"), answer.get("trace", ""))
 
     def _read_line(self, timeout: float, op: str) -> dict[str, Any]:

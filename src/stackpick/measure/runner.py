@@ -28,7 +28,7 @@ from stackpick.workloads import get_workload
 @dataclass
 class CellResult:
     cell: Cell
-    status: str  # ok | fail_parity | crash | timeout | error | unavailable | unsupported
+    status: str  # ok | fail_parity | crash | timeout | oom | error | unavailable | unsupported
     metrics: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
     error_tail: str | None = None

@@ -128,6 +128,9 @@ def serve(worker: Worker, inp: IO[str], out: IO[str]) -> None:
             return
         try:
             _answer(out, {"id": req.get("id"), "ok": True, "result": worker.handle(req)})
+        except MemoryError:
+            _answer(out, {"id": req.get("id"), "ok": False, "kind": "oom",
+                          "error": "out of memory (MemoryError) within the worker's limit"})
         except Unsupported as exc:
             _answer(out, {"id": req.get("id"), "ok": False, "kind": "unsupported",
                           "error": str(exc)})

@@ -11,7 +11,7 @@ from stackpick.results import GroupView, RunResults
 from stackpick.store import StoredCell
 
 STATUS_STYLE = {"ok": "green", "fail_parity": "red", "crash": "red", "timeout": "red",
-                "error": "red", "unavailable": "yellow", "unsupported": "dim"}
+                "error": "red", "oom": "red", "unavailable": "yellow", "unsupported": "dim"}
 
 
 def _latency(c: StoredCell) -> str:
@@ -30,7 +30,7 @@ def _row(c: StoredCell) -> list[str | Text]:
     n = f"{lat['n']}" + (f" (x{loops} loop)" if loops > 1 else "") if lat else "-"
     memory = (m.get("memory") or {}).get("peak_rss_bytes")
     return [
-        c.label, Text(c.status, style=STATUS_STYLE.get(c.status, "")), _latency(c), n,
+        Text(c.label), Text(c.status, style=STATUS_STYLE.get(c.status, "")), _latency(c), n,
         duration_ns(lat.get("p90")) if lat.get("p90") else "-",
         duration_ns(lat.get("p99")) if lat.get("p99") else "-",
         rate(m.get("throughput")), duration_s(m.get("first_call_s")), size_bytes(memory),
@@ -39,7 +39,7 @@ def _row(c: StoredCell) -> list[str | Text]:
 
 
 def group_table(g: GroupView) -> Table:
-    table = Table(title=g.key, title_justify="left", header_style="bold")
+    table = Table(title=Text(g.key), title_justify="left", header_style="bold")
     for col in ("backend", "status", "median ± 95% CI", "n", "p90", "p99", "items/s",
                 "first call", "peak RSS", "parity err"):
         table.add_column(col, justify="left" if col in ("backend", "status") else "right")
@@ -60,10 +60,10 @@ def print_results(res: RunResults, console: Console) -> None:
             console.print("  " + cmp.sentence())
         for c in g.cells:
             for w in c.metrics.get("warnings", []):
-                console.print(f"  [yellow]warning[/] {c.label}: {w}")
-            if c.status != "ok":
-                console.print(f"  [{STATUS_STYLE.get(c.status, '')}]{c.status}[/] {c.label}: "
-                              f"{c.reason or ''}", markup=True, highlight=False)
+                console.print(Text.assemble("  ", ("warning", "yellow"), f" {c.label}: {w}"))
+            if c.status != "ok":  # Text, not markup: error messages may contain [brackets]
+                style = STATUS_STYLE.get(c.status, "red")
+                console.print(Text.assemble("  ", (c.status, style), f" {c.label}: {c.reason}"))
         console.print()
     loops = any((c.metrics.get("loops") or 1) > 1 for c in res.cells)
     if loops:
@@ -71,4 +71,4 @@ def print_results(res: RunResults, console: Console) -> None:
                       "(n counts loops); each sample is the per-call mean of its loop.")
     warning = res.run.extra.get("load_warning")
     if warning:
-        console.print(f"[yellow]warning[/] {warning}")
+        console.print(Text.assemble(("warning", "yellow"), f" {warning}"))

@@ -1,0 +1,164 @@
+"""The self-contained HTML report: one file, inline CSS, SVG and a few lines of JS; no network.
+
+Every stored or user-supplied string goes through :func:`html_parts.h` (``html.escape``), so a
+model name, a profile answer or an error message holding ``<script>`` is shown, never run.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from string import Template
+from typing import Any
+
+from stackpick import __version__
+from stackpick.report import charts, views
+from stackpick.report.advice_view import read_advice
+from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
+from stackpick.report.html_advice import answers, facts, recommendation
+from stackpick.report.html_parts import (Markup, badge, dl, h, join, plain, section, table,
+                                         tag, ul)
+from stackpick.report.jsondoc import SCHEMA, SCHEMA_DOC
+from stackpick.results import RunResults
+from stackpick.store import StoredCell
+
+
+def _template(name: str) -> str:
+    return resources.files("stackpick.report").joinpath("templates", name).read_text("utf-8")
+
+
+def _figures(items: list[charts.Chart]) -> Markup:
+    return tag("div", join(tag("figure", join([Markup(c.svg), tag("figcaption", c.caption)]))
+                           for c in items), "grid")
+
+
+def _measurement_row(c: StoredCell) -> list[Any]:
+    lat = views.latency(c)
+    half = (lat["ci_high"] - lat["ci_low"]) / 2 if lat else None
+    loops = c.metrics.get("loops") or 1
+    n = f"{lat['n']}" + (f" (loops of {loops})" if loops > 1 else "") if lat else "-"
+    return [c.label, badge(c.status), duration_ns(lat.get("median")), duration_ns(half), n,
+            duration_ns(lat.get("p90")), duration_ns(lat.get("p99")),
+            rate(c.metrics.get("throughput")), duration_s(c.metrics.get("first_call_s")),
+            size_bytes(views.peak_rss(c))]
+
+
+def _measurements(res: RunResults) -> Markup:
+    heads = ["backend", "status", "median", "± 95% CI", "n", "p90", "p99", "items/s",
+             "first call", "peak RSS"]
+    parts = []
+    for g in res.groups:
+        sentences = [cmp.sentence() for cmp in g.comparisons]
+        parts += [table(heads, [_measurement_row(c) for c in g.cells], range(2, 10),
+                        caption=views.group_title(g)), ul(sentences, "verdicts")]
+    note = ("p90 is shown from 64 samples and p99 from 662 (MLPerf LoadGen's minima). "
+            "Calls shorter than 50 µs are timed in loops; n then counts loops." if
+            views.uses_loops(res) else
+            "p90 is shown from 64 samples and p99 from 662 (MLPerf LoadGen's minima).")
+    return tag("details", join([tag("summary", "All measurements, group by group"),
+                                join(parts), tag("p", note, "muted")]))
+
+
+def _break_even_table(first: list[tuple[charts.Chart, list[views.FirstCall]]]) -> Markup:
+    rows = []
+    for _, group in first:
+        has_base = any(r.is_baseline for r in group)
+        rows += [[f"{r.cell.workload} · {r.cell.task} · b{r.cell.batch}", r.cell.label,
+                  duration_s(r.first_s), duration_s(r.steady_s),
+                  views.break_even_text(r, has_base)] for r in group]
+    if not rows:
+        return _none("first call")
+    return table(["group", "backend", "first call", "steady call", "break-even"], rows, (2, 3))
+
+
+def _chart_sections(res: RunResults) -> Markup:
+    first = charts.first_call_charts(res)
+    return join([
+        section("latency", "Latency", join([_figures(charts.latency_charts(res)),
+                                            _measurements(res)]),
+                "Median time per call with its 95% confidence interval (whiskers). "
+                "A backend is called faster only when the interval of the ratio excludes 1."),
+        section("speedup", "Speed relative to eager PyTorch",
+                _figures(charts.speedup_charts(res)) or _none("eager PyTorch (torch)")),
+        section("first-call", "First call and compile time",
+                join([_figures([c for c, _ in first]), _break_even_table(first)]),
+                "Break-even: calls after which a slower first call (trace, compile, export) "
+                "is paid back by a faster steady state, against eager PyTorch."),
+        section("training", "Training step time",
+                _figures(charts.training_charts(res)) or _none("training")),
+        section("memory", "Peak memory", _figures(charts.memory_charts(res)) or _none("memory")),
+    ])
+
+
+def _none(what: str) -> Markup:
+    return tag("p", f"Not measured in this run ({what}).", "muted")
+
+
+def _parity(res: RunResults) -> Markup:
+    rows = [[views.group_title(g), c.label, "pass" if p.get("ok") else "FAIL",
+             sci(p.get("max_abs")), sci(p.get("max_rel")), f"{p.get('atol', '-')}",
+             f"{p.get('rtol', '-')}"] for g, c, p in views.parity_rows(res)]
+    body = table(["group", "backend", "parity", "max abs err", "max rel err", "atol", "rtol"],
+                 rows, (3, 4, 5, 6)) if rows else _none("parity")
+    return section("parity", "Numerical parity", body,
+                   "Each backend's output against a float64 NumPy reference with the same "
+                   "weights, checked before timing; a failing backend is not ranked.")
+
+
+def _failures(res: RunResults) -> Markup:
+    items = []
+    for c in res.failures():
+        tail = tag("details", join([tag("summary", "error output"), tag("pre", c.error_tail)])
+                   ) if c.error_tail else ""
+        items.append(tag("li", join([badge(c.status), " ", tag("strong", c.key), ": ",
+                                     c.reason or "no reason recorded", tail])))
+    body = tag("ul", join(items), "failures") if items else tag("p", "No cell failed.", "muted")
+    return section("failures", "Failures", body,
+                   "Failures are results too: each cell that did not produce a timing, and why.")
+
+
+def _warnings(res: RunResults) -> Markup:
+    items = [join([tag("strong", where), ": ", text]) for where, text in views.warnings(res)]
+    body = ul(items, "warnings") or tag("p", "No stability warnings.", "muted")
+    return section("stability", "Stability warnings", body)
+
+
+def _machine(res: RunResults) -> Markup:
+    fp = res.run.fingerprint
+    pairs = [(k.replace("_", " "), plain(v)) for k, v in fp.items() if k != "frameworks"]
+    versions = table(["package", "version"], sorted((fp.get("frameworks") or {}).items()))
+    return section("machine", "Machine", join([dl(pairs), versions]))
+
+
+def _header(res: RunResults) -> Markup:
+    run = res.run
+    ok = sum(c.status == "ok" for c in res.cells)
+    meta = (f"run {run.id} · {run.kind} · {run.status} · started {run.started_at}"
+            f" · finished {run.finished_at or '-'} · {ok} of {len(res.cells)} cells timed")
+    cpu = (run.fingerprint.get("cpu") or {}).get("model", "")
+    return join([tag("p", meta, "meta"), tag("p", cpu, "meta") if cpu else "",
+                 tag("p", join(["command: ", tag("code", run.command or "-")]), "meta")])
+
+
+NAV = [("recommendation", "Recommendation"), ("answers", "Answers"), ("latency", "Latency"),
+       ("speedup", "Speed-up"), ("first-call", "First call"), ("training", "Training"),
+       ("memory", "Memory"), ("parity", "Parity"), ("failures", "Failures"),
+       ("stability", "Stability"), ("facts", "Facts"), ("machine", "Machine")]
+
+
+def render_html(res: RunResults, advice: dict[str, Any] | None = None) -> str:
+    """The whole page as one string (write it as UTF-8)."""
+    view = read_advice(advice)
+    banner = views.partial_note(res)
+    nav = [(i, t) for i, t in NAV if i != "facts" or (view and view.facts)]
+    body = join([
+        recommendation(view), answers(views.profile_of(res, advice)), _chart_sections(res),
+        _parity(res), _failures(res), _warnings(res), facts(view), _machine(res),
+    ])
+    return Template(_template("page.html")).substitute(
+        title=tag("title", f"stackpick report: run {res.run.id}"), css=_template("report.css"),
+        js=_template("report.js"), header=_header(res),
+        banner=tag("div", banner, "banner", role="alert") if banner else "",
+        nav=tag("nav", join(tag("a", t, href=f"#{i}") for i, t in nav), aria_label="Sections"),
+        body=body, footer=h(f"stackpick {__version__} · results.json schema {SCHEMA} "
+                            f"(documented in {SCHEMA_DOC}) · report.md beside this file"),
+    )

@@ -1,0 +1,43 @@
+"""``results.json``: the stored run (``results.results_json``) plus the advice and the figures
+the report derives from it. The shape is documented in docs/results-json.md; ``schema`` is
+bumped on any incompatible change (adding keys is compatible)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stackpick import __version__
+from stackpick.report import views
+from stackpick.results import RunResults, results_json
+
+SCHEMA = 1
+SCHEMA_DOC = "docs/results-json.md"
+
+
+def _speedups(res: RunResults) -> list[dict[str, Any]]:
+    return [{"group": g.key, "cell": s.cell.id, "backend": s.cell.label, "baseline": "torch",
+             "speedup": s.value, "low": s.low, "high": s.high}
+            for g in res.groups for s in views.speedups(g)]
+
+
+def _first_calls(res: RunResults) -> list[dict[str, Any]]:
+    out = []
+    for g in res.groups:
+        for r in views.first_calls(g):
+            out.append({"group": g.key, "cell": r.cell.id, "backend": r.cell.label,
+                        "first_call_s": r.first_s, "steady_s": r.steady_s,
+                        "baseline": r.is_baseline, "break_even_calls": r.calls})
+    return out
+
+
+def report_json(res: RunResults, advice: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON document written as results.json (JSON-serialisable, keys stable)."""
+    data = results_json(res)
+    if data.get("schema") != SCHEMA:  # the two must move together
+        raise RuntimeError(f"results_json schema {data.get('schema')} != report schema {SCHEMA}")
+    data["generator"] = {"name": "stackpick", "version": __version__}
+    data["partial"] = views.partial_note(res) is not None
+    data["advice"] = advice
+    data["derived"] = {"speedups": _speedups(res), "first_calls": _first_calls(res),
+                       "warnings": [{"where": w, "text": t} for w, t in views.warnings(res)]}
+    return data

@@ -1,0 +1,153 @@
+"""A Markdown summary for a pull request or design document: plain tables, no HTML.
+
+Stored strings are escaped for Markdown (pipes, backticks, angle brackets...), so an error
+message cannot break a table or inject markup where the file is rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from stackpick.report import views
+from stackpick.report.advice_view import AdviceView, read_advice
+from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
+from stackpick.report.html_parts import plain
+from stackpick.report.jsondoc import SCHEMA
+from stackpick.results import RunResults
+from stackpick.store import StoredCell
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
+
+
+def md(text: Any) -> str:
+    """One line of Markdown-safe text: special characters backslash-escaped, newlines folded."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str("" if text is None else text).split()))
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
+             numeric: Sequence[int] = ()) -> list[str]:
+    align = ["---:" if i in numeric else "---" for i in range(len(headers))]
+    out = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
+    out += ["| " + " | ".join(md(x) for x in r) + " |" for r in rows]
+    return out + [""]
+
+
+def _bullets(items: Iterable[Any]) -> list[str]:
+    return [f"- {md(i)}" for i in items]
+
+
+def _recommendation(view: AdviceView | None) -> list[str]:
+    if view is None:
+        return ["_No recommendation: rendered from measurements alone._", ""]
+    if view.pick is None:
+        out = ["**No stack qualifies**: every candidate was ruled out.", ""]
+    else:
+        kind = "Tie" if view.tie else "Recommended"
+        out = [f"**{kind}: {md(view.pick.label)}**", "", *_bullets(view.pick.reasons), ""]
+    if view.runner_up:
+        out += [f"Runner-up: **{md(view.runner_up.label)}**", ""]
+    if view.flips:
+        out += ["What would change the pick:", "", *_bullets(view.flips), ""]
+    if view.eliminated:
+        out += md_table(["ruled out", "why"], [[n, "; ".join(r) or "no reason given"]
+                                               for n, r in view.eliminated])
+    if view.caveats:
+        out += ["Caveats:", "", *_bullets(view.caveats), ""]
+    return out
+
+
+def _row(c: StoredCell, speedup: dict[int, float]) -> list[str]:
+    lat = views.latency(c)
+    half = (lat["ci_high"] - lat["ci_low"]) / 2 if lat else None
+    ci = f"{duration_ns(lat['median'])} ± {duration_ns(half)}" if lat else "-"
+    vs = f"{speedup[c.id]:.2f}x" if c.id in speedup else ("1x" if c.label == "torch" else "-")
+    return [c.label, c.status, ci, duration_ns(lat.get("p90")), duration_ns(lat.get("p99")),
+            rate(c.metrics.get("throughput")), duration_s(c.metrics.get("first_call_s")),
+            size_bytes(views.peak_rss(c)), vs]
+
+
+def _results(res: RunResults) -> list[str]:
+    out = ["## Measurements", ""]
+    heads = ["backend", "status", "median ± 95% CI", "p90", "p99", "items/s", "first call",
+             "peak RSS", "vs torch"]
+    for g in res.groups:
+        speedup = {s.cell.id: s.value for s in views.speedups(g)}
+        out += [f"### {md(views.group_title(g))}", ""]
+        out += md_table(heads, [_row(c, speedup) for c in g.cells], range(2, 9))
+        out += _bullets(cmp.sentence() for cmp in g.comparisons)
+        out += [""] if g.comparisons else []
+    return out
+
+
+def _break_even(res: RunResults) -> list[str]:
+    rows = []
+    for g in res.groups:
+        group = views.first_calls(g)
+        has_base = any(r.is_baseline for r in group)
+        rows += [[g.key, r.cell.label, duration_s(r.first_s), duration_s(r.steady_s),
+                  views.break_even_text(r, has_base)] for r in group if not r.is_baseline]
+    if not rows:
+        return []
+    return ["## First call and break-even against eager PyTorch", "",
+            *md_table(["group", "backend", "first call", "steady call", "break-even"], rows,
+                      (2, 3))]
+
+
+def _parity_failures_warnings(res: RunResults) -> list[str]:
+    out = ["## Parity", ""]
+    out += md_table(["group", "backend", "parity", "max abs err", "max rel err"],
+                    [[g.key, c.label, "pass" if p.get("ok") else "FAIL", sci(p.get("max_abs")),
+                      sci(p.get("max_rel"))] for g, c, p in views.parity_rows(res)], (3, 4))
+    if res.failures():
+        out += ["## Failures", ""]
+        out += md_table(["cell", "status", "reason"],
+                        [[c.key, c.status, c.reason or "-"] for c in res.failures()])
+    warns = views.warnings(res)
+    if warns:
+        out += ["## Stability warnings", "", *_bullets(f"{w}: {t}" for w, t in warns), ""]
+    return out
+
+
+def _facts(view: AdviceView | None) -> list[str]:
+    if view is None or not view.facts:
+        return []
+    rows = []
+    for f in view.facts:
+        src = ", ".join(f"[{md(t)}]({u})" if u else md(t) for t, u in f.sources) or "-"
+        rows.append([md(f.id or "-"), md(f.text), src, md(f.as_of or "-")])
+    table = ["| id | fact | sources | as of |", "| --- | --- | --- | --- |"]
+    return ["## Facts used", "", *table, *("| " + " | ".join(r) + " |" for r in rows), ""]
+
+
+def _machine(res: RunResults) -> list[str]:
+    fp = res.run.fingerprint
+    cpu = fp.get("cpu") or {}
+    items = [f"CPU: {cpu.get('model', '?')} ({cpu.get('physical', '?')} cores)",
+             f"memory: {size_bytes(fp.get('memory_bytes'))}", f"OS: {fp.get('os', '?')}",
+             f"Python: {fp.get('python', '?')}", f"threads: {fp.get('threads', '?')}",
+             f"frameworks: {plain(fp.get('frameworks') or {})}"]
+    if fp.get("gpus"):
+        items.insert(1, f"GPUs: {plain(fp['gpus'])}")
+    return ["## Machine", "", *_bullets(items), ""]
+
+
+def render_markdown(res: RunResults, advice: dict[str, Any] | None = None) -> str:
+    """The summary as one Markdown string."""
+    run, view = res.run, read_advice(advice)
+    out = [f"# stackpick report: run {run.id}", "",
+           md(f"{run.kind} · {run.status} · started {run.started_at} · "
+              f"finished {run.finished_at or '-'}"), ""]
+    note = views.partial_note(res)
+    if note:
+        out += [f"> **PARTIAL:** {md(note)}", ""]
+    out += ["## Recommendation", "", *_recommendation(view)]
+    profile = views.profile_of(res, advice)
+    if profile:
+        out += ["## Answers", "", *md_table(["question", "answer"],
+                                            [[k, plain(v)] for k, v in profile.items()])]
+    out += _results(res) + _break_even(res) + _parity_failures_warnings(res)
+    out += _facts(view) + _machine(res)
+    out += [f"_stackpick results.json schema {SCHEMA}; full report in index.html._", ""]
+    return "\n".join(out)
