@@ -12,7 +12,7 @@ import os
 INHERITED_PREFIXES = ("LC_", "OPENBLAS_", "CUDA_", "TORCHINDUCTOR_", "XDG_", "STACKPICK_",
                       "NVIDIA_")
 INHERITED = ("PATH", "HOME", "USER", "LANG", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH",
-             "LD_LIBRARY_PATH", "CC", "CXX", "TERM")
+             "LD_LIBRARY_PATH", "CC", "CXX", "TERM", "XLA_FLAGS")
 RECORDED_PREFIXES = ("OMP_", "MKL_", "OPENBLAS_", "XLA_", "TF_", "JAX_", "CUDA_", "TORCH")
 
 
@@ -25,9 +25,8 @@ def thread_variables(threads: int) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": n,
         "TF_NUM_INTRAOP_THREADS": n,
         "TF_NUM_INTEROP_THREADS": "1",
-        # XLA:CPU sizes its Eigen pool from this flag; the JAX backend also checks it.
-        "XLA_FLAGS": f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
-        f"intra_op_parallelism_threads={n}",
+        # No XLA flag sizes XLA:CPU's thread pool (it follows the CPU affinity mask, see
+        # jax-ml/jax#1539), so the JAX backend pins its worker to N CPUs and reads it back.
     }
 
 
