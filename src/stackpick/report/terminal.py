@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from stackpick.measure.economics import group_economics
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.results import GroupView, RunResults
 from stackpick.store import StoredCell
@@ -57,7 +58,9 @@ def print_results(res: RunResults, console: Console) -> None:
     for g in res.groups:
         console.print(group_table(g))
         for cmp in g.comparisons:
-            console.print("  " + cmp.sentence())
+            console.print(Text("  " + cmp.sentence()))
+        for econ in group_economics(g.cells):
+            console.print(Text("  " + econ.sentence(), style="cyan"))
         for c in g.cells:
             for w in c.metrics.get("warnings", []):
                 console.print(Text.assemble("  ", ("warning", "yellow"), f" {c.label}: {w}"))
