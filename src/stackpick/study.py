@@ -107,7 +107,12 @@ def start_run(store: Store, plan: StudyPlan, kind: str = "bench",
 
 
 def plan_of_run(store: Store, run_id: int) -> StudyPlan:
-    return StudyPlan.from_json(store.get_run(run_id).plan["json"])
+    """The stored plan of a run to resume; refuses runs with nothing left to measure."""
+    run = store.get_run(run_id)
+    plan = StudyPlan.from_json(run.plan["json"])
+    if run.status == "complete" and len(store.done_keys(run_id)) >= len(plan.cells):
+        raise UserError(f"run {run_id} is complete: nothing to resume (see: stackpick history)")
+    return plan
 
 
 def execute(store: Store, run_id: int, plan: StudyPlan, executor: LocalExecutor,
