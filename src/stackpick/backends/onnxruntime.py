@@ -80,7 +80,9 @@ class OnnxRuntimeBackend(Backend):
         with tempfile.TemporaryDirectory(prefix="stackpick-onnx-") as tmp:
             path = Path(tmp) / f"{job.workload.name}.onnx"
             extras = export_onnx(model, example, path)
+            t0 = time.perf_counter()  # graph optimisation happens here, apart from the export
             session = ort.InferenceSession(str(path), self.options, providers=self.providers)
+            extras["session_s"] = time.perf_counter() - t0
         extras["providers"] = session.get_providers()
         feed = {session.get_inputs()[0].name: example.numpy()}  # canonical dtype, contiguous
         outputs = [session.get_outputs()[0].name]

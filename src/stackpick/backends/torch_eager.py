@@ -32,6 +32,13 @@ def set_torch_threads(threads: int) -> dict[str, int]:
     return {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}
 
 
+def use_ieee_fp32() -> None:
+    """Full float32 on CUDA: cuDNN convolutions default to TF32, which is another precision
+    (about 1e-3 relative) than the float32 every other backend computes, and fails parity."""
+    torch.backends.cuda.matmul.fp32_precision = "ieee"
+    torch.backends.cudnn.conv.fp32_precision = "ieee"
+
+
 class TorchEagerBackend(Backend):
     """PyTorch eager on CPU or CUDA."""
 
@@ -47,7 +54,8 @@ class TorchEagerBackend(Backend):
         if self.device == "cuda":
             if not torch.cuda.is_available():
                 raise Unsupported("no CUDA device visible to torch")
-            return f"cuda: {torch.cuda.get_device_name()}"
+            use_ieee_fp32()
+            return f"cuda: {torch.cuda.get_device_name()} (fp32 matmul/conv: ieee, no TF32)"
         raise Unsupported(f"torch backend does not know device {self.device!r}")
 
     # -- hooks for subclasses ----------------------------------------------------------------
