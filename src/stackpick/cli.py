@@ -179,6 +179,16 @@ def history(
     _console().print(table)
 
 
+from stackpick import cli_report  # noqa: E402
+
+cli_report.register(app)
+
+
+from stackpick import cli_advice  # noqa: E402
+
+cli_advice.register(app)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         print(f"stackpick {__version__}")

@@ -1,7 +1,12 @@
 """The advisor's ``to_dict()`` output read tolerantly into what a report shows.
 
-The report renders advice from its JSON form (so a stored or hand-edited advice renders too)
-and never fails on a missing or renamed key: a part that is absent is simply not shown.
+The report renders advice from its JSON form (so stored advice re-renders) and never fails on a
+missing or renamed key: an absent part is simply not shown. The advisor's shape (see
+``stackpick.advice.model.Advice.to_dict``): ``recommended`` / ``runner_up`` stack ids,
+``ranking`` entries (``stack``, ``name``, ``total``, ``criteria`` with ``label``, ``weight``,
+``value``, ``contribution`` and cited ``reasons``), ``eliminated`` (``name``, ``reasons``),
+``sensitivity`` (``flips``, ``checked``), ``weights``, ``caveats``, ``contradictions`` and
+``evidence`` (fact ids, resolved here against the knowledge base for their sources).
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from stackpick.report.advice_facts import Fact, read_facts
+
 TEXT_KEYS = ("text", "reason", "summary", "description", "message", "change", "detail", "why")
-LABEL_KEYS = ("label", "name", "title", "id")
+LABEL_KEYS = ("name", "label", "title")
 
 
 def label(x: Any) -> str:
@@ -24,9 +31,8 @@ def label(x: Any) -> str:
             return str(x[key])
     if "stack" in x:
         return label(x["stack"])
-    parts = [x.get(k) for k in ("author", "authoring", "framework", "training", "serving",
-                                "runtime") if x.get(k)]
-    return " + ".join(dict.fromkeys(str(p) for p in parts)) or "?"
+    parts = [x.get(k) for k in ("author", "framework", "serving", "runtime") if x.get(k)]
+    return " + ".join(dict.fromkeys(str(p) for p in parts)) or str(x.get("id") or "?")
 
 
 def texts(x: Any) -> list[str]:
@@ -47,6 +53,13 @@ def first(d: dict[str, Any], *keys: str) -> Any:
     return next((d[k] for k in keys if d.get(k) not in (None, "", [], {})), None)
 
 
+def _number(x: Any) -> float | None:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass
 class Contribution:
     criterion: str
@@ -54,6 +67,7 @@ class Contribution:
     value: Any = None
     points: float | None = None
     evidence: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,39 +79,37 @@ class StackView:
 
 
 @dataclass
-class Fact:
-    id: str
-    text: str
-    sources: list[tuple[str, str | None]]  # (title, http(s) url or None)
-    as_of: str = ""
-
-
-@dataclass
 class AdviceView:
     pick: StackView | None = None
     runner_up: StackView | None = None
     tie: bool = False
     eliminated: list[tuple[str, list[str]]] = field(default_factory=list)
     flips: list[str] = field(default_factory=list)
+    flip_note: str = ""
+    weights: list[tuple[str, Any, str]] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
 
 
-def _number(x: Any) -> float | None:
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return None
+def _cited(reasons: Any) -> list[str]:
+    """Fact ids and cell ids a list of reason dicts cites, as 'fact-id' and 'cell 12'."""
+    out: list[str] = []
+    for r in reasons if isinstance(reasons, list) else []:
+        if isinstance(r, dict):
+            out += [str(f) for f in r.get("facts") or []]
+            out += [f"cell {c}" for c in r.get("cells") or []]
+    return list(dict.fromkeys(out))
 
 
 def _contribution(name: str, c: Any) -> Contribution:
     if not isinstance(c, dict):
         return Contribution(name, points=_number(c))
-    ev = c.get("evidence") or c.get("sources") or []
+    ev = c.get("evidence") or c.get("sources") or _cited(c.get("reasons"))
     evidence = [str(e) for e in (ev if isinstance(ev, list) else [ev])]
-    return Contribution(str(c.get("criterion") or c.get("name") or name), c.get("weight"),
+    return Contribution(str(first(c, "label", "criterion", "name") or name), c.get("weight"),
                         first(c, "value", "raw", "score"),
-                        _number(first(c, "contribution", "points", "weighted")), evidence)
+                        _number(first(c, "contribution", "points", "weighted")), evidence,
+                        texts(c.get("reasons")))
 
 
 def _contributions(raw: Any) -> list[Contribution]:
@@ -113,10 +125,19 @@ def stack_view(x: Any) -> StackView | None:
         return StackView(str(x))
     contrib = _contributions(first(x, "contributions", "criteria", "breakdown"))
     reasons = texts(first(x, "reasons", "why", "explanation"))
-    if not reasons:  # fall back to the criteria that carried the most weight
+    if not reasons:  # the criteria that carried the most weight, with their own reasons
         top = sorted((c for c in contrib if c.points), key=lambda c: -(c.points or 0))[:3]
-        reasons = [f"{c.criterion} (+{c.points:.2f})" for c in top]
+        reasons = [f"{c.criterion} (+{c.points:.2f})" + (f": {c.reasons[0]}" if c.reasons
+                                                          else "") for c in top]
     return StackView(label(x), first(x, "score", "total"), reasons, contrib)
+
+
+def _resolve(x: Any, ranked: list[Any]) -> Any:
+    """A stack id (as ``recommended`` / ``runner_up`` give it) -> its ranking entry."""
+    if isinstance(x, str):
+        return next((r for r in ranked if isinstance(r, dict) and x in (r.get("stack"),
+                                                                         r.get("id"))), x)
+    return x
 
 
 def _eliminated(raw: Any) -> list[tuple[str, list[str]]]:
@@ -126,50 +147,58 @@ def _eliminated(raw: Any) -> list[tuple[str, list[str]]]:
                              else None)) for e in raw or []]
 
 
-def safe_url(url: Any) -> str | None:
-    """Only http(s) links become links: a 'javascript:' source must stay inert text."""
-    text = str(url or "").strip()
-    return text if text.lower().startswith(("http://", "https://")) else None
+def _names(advice: dict[str, Any]) -> dict[str, str]:
+    """Stack id -> display name, from the ranking and the eliminated list."""
+    items = (first(advice, "ranking", "ranked") or []) + (advice.get("eliminated") or [])
+    return {str(i["stack"]): label(i) for i in items
+            if isinstance(i, dict) and isinstance(i.get("stack"), str)}
 
 
-def _sources(raw: Any) -> list[tuple[str, str | None]]:
+def _flips(advice: dict[str, Any]) -> tuple[list[str], str]:
+    raw = first(advice, "sensitivity", "flips", "what_would_flip")
+    if not isinstance(raw, dict):
+        return texts(raw), ""
+    names, out = _names(advice), []
+    for f in raw.get("flips") or []:
+        new = f.get("new_pick") if isinstance(f, dict) else None
+        to = f": the pick becomes {names.get(new, new)}" if new else ": no stack qualifies"
+        out += [t + (to if isinstance(f, dict) else "") for t in texts(f)[:1]]
+    checked = raw.get("checked")
+    note = (f"None of the {checked} single-answer changes tried flips the pick." if checked
+            else "No single change of answers flips the pick.")
+    return out, note
+
+
+def _caveats(advice: dict[str, Any]) -> list[str]:
     out = []
-    for s in raw if isinstance(raw, list) else [raw] if raw else []:
-        if isinstance(s, dict):
-            url = first(s, "url", "href", "link")
-            out.append((str(first(s, "title", "name", "citation") or url or "source"),
-                        safe_url(url)))
-        else:
-            out.append((str(s), safe_url(s)))
+    for c in advice.get("contradictions") or []:
+        out += [" ".join(texts(c.get("text")) + texts(c.get("resolution")))
+                if isinstance(c, dict) else str(c)]
+    for c in advice.get("caveats") or []:
+        command = c.get("command") if isinstance(c, dict) else None
+        out += [t + (f" (try: {command})" if command else "") for t in texts(c)[:1]]
     return out
 
 
-def _fact(f: Any) -> Fact:
-    if not isinstance(f, dict):
-        return Fact("", str(f), [])
-    src = first(f, "sources", "source", "url", "urls", "links")
-    text = first(f, "claim", "text", "statement", "fact", "summary", "value")
-    return Fact(str(f.get("id") or ""), str(text or ""), _sources(src), str(f.get("as_of") or ""))
-
-
-def _facts(advice: dict[str, Any]) -> list[Fact]:
-    evidence = advice.get("evidence") if isinstance(advice.get("evidence"), dict) else {}
-    raw = advice.get("facts") or [f for f in evidence.get("facts", []) if isinstance(f, dict)]
-    facts = [_fact(f) for f in (raw.values() if isinstance(raw, dict) else raw)]
-    used = {str(i) for i in evidence.get("facts", []) if not isinstance(i, dict)}
-    return [f for f in facts if not used or not f.id or f.id in used]
+def _weights(advice: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    return [(str(first(w, "label", "criterion") or "?"), w.get("weight"),
+             " ".join(texts(w.get("why")))) for w in advice.get("weights") or []
+            if isinstance(w, dict)]
 
 
 def read_advice(advice: dict[str, Any] | None) -> AdviceView | None:
     """The parts of an advice dict a report shows, or None when there is no advice."""
     if not advice:
         return None
-    ranked = first(advice, "ranked", "ranking", "candidates") or []
-    pick = first(advice, "recommendation", "pick", "winner") or (ranked[0] if ranked else None)
-    runner = first(advice, "runner_up", "runnerup") or (ranked[1] if len(ranked) > 1 else None)
+    ranked = first(advice, "ranking", "ranked", "candidates") or []
+    pick = _resolve(first(advice, "recommended", "recommendation", "pick"), ranked) or (
+        ranked[0] if ranked else None)
+    runner = _resolve(first(advice, "runner_up", "runnerup"), ranked) or (
+        ranked[1] if len(ranked) > 1 else None)
+    flips, note = _flips(advice)
     return AdviceView(
         pick=stack_view(pick), runner_up=stack_view(runner), tie=bool(advice.get("tie")),
         eliminated=_eliminated(first(advice, "eliminated", "ruled_out", "excluded")),
-        flips=texts(first(advice, "sensitivity", "flips", "what_would_flip")),
-        caveats=texts(advice.get("caveats")), facts=_facts(advice),
+        flips=flips, flip_note=note, weights=_weights(advice), caveats=_caveats(advice),
+        facts=read_facts(advice),
     )

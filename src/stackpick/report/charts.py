@@ -86,22 +86,23 @@ def _speedup_chart(name: str, bars: list[Bar]) -> Chart:
 
 
 def first_call_charts(res: RunResults) -> list[tuple[Chart, list[views.FirstCall]]]:
-    """First call (build, trace or compile included) against one steady-state call, per
-    group, with the break-even call count against eager PyTorch beside each row."""
+    """Up-front time (build + first call, compile included) against one steady-state call,
+    per group, with the break-even call count against each cell's eager baseline."""
     out = []
     for g in res.groups:
         rows = views.first_calls(g)
-        if not rows:
+        if not any(r.econ for r in rows):  # nothing compiled against a baseline here
             continue
-        has_base = any(r.is_baseline for r in rows)
-        pairs = [Pair(r.cell.label, r.first_s, r.steady_s, views.break_even_text(r, has_base))
-                 for r in rows]
-        title = f"First call vs steady state: {views.group_title(g)}"
-        desc = ("First call and one steady-state call per backend on a log scale; the text "
-                "gives the calls after which a slower first call is paid back. "
-                + "; ".join(f"{p.label}: first {duration_s(p.first)}, steady "
-                            f"{duration_s(p.second)}, {p.text}" for p in pairs))
-        svg = pair_chart(title, desc, pairs, ("first call", "steady-state call"), duration_s)
+        pairs = [Pair(r.cell.label, r.upfront_s, r.steady_s,
+                      views.break_even_text(r, short=True)) for r in rows]
+        title = f"First result vs steady state: {views.group_title(g)}"
+        desc = ("Time to the first result (build and first call) and one steady-state call "
+                "per backend on a log scale; the text gives the calls after which a slower "
+                "start is paid back. " + "; ".join(f"{p.label}: first {duration_s(p.first)}, "
+                                                   f"steady {duration_s(p.second)}, {p.text}"
+                                                   for p in pairs))
+        svg = pair_chart(title, desc, pairs, ("build + first call", "steady-state call"),
+                         duration_s)
         out.append((Chart(title, svg), rows))
     return out
 

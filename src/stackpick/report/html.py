@@ -15,8 +15,7 @@ from stackpick.report import charts, views
 from stackpick.report.advice_view import read_advice
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.report.html_advice import answers, facts, recommendation
-from stackpick.report.html_parts import (Markup, badge, dl, h, join, plain, section, table,
-                                         tag, ul)
+from stackpick.report.html_parts import Markup, badge, dl, h, join, plain, section, table, tag, ul
 from stackpick.report.jsondoc import SCHEMA, SCHEMA_DOC
 from stackpick.results import RunResults
 from stackpick.store import StoredCell
@@ -26,8 +25,11 @@ def _template(name: str) -> str:
     return resources.files("stackpick.report").joinpath("templates", name).read_text("utf-8")
 
 
-def _figures(items: list[charts.Chart]) -> Markup:
-    return tag("div", join(tag("figure", join([Markup(c.svg), tag("figcaption", c.caption)]))
+def _figures(items: list[charts.Chart], empty: str = "") -> Markup:
+    """Charts in a responsive grid; ``empty`` is said instead when there are none."""
+    if not items:
+        return _none(empty) if empty else Markup("")
+    return tag("div", join(tag("figure", join([tag("figcaption", c.caption), Markup(c.svg)]))
                            for c in items), "grid")
 
 
@@ -59,15 +61,14 @@ def _measurements(res: RunResults) -> Markup:
 
 
 def _break_even_table(first: list[tuple[charts.Chart, list[views.FirstCall]]]) -> Markup:
-    rows = []
-    for _, group in first:
-        has_base = any(r.is_baseline for r in group)
-        rows += [[f"{r.cell.workload} · {r.cell.task} · b{r.cell.batch}", r.cell.label,
-                  duration_s(r.first_s), duration_s(r.steady_s),
-                  views.break_even_text(r, has_base)] for r in group]
+    rows = [[f"{r.cell.workload} · {r.cell.task} · b{r.cell.batch}", r.cell.label,
+             duration_s(r.upfront_s), duration_s(r.steady_s),
+             r.econ.baseline if r.econ else "-", views.break_even_text(r)]
+            for _, group in first for r in group if r.econ or r.is_baseline]
     if not rows:
-        return _none("first call")
-    return table(["group", "backend", "first call", "steady call", "break-even"], rows, (2, 3))
+        return _none("No compiled or exported backend was measured beside its eager baseline.")
+    heads = ["group", "backend", "build + first call", "steady call", "against", "break-even"]
+    return table(heads, rows, (2, 3))
 
 
 def _chart_sections(res: RunResults) -> Markup:
@@ -77,20 +78,23 @@ def _chart_sections(res: RunResults) -> Markup:
                                             _measurements(res)]),
                 "Median time per call with its 95% confidence interval (whiskers). "
                 "A backend is called faster only when the interval of the ratio excludes 1."),
-        section("speedup", "Speed relative to eager PyTorch",
-                _figures(charts.speedup_charts(res)) or _none("eager PyTorch (torch)")),
+        section("speedup", "Speed relative to eager PyTorch", _figures(
+            charts.speedup_charts(res), "No eager PyTorch (torch) cell to compare against.")),
         section("first-call", "First call and compile time",
                 join([_figures([c for c, _ in first]), _break_even_table(first)]),
-                "Break-even: calls after which a slower first call (trace, compile, export) "
-                "is paid back by a faster steady state, against eager PyTorch."),
-        section("training", "Training step time",
-                _figures(charts.training_charts(res)) or _none("training")),
-        section("memory", "Peak memory", _figures(charts.memory_charts(res)) or _none("memory")),
+                "Break-even: calls after which a slower start (build, export, trace, compile) "
+                "is paid back by a faster steady state, against the eager baseline "
+                "(torch for torch-compile, JAX and ONNX Runtime; tensorflow:eager for "
+                "TensorFlow graph and XLA)."),
+        section("training", "Training step time", _figures(
+            charts.training_charts(res), "Training was not measured in this run.")),
+        section("memory", "Peak memory", _figures(
+            charts.memory_charts(res), "No memory readings in this run.")),
     ])
 
 
-def _none(what: str) -> Markup:
-    return tag("p", f"Not measured in this run ({what}).", "muted")
+def _none(sentence: str) -> Markup:
+    return tag("p", sentence, "muted")
 
 
 def _parity(res: RunResults) -> Markup:
@@ -98,7 +102,7 @@ def _parity(res: RunResults) -> Markup:
              sci(p.get("max_abs")), sci(p.get("max_rel")), f"{p.get('atol', '-')}",
              f"{p.get('rtol', '-')}"] for g, c, p in views.parity_rows(res)]
     body = table(["group", "backend", "parity", "max abs err", "max rel err", "atol", "rtol"],
-                 rows, (3, 4, 5, 6)) if rows else _none("parity")
+                 rows, (3, 4, 5, 6)) if rows else _none("No parity checks in this run.")
     return section("parity", "Numerical parity", body,
                    "Each backend's output against a float64 NumPy reference with the same "
                    "weights, checked before timing; a failing backend is not ranked.")

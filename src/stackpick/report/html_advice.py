@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackpick.report.advice_view import AdviceView, Contribution, StackView
+from stackpick.report.advice_view import AdviceView, Contribution
 from stackpick.report.html_parts import Markup, dl, join, link, plain, section, table, tag, ul
 
 
@@ -21,19 +21,27 @@ def _contrib_rows(items: list[Contribution]) -> list[list[Any]]:
     for c in sorted(items, key=lambda c: -(c.points or 0)):
         width = f"{abs(c.points or 0) / top * 100:.0f}%"
         bar = tag("span", "", "meter", style=f"width:{width}")
-        points = join([bar, tag("span", _score(c.points))]) if c.points is not None else "-"
+        points = (tag("span", join([bar, _score(c.points)]), "points")
+                  if c.points is not None else "-")
         rows.append([c.criterion, _score(c.weight), plain(c.value), points,
                      ", ".join(c.evidence) or "-"])
     return rows
 
 
-def _contributions(stack: StackView) -> Markup:
-    if not stack.contributions:
+def _contributions(view: AdviceView) -> Markup:
+    stack = view.pick
+    parts = []
+    if stack and stack.contributions:
+        rows = _contrib_rows(stack.contributions)
+        parts.append(table(["criterion", "weight", "value", "contribution", "evidence"], rows,
+                           (1, 3), caption=f"How each criterion contributed to {stack.label}"))
+    if view.weights:
+        rows = [[name, _score(weight), why or "-"] for name, weight, why in view.weights]
+        parts.append(table(["criterion", "weight", "why this weight"], rows, (1,),
+                           caption="How your answers weighted the criteria"))
+    if not parts:
         return Markup("")
-    rows = _contrib_rows(stack.contributions)
-    body = table(["criterion", "weight", "value", "contribution", "evidence"], rows, (1, 3),
-                 caption=f"How each criterion contributed to {stack.label}")
-    return tag("details", join([tag("summary", "Score by criterion"), body]))
+    return tag("details", join([tag("summary", "Score by criterion and weights"), *parts]))
 
 
 def _pick(view: AdviceView) -> Markup:
@@ -42,10 +50,17 @@ def _pick(view: AdviceView) -> Markup:
         return tag("p", "The advisor made no pick (every stack was ruled out).", "pick")
     score = f" · score {_score(pick.score)}" if pick.score is not None else ""
     kicker = "Tie: recommended stacks" if view.tie else "Recommended stack"
-    return join([tag("p", kicker, "kicker"), tag("p", join([tag("strong", pick.label),
-                                                            tag("span", score, "muted")]),
-                                                 "pick"),
-                 tag("h3", "Why"), ul(pick.reasons) or tag("p", "No reasons given.")])
+    headline = tag("p", join([tag("strong", pick.label), tag("span", score, "muted")]), "pick")
+    return join([tag("p", kicker, "kicker"), headline, tag("h3", "Why"),
+                 ul(pick.reasons) or tag("p", "No reasons given.")])
+
+
+def _some(items: list[str], shown: int, more: str) -> Markup:
+    """The first ``shown`` items, the rest folded (opened for print by report.js)."""
+    rest = items[shown:]
+    folded = tag("details", join([tag("summary", f"{len(rest)} {more}"), ul(rest)])
+                 ) if rest else ""
+    return join([ul(items[:shown]), folded])
 
 
 def _runner_up(view: AdviceView) -> Markup:
@@ -67,16 +82,17 @@ def _eliminated(view: AdviceView) -> Markup:
 def recommendation(view: AdviceView | None) -> Markup:
     """The recommendation card, or a short note on how to get one when there is no advice."""
     if view is None:
-        note = ("No recommendation in this report: it was rendered from measurements alone. "
-                "Run `stackpick run` (or `stackpick advise`) for an explained pick.")
+        note = join(["No recommendation in this report: it was rendered from measurements "
+                     "alone. Run ", tag("code", "stackpick run"), " for an explained pick."])
         return tag("section", tag("p", note, "muted"), "card", id="recommendation")
-    flips = ul(view.flips) or tag("p", "No single change of answers flips the pick.", "muted")
+    flips = _some(view.flips, 3, "more changes that flip it") or tag(
+        "p", view.flip_note or "No change of answers was tried.", "muted")
     main = tag("div", join([_pick(view), _runner_up(view)]), "card-main")
-    side = tag("div", join([tag("h3", "What would change the pick"), flips,
-                            tag("h3", "Caveats") if view.caveats else "", ul(view.caveats)]),
-               "card-side")
-    body = join([tag("div", join([main, side]), "card-grid"), _eliminated(view),
-                 _contributions(view.pick) if view.pick else ""])
+    side = tag("div", join([tag("h3", "What would change the pick"), flips]), "card-side")
+    caveats = join([tag("h3", "Caveats"), _some(view.caveats, 4, "more caveats")]
+                   ) if view.caveats else ""
+    body = join([tag("div", join([main, side]), "card-grid"), caveats, _eliminated(view),
+                 _contributions(view)])
     return tag("section", join([tag("h2", "Recommendation"), body]), "card", id="recommendation")
 
 
@@ -97,5 +113,6 @@ def facts(view: AdviceView | None) -> Markup:
     for f in view.facts:
         sources = join((link(title, url) for title, url in f.sources), Markup("<br>")) or "-"
         rows.append([f.id or "-", f.text, sources, f.as_of or "-"])
-    return section("facts", "Facts used", table(["id", "fact", "sources", "as of"], rows),
+    return section("facts", "Facts used", table(["id", "fact", "sources", "as of"], rows,
+                                                       cls="fact-table"),
                    "Every fact the recommendation relied on, with where it comes from.")

@@ -42,14 +42,14 @@ def link(text: Any, url: str | None) -> Markup:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[int] = (),
-          caption: str = "") -> Markup:
+          caption: str = "", cls: str = "") -> Markup:
     """A table; columns listed in ``numeric`` align right (tabular figures)."""
     head = tag("tr", join(tag("th", x, "num" if i in numeric else "", scope="col")
                           for i, x in enumerate(headers)))
     body = join(tag("tr", join(tag("td", x, "num" if i in numeric else "")
                                for i, x in enumerate(r))) for r in rows)
     cap = tag("caption", caption) if caption else ""
-    return tag("div", tag("table", join([cap, tag("thead", head), tag("tbody", body)])),
+    return tag("div", tag("table", join([cap, tag("thead", head), tag("tbody", body)]), cls),
                "table-wrap")
 
 

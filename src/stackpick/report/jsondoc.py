@@ -25,8 +25,10 @@ def _first_calls(res: RunResults) -> list[dict[str, Any]]:
     for g in res.groups:
         for r in views.first_calls(g):
             out.append({"group": g.key, "cell": r.cell.id, "backend": r.cell.label,
-                        "first_call_s": r.first_s, "steady_s": r.steady_s,
-                        "baseline": r.is_baseline, "break_even_calls": r.calls})
+                        "upfront_s": r.upfront_s, "steady_s": r.steady_s,
+                        "is_baseline": r.is_baseline,
+                        "against": r.econ.baseline if r.econ else None,
+                        "break_even_calls": r.econ.break_even_calls if r.econ else None})
     return out
 
 

@@ -18,12 +18,22 @@ from stackpick.report.jsondoc import SCHEMA
 from stackpick.results import RunResults
 from stackpick.store import StoredCell
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
+_LEADING = re.compile(r"^([>#]|[-+](?= ))")  # special only at the start of a line or cell
 
 
 def md(text: Any) -> str:
     """One line of Markdown-safe text: special characters backslash-escaped, newlines folded."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str("" if text is None else text).split()))
+    line = _SPECIAL.sub(r"\\\1", " ".join(str("" if text is None else text).split()))
+    return _LEADING.sub(r"\\\1", line)
+
+
+def md_url(url: str) -> str:
+    """A URL that cannot end the link early or open markup."""
+    for ch, code in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E"),
+                     ("|", "%7C"), ("`", "%60")):
+        url = url.replace(ch, code)
+    return url
 
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -31,7 +41,7 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
     align = ["---:" if i in numeric else "---" for i in range(len(headers))]
     out = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
     out += ["| " + " | ".join(md(x) for x in r) + " |" for r in rows]
-    return out + [""]
+    return [*out, ""]
 
 
 def _bullets(items: Iterable[Any]) -> list[str]:
@@ -50,6 +60,8 @@ def _recommendation(view: AdviceView | None) -> list[str]:
         out += [f"Runner-up: **{md(view.runner_up.label)}**", ""]
     if view.flips:
         out += ["What would change the pick:", "", *_bullets(view.flips), ""]
+    elif view.flip_note:
+        out += [md(view.flip_note), ""]
     if view.eliminated:
         out += md_table(["ruled out", "why"], [[n, "; ".join(r) or "no reason given"]
                                                for n, r in view.eliminated])
@@ -82,17 +94,14 @@ def _results(res: RunResults) -> list[str]:
 
 
 def _break_even(res: RunResults) -> list[str]:
-    rows = []
-    for g in res.groups:
-        group = views.first_calls(g)
-        has_base = any(r.is_baseline for r in group)
-        rows += [[g.key, r.cell.label, duration_s(r.first_s), duration_s(r.steady_s),
-                  views.break_even_text(r, has_base)] for r in group if not r.is_baseline]
+    rows = [[g.key, r.cell.label, duration_s(r.upfront_s), duration_s(r.steady_s),
+             r.econ.baseline, views.break_even_text(r)]
+            for g in res.groups for r in views.first_calls(g) if r.econ]
     if not rows:
         return []
-    return ["## First call and break-even against eager PyTorch", "",
-            *md_table(["group", "backend", "first call", "steady call", "break-even"], rows,
-                      (2, 3))]
+    heads = ["group", "backend", "build + first call", "steady call", "against", "break-even"]
+    return ["## Compile economics: when a slower start pays off", "",
+            *md_table(heads, rows, (2, 3))]
 
 
 def _parity_failures_warnings(res: RunResults) -> list[str]:
@@ -115,7 +124,7 @@ def _facts(view: AdviceView | None) -> list[str]:
         return []
     rows = []
     for f in view.facts:
-        src = ", ".join(f"[{md(t)}]({u})" if u else md(t) for t, u in f.sources) or "-"
+        src = ", ".join(f"[{md(t)}]({md_url(u)})" if u else md(t) for t, u in f.sources) or "-"
         rows.append([md(f.id or "-"), md(f.text), src, md(f.as_of or "-")])
     table = ["| id | fact | sources | as of |", "| --- | --- | --- | --- |"]
     return ["## Facts used", "", *table, *("| " + " | ".join(r) + " |" for r in rows), ""]

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 WIDTH = 640
-LABEL_W = 170  # left column for row labels
-VALUE_W = 120  # right column for the printed value
+LABEL_W = 160  # left column for row labels
+VALUE_W = 145  # right column for the printed value
 ROW_H = 24
 TOP = 30  # room for the axis ticks above the first row
 _ids = itertools.count(1)
@@ -100,7 +100,7 @@ def _axis(scale: Scale, fmt: Callable[[float], str], bottom: float) -> list[str]
         x = scale(t)
         out.append(f'<line class="grid" x1="{x:.1f}" y1="{TOP - 6}" x2="{x:.1f}" '
                    f'y2="{bottom:.1f}"/><text class="tick" x="{x:.1f}" y="{TOP - 10}" '
-                   f'text-anchor="middle">{esc(fmt(t))}</text>')
+                   f'text-anchor="middle">{esc(fmt(t) if t else "0")}</text>')
     return out
 
 

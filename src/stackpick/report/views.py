@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from stackpick.measure.economics import Economics, group_economics
 from stackpick.results import GroupView, RunResults
 from stackpick.store import StoredCell
 
@@ -68,55 +69,42 @@ def speedups(g: GroupView) -> list[Speedup]:
     return out
 
 
-def break_even_calls(first_eager_s: float, steady_eager_s: float, first_comp_s: float,
-                     steady_comp_s: float) -> float | None:
-    """Calls after which compiling pays off: (first_c - first_e) / (steady_e - steady_c).
-
-    0 when the compiled path is ahead from the first call; None when its steady state is not
-    faster, so it never pays off.
-    """
-    gain = steady_eager_s - steady_comp_s
-    if gain <= 0:
-        return None
-    return max((first_comp_s - first_eager_s) / gain, 0.0)
-
-
 @dataclass
 class FirstCall:
+    """Up-front time (build + first call: export, trace, compile) against one steady call,
+    with the compile economics against the cell's eager baseline where it has one."""
+
     cell: StoredCell
-    first_s: float
+    upfront_s: float
     steady_s: float
-    calls: float | None  # break-even against the baseline; None = never
+    econ: Economics | None
     is_baseline: bool
 
 
 def first_calls(g: GroupView) -> list[FirstCall]:
-    """First call and steady state per timed cell, with break-even against eager PyTorch."""
-    base = baseline(g)
+    """One row per timed cell of the group, fastest steady state first."""
+    econ = {e.compiled: e for e in group_economics(g.cells)}
+    bases = {e.baseline for e in econ.values()}
     rows = []
     for c in ok_cells(g):
-        first = c.metrics.get("first_call_s")
-        if first is None:
+        if c.metrics.get("first_call_s") is None:
             continue
-        steady = (median_ns(c) or 0.0) / 1e9
-        calls = None
-        if base is not None and c is not base and base.metrics.get("first_call_s") is not None:
-            calls = break_even_calls(base.metrics["first_call_s"], (median_ns(base) or 0) / 1e9,
-                                     first, steady)
-        rows.append(FirstCall(c, first, steady, calls, c is base))
+        upfront = (c.metrics.get("build_s") or 0.0) + c.metrics["first_call_s"]
+        rows.append(FirstCall(c, upfront, (median_ns(c) or 0.0) / 1e9, econ.get(c.label),
+                              c.label in bases))
     return rows
 
 
-def break_even_text(row: FirstCall, has_baseline: bool) -> str:
-    if row.is_baseline:
-        return "baseline"
-    if not has_baseline:
-        return "no eager PyTorch baseline"
-    if row.calls is None:
-        return "never (steady state not faster)"
-    if row.calls == 0:
-        return "from the first call"
-    return f"after {row.calls:,.0f} calls"
+def break_even_text(row: FirstCall, short: bool = False) -> str:
+    """'after 1,234 calls', 'never ...', 'baseline'; ``short`` fits a chart's value column."""
+    if row.econ is None:
+        return "baseline" if row.is_baseline else "-" if short else "no baseline measured"
+    calls = row.econ.break_even_calls
+    if calls is None:
+        return "never pays off" if short else "never (steady state not faster)"
+    if calls == 0:
+        return "from call 1" if short else "from the first call"
+    return f"after {calls:,.0f} calls"
 
 
 def peak_rss(c: StoredCell) -> float | None:

@@ -1,0 +1,113 @@
+"""Criterion values in [0, 1] from sourced facts and from the answers (measured ones come from
+:mod:`stackpick.advice.evidence`). ``None`` means no evidence: the criterion scores no points.
+
+Levels count N 1.0, P 0.7, E 0.5, C 0.5, - 0; an unknown level (``?``) counts 0 where a value is
+needed, and is said so.
+"""
+
+from __future__ import annotations
+
+from statistics import mean
+
+from stackpick.advice.model import Reason
+from stackpick.knowledge import LEVEL_NAME, KnowledgeBase, Value, value_score
+from stackpick.knowledge.stacks import Stack
+from stackpick.profile import EDGE_TARGETS, TARGETS, TRAINING_TARGETS, Profile
+
+SKILL = {"none": 0.0, "some": 0.5, "strong": 1.0}
+Result = tuple[float | None, list[Reason]]
+
+
+def _describe(value: Value) -> str:
+    if isinstance(value, str):
+        score = value_score(value)
+        return f"{LEVEL_NAME[value]} ({value}{'' if score is None else f' = {score:.2f}'})"
+    return f"{value:.2f}"
+
+
+def fact_mean(kb: KnowledgeBase, criterion: str, stack: str) -> Result:
+    """Mean of the facts that score ``stack`` on ``criterion`` (unknown levels skipped)."""
+    pairs = kb.scores(criterion, stack)
+    reasons = [Reason(f"{fact.statement} -> {_describe(v)}", (fact.id,)) for fact, v in pairs]
+    known = [s for _, v in pairs if (s := value_score(v)) is not None]
+    return (mean(known) if known else None), reasons
+
+
+def fact_best(kb: KnowledgeBase, criterion: str, stack: str) -> Result:
+    """The best option among the facts (e.g. the most mature way to deploy)."""
+    pairs = kb.scores(criterion, stack)
+    reasons = [Reason(f"{fact.statement} -> {_describe(v)}", (fact.id,)) for fact, v in pairs]
+    known = [s for _, v in pairs if (s := value_score(v)) is not None]
+    return (max(known) if known else None), reasons
+
+
+def deployment(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
+    """Server and on-device deployment maturity, weighted by the share of each kind of target."""
+    edge = sum(t in EDGE_TARGETS for t in p.targets) / len(p.targets)
+    server, r1 = fact_best(kb, "deployment_server", stack.id)
+    device, r2 = fact_best(kb, "deployment_edge", stack.id)
+    parts = [(1 - edge, server), (edge, device)]
+    if all(v is None for share, v in parts if share > 0):
+        return None, r1 + r2
+    value = sum(share * (v or 0.0) for share, v in parts)
+    note = Reason(f"{1 - edge:.0%} of the targets are servers, {edge:.0%} on-device",
+                  answers=("targets",))
+    return value, [*(r1 if edge < 1 else []), *(r2 if edge > 0 else []), note]
+
+
+def portability(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
+    """80% how well the mandatory targets are reached, 20% breadth over every target."""
+    role = "train" if p.goal == "training" else "serve"
+    universe = TRAINING_TARGETS if role == "train" else TARGETS
+    listed = [t for t in p.targets if t in universe] or list(p.targets)
+    reasons, scores = [], []
+    for t in listed:
+        level, facts = kb.reach(stack.id, t, role)
+        scores.append(value_score(level) or 0.0)
+        text = f"{role}s on {t}: {LEVEL_NAME[level]} ({level})"
+        reasons.append(Reason(text + ("" if facts else "; no sourced fact"), facts, ("targets",)))
+    breadth_levels = [kb.reach(stack.id, t, role) for t in universe]
+    breadth = mean(value_score(lv) or 0.0 for lv, _ in breadth_levels)
+    native = sum(lv == "N" for lv, _ in breadth_levels)
+    cited = tuple(dict.fromkeys(f for _, fs in breadth_levels for f in fs))
+    reasons.append(Reason(f"breadth: {role}s natively on {native} of {len(universe)} targets "
+                          f"(score {breadth:.2f})", cited, ("targets",)))
+    return 0.8 * mean(scores) + 0.2 * breadth, reasons
+
+
+def team_fit(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
+    """Authoring skill (weight 2), runtime skill (1) and the existing serving stack (2)."""
+    parts: list[tuple[float, float]] = []
+    reasons: list[Reason] = []
+    for label, skills, w in (("authoring", stack.author_skills, 2.0),
+                             ("runtime", stack.runtime_skills, 1.0)):
+        best = max(skills, key=lambda f: SKILL[p.skill(f)])
+        parts.append((w, SKILL[p.skill(best)]))
+        facts = stack.skill_facts if label == "authoring" and best != skills[0] else ()
+        reasons.append(Reason(f"{label} skill: {best} = {p.skill(best)}", facts,
+                              (f"expertise.{best}",)))
+    if p.existing not in ("none", "other"):
+        value, found = fact_best(kb, f"existing:{p.existing}", stack.id)
+        parts.append((2.0, value or 0.0))
+        reasons += [Reason(f"existing {p.existing}: {r.text}", r.facts, ("existing",))
+                    for r in found]
+        if not found:
+            reasons.append(Reason(f"no fact links the existing {p.existing} to this stack",
+                                  answers=("existing",)))
+    total = sum(w for w, _ in parts)
+    return sum(w * v for w, v in parts) / total, reasons
+
+
+def needs_fit(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
+    """Mean over the stated needs of the best supporting fact (unknown counts 0)."""
+    if not p.needs:
+        return None, [Reason("no stated needs", answers=("needs",))]
+    values, reasons = [], []
+    for need in p.needs:
+        value, found = fact_best(kb, f"needs:{need}", stack.id)
+        values.append(value or 0.0)
+        reasons += [Reason(f"{need}: {r.text}", r.facts, ("needs",)) for r in found]
+        if not found:
+            reasons.append(Reason(f"{need}: no sourced fact for this stack (0)",
+                                  answers=("needs",)))
+    return mean(values), reasons

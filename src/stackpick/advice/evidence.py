@@ -1,0 +1,169 @@
+"""Measured evidence: a stored run turned into per-stack speed and memory values.
+
+Speed, per group (workload/task/batch/device): a stack's best backend scores 1.0 when it is the
+fastest or statistically tied with the fastest (the ratio interval includes 1: no points either
+way), else 1 / ratio. Groups with a single timed backend prove nothing and are skipped. Memory:
+smallest peak RSS in the group / the stack's peak RSS, with differences under 10% counted as a
+tie (memory has no interval). Values are averaged over groups, preferring groups whose workload
+matches the profile's model family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from statistics import mean
+from typing import TYPE_CHECKING, Any
+
+from stackpick.advice.model import Caveat, Reason
+from stackpick.errors import UserError
+from stackpick.knowledge.stacks import STACKS
+
+if TYPE_CHECKING:
+    from stackpick.results import GroupView, RunResults
+
+MEMORY_TIE = 0.10
+FAMILY_WORKLOAD = {"mlp": "mlp", "cnn": "cnn", "transformer": "transformer",
+                   "llm": "transformer"}
+BENCH_ALL = "stackpick bench --workload all --backends all --task inference,training"
+
+
+@dataclass(frozen=True)
+class GroupValue:
+    workload: str
+    value: float
+    reason: Reason
+
+
+@dataclass
+class Evidence:
+    """What one run says, by criterion and stack (values per group, reduced later)."""
+
+    run: dict[str, Any]
+    speed: dict[str, dict[str, list[GroupValue]]] = field(default_factory=dict)  # task -> stack
+    memory: dict[str, list[GroupValue]] = field(default_factory=dict)
+    cells: list[int] = field(default_factory=list)
+    notes: list[Caveat] = field(default_factory=list)
+    backends: set[str] = field(default_factory=set)
+    latency: dict[str, dict[str, tuple[int, float]]] = field(default_factory=dict)
+
+    def value(self, groups: list[GroupValue], family: str | None) -> tuple[float, list[Reason]]:
+        wanted = FAMILY_WORKLOAD.get(family or "")
+        chosen = [g for g in groups if g.workload == wanted] or groups
+        return mean(g.value for g in chosen), [g.reason for g in chosen]
+
+
+def _stacks_for(backend: str, task: str) -> list[str]:
+    attr = "infer_backends" if task == "inference" else "train_backends"
+    return [s.id for s in STACKS if backend in getattr(s, attr)]
+
+
+def _speed_group(group: GroupView) -> dict[str, GroupValue]:
+    """Per stack: its best backend's standing against the fastest backend in this group."""
+    if not group.comparisons:
+        return {}
+    fastest = group.comparisons[0].fast
+    scored = {fastest.label: (1.0, f"{fastest.label} was the fastest", (fastest.cell_id,))}
+    for cmp in group.comparisons:
+        value = 1.0 if cmp.verdict == "tie" else 1.0 / cmp.ratio.value
+        scored[cmp.slow.label] = (value, cmp.sentence(), (cmp.fast.cell_id, cmp.slow.cell_id))
+    task, workload = group.cells[0].task, group.cells[0].workload
+    out: dict[str, GroupValue] = {}
+    for label, (value, text, cells) in scored.items():
+        for stack in _stacks_for(label.partition(":")[0], task):
+            if stack not in out or value > out[stack].value:
+                out[stack] = GroupValue(workload, value, Reason(f"{group.key}: {text}", (), (),
+                                                                 cells))
+    return out
+
+
+def _memory_group(group: GroupView) -> dict[str, GroupValue]:
+    rss: dict[str, tuple[float, int]] = {}
+    for cell in group.cells:
+        peak = (cell.metrics.get("memory") or {}).get("peak_rss_bytes")
+        if cell.status != "ok" or not peak:
+            continue
+        for stack in _stacks_for(cell.backend, cell.task):
+            if stack not in rss or peak < rss[stack][0]:
+                rss[stack] = (float(peak), cell.id)
+    if len(rss) < 2:
+        return {}
+    low = min(v for v, _ in rss.values())
+    out = {}
+    for stack, (peak, cell_id) in rss.items():
+        ratio = low / peak
+        value = 1.0 if ratio >= 1 - MEMORY_TIE else ratio
+        text = f"{group.key}: peak RSS {peak / 2**20:.0f} MiB (smallest {low / 2**20:.0f} MiB)"
+        out[stack] = GroupValue(group.cells[0].workload, value, Reason(text, cells=(cell_id,)))
+    return out
+
+
+def _batch1_latency(results: RunResults) -> dict[str, dict[str, tuple[int, float]]]:
+    """Per stack and workload, the best median batch-1 inference latency (cell id, ms), for
+    checking a latency budget."""
+    out: dict[str, dict[str, tuple[int, float]]] = {}
+    for c in results.cells:
+        median = (c.metrics.get("latency_ns") or {}).get("median")
+        if c.status != "ok" or c.task != "inference" or c.batch != 1 or not median:
+            continue
+        for stack in _stacks_for(c.backend, "inference"):
+            best = out.setdefault(stack, {}).get(c.workload)
+            if best is None or median / 1e6 < best[1]:
+                out[stack][c.workload] = (c.id, median / 1e6)
+    return out
+
+
+def _failure_notes(results: RunResults) -> list[Caveat]:
+    return [Caveat(f"cell {c.id} ({c.label}, {c.group}) {c.status}: "
+                   f"{c.reason or 'see the run report'}; it earns no points", cells=(c.id,))
+            for c in results.failures()]
+
+
+def from_results(results: RunResults) -> Evidence:
+    """Evidence from a loaded run (see the module docstring for the rules)."""
+    run = results.run
+    ev = Evidence({"id": run.id, "kind": run.kind, "status": run.status,
+                   "started_at": run.started_at})
+    for group in results.groups:
+        task = group.cells[0].task if group.cells else ""
+        for stack, gv in _speed_group(group).items():
+            ev.speed.setdefault(task, {}).setdefault(stack, []).append(gv)
+        for stack, gv in _memory_group(group).items():
+            ev.memory.setdefault(stack, []).append(gv)
+    ev.latency = _batch1_latency(results)
+    ev.cells = sorted(c.id for c in results.cells)
+    ev.backends = {c.backend for c in results.cells if c.status == "ok"}
+    ev.notes = _failure_notes(results)
+    return ev
+
+
+def load_evidence(db: Path | None, run_id: int | None) -> Evidence | None:
+    """The given run, or the latest one; None when there is no store or no run yet."""
+    from stackpick.store import default_db_path, open_store
+
+    path = Path(db) if db else default_db_path()
+    if not path.exists():  # advising must not create an empty store as a side effect
+        if run_id is not None:
+            raise UserError(f"--run {run_id}: there is no store at {path}; measure first with: "
+                            f"{BENCH_ALL}, or pass --db")
+        return None
+    with open_store(path) as store:
+        run_id = run_id if run_id is not None else store.latest_run_id()
+        if run_id is None:
+            return None
+        from stackpick.results import load_results
+
+        return from_results(load_results(store, run_id))
+
+
+def age_days(started_at: str, today: date) -> int | None:
+    try:
+        return (today - datetime.fromisoformat(started_at).date()).days
+    except ValueError:
+        return None
+
+
+def missing_backends(ev: Evidence, wanted: Iterable[str]) -> list[str]:
+    return sorted(set(wanted) - ev.backends)

@@ -1,0 +1,38 @@
+"""A few plain sentences that sum the advice up (terminal header, Markdown, HTML)."""
+
+from __future__ import annotations
+
+from stackpick.advice.model import Advice, Ranked, Score
+from stackpick.advice.weights import LABELS
+
+TOP_REASONS = 3
+
+
+def top_criteria(r: Ranked, n: int = TOP_REASONS) -> list[Score]:
+    """The criteria that contributed most to a stack's total, largest first."""
+    return sorted((s for s in r.scores if s.contribution > 0),
+                  key=lambda s: (-s.contribution, s.criterion))[:n]
+
+
+def summary(advice: Advice) -> str:
+    """E.g. 'Recommended: X (7.31), mostly for team fit, ... Runner-up: Y (6.90).'"""
+    if not advice.ranking:
+        return ("No stack meets every hard constraint; see 'eliminated' for the reasons and "
+                "'sensitivity' for an answer that would leave one standing.")
+    first = advice.ranking[0]
+    text = f"Recommended: {first.name} ({first.total:.2f})"
+    if advice.tied_with:
+        text = f"Tie at {first.total:.2f} between {first.name} and {', '.join(advice.tied_with)}"
+    why = [LABELS[s.criterion].lower() for s in top_criteria(first)]
+    if why:
+        text += f", mostly for {', '.join(why)}"
+    text += "."
+    if advice.runner_up and not advice.tied_with:
+        second = advice.ranking[1]
+        text += f" Runner-up: {second.name} ({second.total:.2f})."
+    if advice.eliminated:
+        text += f" Ruled out: {len(advice.eliminated)}."
+    if advice.flips:
+        flip = advice.flips[0]
+        text += f" Would change with: {flip.change.text} (-> {flip.new_pick or 'no stack'})."
+    return text

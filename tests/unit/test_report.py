@@ -1,0 +1,157 @@
+"""The report files: self-contained HTML, Markdown tables, versioned JSON, no silent overwrite."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_data import HOSTILE, advice_dict, make_store
+
+from stackpick.errors import UserError
+from stackpick.report.advice_view import read_advice
+from stackpick.report.html import render_html
+from stackpick.report.jsondoc import report_json
+from stackpick.report.markdown import render_markdown
+from stackpick.report.views import break_even_text, first_calls
+from stackpick.report.writer import FILES, new_report_dir, write_report
+from stackpick.results import RunResults, load_results
+from stackpick.store import open_store
+
+SECTIONS = ("recommendation", "answers", "latency", "speedup", "first-call", "training",
+            "memory", "parity", "failures", "stability", "facts", "machine")
+
+
+def _results(tmp_path: Path, **kwargs: Any) -> RunResults:
+    db, run_id = make_store(tmp_path / "s.db", **kwargs)
+    with open_store(db) as store:
+        return load_results(store, run_id)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> RunResults:
+    return _results(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def page(results: RunResults) -> str:
+    return render_html(results, advice_dict())
+
+
+def test_html_is_one_self_contained_file(page: str) -> None:
+    assert page.startswith("<!doctype html>")
+    assert not re.search(r"<(script|img|iframe)[^>]*\bsrc=", page, re.I)
+    assert not re.search(r"<link\b", page, re.I)
+    assert "@import" not in page and "url(" not in page
+    # The only absolute URLs are links to the facts' sources.
+    for tag_name, _url in re.findall(r"<(\w+)[^>]*\b(?:src|href)=\"(https?:[^\"]*)\"", page):
+        assert tag_name == "a"
+
+
+def test_html_has_every_section_and_charts(page: str) -> None:
+    for section in SECTIONS:
+        assert f'id="{section}"' in page
+    assert page.count("<svg") >= 8
+    assert page.count("<title id=") == page.count("<svg")  # every chart is labelled
+    assert "PyTorch + ONNX Runtime" in page and "never (steady state not faster)" in page
+
+
+def test_html_escapes_hostile_strings(page: str) -> None:
+    assert HOSTILE not in page
+    assert html.escape(HOSTILE) in page
+    assert "javascript:" not in re.sub(r">[^<]*<", "><", page).lower()  # not in any attribute
+    assert page.count("<script>") == 1  # our own few lines only
+
+
+def test_markdown_has_tables_and_no_html(results: RunResults) -> None:
+    text = render_markdown(results, advice_dict())
+    assert "| backend | status | median ± 95% CI |" in text
+    assert "| --- | --- | ---: |" in text
+    assert "**Recommended: PyTorch + ONNX Runtime**" in text
+    assert not re.search(r"(?<!\\)<[A-Za-z/]", text)  # every '<' is escaped
+    assert "(https://github.com/microsoft/onnxruntime/issues/8655)" in text
+    assert "- priority production -> research: the pick becomes PyTorch (eager)" in text
+
+
+def test_writer_writes_three_files_with_schema(results: RunResults, tmp_path: Path) -> None:
+    index = write_report(results, advice_dict(), tmp_path / "out")
+    assert index == tmp_path / "out" / "index.html"
+    assert sorted(p.name for p in index.parent.iterdir()) == sorted(FILES)
+    data = json.loads((index.parent / "results.json").read_text())
+    assert data["schema"] == 1 and data["partial"] is False
+    assert data["advice"]["ranking"][0]["total"] == 0.82
+    assert {s["backend"] for s in data["derived"]["speedups"]} >= {"onnxruntime", "jax"}
+
+
+def test_writer_refuses_to_overwrite(results: RunResults, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(UserError, match="already exists; pass --force"):
+        write_report(results, None, out)
+    assert not (out / "index.html").exists()
+    write_report(results, None, out, force=True)
+    assert (out / "index.html").exists() and (out / "keep.txt").read_text() == "mine"
+
+
+def test_new_report_dir_never_clashes(tmp_path: Path) -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5)
+    first = new_report_dir(tmp_path, 7, when)
+    assert first.name == "stackpick-report-run7-20260102-030405" and not first.exists()
+    first.mkdir()
+    assert new_report_dir(tmp_path, 7, when).name.endswith("-2")
+
+
+def test_partial_run_has_a_banner(tmp_path: Path) -> None:
+    res = _results(tmp_path, status="interrupted", limit=5)
+    page = render_html(res, None)
+    assert 'class="banner"' in page and "Partial results" in page
+    assert "5 of 19 planned cells" in page
+    assert "> **PARTIAL:**" in render_markdown(res, None)
+
+
+def test_report_without_advice_says_so(results: RunResults) -> None:
+    page = render_html(results, None)
+    assert "No recommendation in this report" in page
+    assert 'id="facts"' not in page
+
+
+def test_compile_economics_rows(results: RunResults) -> None:
+    texts = {(g.key, r.cell.label): break_even_text(r) for g in results.groups
+             for r in first_calls(g)}
+    assert texts["mlp/inference/b1/cpu", "torch"] == "baseline"
+    assert re.fullmatch(r"after [\d,]+ calls", texts["mlp/inference/b1/cpu", "torch-compile"])
+    assert re.fullmatch(r"after [\d,]+ calls", texts["mlp/inference/b1/cpu", "tensorflow:xla"])
+    assert texts["mlp/inference/b32/cpu", "torch-compile"] == "never (steady state not faster)"
+
+
+def test_advice_reader_tolerates_other_shapes() -> None:
+    assert read_advice(None) is None and read_advice({}) is None
+    view = read_advice({"recommendation": "JAX", "eliminated": {"TF": "no TPU"},
+                        "sensitivity": "goal training", "facts": [{"id": "f", "url": "x"}]})
+    assert view is not None and view.pick is not None and view.pick.label == "JAX"
+    assert view.eliminated == [("TF", ["no TPU"])] and view.flips == ["goal training"]
+    assert view.facts[0].sources == [("x", None)]  # not http(s): shown, never linked
+    gh = read_advice({"pick": "A", "facts": [{"statement": "s", "source": "pytorch/serve#3396"}]})
+    assert gh is not None and gh.facts[0].text == "s"
+    assert gh.facts[0].sources == [("pytorch/serve#3396",
+                                    "https://github.com/pytorch/serve/issues/3396")]
+    other = read_advice({"pick": {"author": "PyTorch", "serving": "Triton"}})
+    assert other is not None and other.pick is not None
+    assert other.pick.label == "PyTorch + Triton"
+
+
+def test_empty_running_run_and_sparse_advice_render(tmp_path: Path) -> None:
+    with open_store(tmp_path / "e.db") as store:
+        run_id = store.create_run("run", {"json": '{"cells": [{}, {}]}'}, {}, "stackpick run")
+        res = load_results(store, run_id)
+    page = render_html(res, {"ranking": [], "sensitivity": {"flips": [], "checked": 3}})
+    assert "is still running; 0 of 2 planned cells" in page
+    assert "every stack was ruled out" in page and "None of the 3 single-answer" in page
+    assert "No cell failed." in page and "<svg" not in page
+    assert json.loads(json.dumps(report_json(res, None)))["partial"] is True
+    assert "> **PARTIAL:**" in render_markdown(res, {})
