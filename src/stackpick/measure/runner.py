@@ -132,11 +132,11 @@ class GroupRun:
         return _Active(cell, handle, setup)
 
     def _rounds(self, active: list[_Active]) -> None:
-        """Interleaved rounds until every cell has a stop verdict; stopped cells keep taking
-        their turn so that every round holds every backend (ratios are per round)."""
+        """Interleaved rounds until every cell has a stop verdict. A cell leaves the rotation
+        once it has one; ratios pair rounds by index, so they use the rounds all shared."""
         while True:
-            live = [a for a in active if a.stop != "failed"]
-            if not live or all(a.stop is not None for a in live):
+            live = [a for a in active if a.stop is None]
+            if not live:
                 return
             for a in live:
                 self._sample(a)

@@ -16,7 +16,7 @@ class StopRule:
     min_time_s: float = 0.5
     min_rounds: int = 5
     ci_rel: float = 0.02  # the 95% CI of the median within +-2% of it
-    max_time_s: float = 8.0
+    max_time_s: float = 6.0
     max_samples: int = 20_000
     round_time_s: float = 0.1  # each backend's turn in one interleaved round
 
