@@ -188,6 +188,10 @@ from stackpick import cli_advice  # noqa: E402
 
 cli_advice.register(app)
 
+from stackpick import cli_run  # noqa: E402
+
+cli_run.register(app)
+
 
 def _version_callback(value: bool) -> None:
     if value:

@@ -38,29 +38,52 @@ def _write_json(target: str, data: object) -> None:
     write_json(target, data)
 
 
+ProfileOpt = Annotated[Path | None, typer.Option(
+    "--profile", help="YAML profile (write an example with: stackpick profile init).")]
+AskOpt = Annotated[bool, typer.Option("--ask", help="Ask the questions at the terminal.")]
+DefaultsOpt = Annotated[bool, typer.Option(
+    "--defaults", help="Use the default profile: balanced, both, x86-cpu, no expertise, "
+                       "existing none.")]
+PriorityOpt = Annotated[str | None, typer.Option(help="research, balanced or production.")]
+GoalOpt = Annotated[str | None, typer.Option(help="training, inference or both.")]
+TargetOpt = Annotated[list[str] | None, typer.Option(
+    "--target", help="Mandatory target (repeatable or comma list), e.g. nvidia-gpu,android.")]
+ExpertiseOpt = Annotated[list[str] | None, typer.Option(
+    "--expertise", help="FRAMEWORK=LEVEL pairs, e.g. pytorch=strong,jax=some.")]
+ExistingOpt = Annotated[str | None, typer.Option(
+    help="Existing serving stack: none, tf-serving, triton, torchserve, kserve, "
+         "onnxruntime, litert, executorch, other.")]
+BudgetOpt = Annotated[float | None, typer.Option(
+    "--latency-budget", help="Per-request latency budget in ms.")]
+FamilyOpt = Annotated[str | None, typer.Option(
+    "--model-family", help="mlp, cnn, transformer, llm or other.")]
+NeedOpt = Annotated[list[str] | None, typer.Option(
+    "--need", help="functional-transforms or pretrained-models (repeatable).")]
+
+
+def answer_flags(priority: str | None, goal: str | None, target: list[str] | None,
+                 expertise: list[str] | None, existing: str | None,
+                 latency_budget: float | None, model_family: str | None,
+                 need: list[str] | None) -> dict[str, object]:
+    """The answer flags as profile fields (None where not given)."""
+    return {"priority": priority, "goal": goal, "targets": ",".join(target or []) or None,
+            "expertise": ",".join(expertise or []) or None, "existing": existing,
+            "latency_budget_ms": latency_budget, "model_family": model_family,
+            "needs": ",".join(need or []) or None}
+
+
 def advise(
-    profile: Annotated[Path | None, typer.Option(
-        "--profile", help="YAML profile (write an example with: stackpick profile init).")] = None,
-    ask: Annotated[bool, typer.Option("--ask", help="Ask the questions at the terminal.")] = False,
-    defaults: Annotated[bool, typer.Option(
-        "--defaults", help="Use the default profile: balanced, both, x86-cpu, no expertise, "
-                           "existing none.")] = False,
-    priority: Annotated[str | None, typer.Option(help="research, balanced or production.")] = None,
-    goal: Annotated[str | None, typer.Option(help="training, inference or both.")] = None,
-    target: Annotated[list[str] | None, typer.Option(
-        "--target", help="Mandatory target (repeatable or comma list), e.g. nvidia-gpu,android.")
-    ] = None,
-    expertise: Annotated[list[str] | None, typer.Option(
-        "--expertise", help="FRAMEWORK=LEVEL pairs, e.g. pytorch=strong,jax=some.")] = None,
-    existing: Annotated[str | None, typer.Option(
-        help="Existing serving stack: none, tf-serving, triton, torchserve, kserve, "
-             "onnxruntime, litert, executorch, other.")] = None,
-    latency_budget: Annotated[float | None, typer.Option(
-        "--latency-budget", help="Per-request latency budget in ms.")] = None,
-    model_family: Annotated[str | None, typer.Option(
-        "--model-family", help="mlp, cnn, transformer, llm or other.")] = None,
-    need: Annotated[list[str] | None, typer.Option(
-        "--need", help="functional-transforms or pretrained-models (repeatable).")] = None,
+    profile: ProfileOpt = None,
+    ask: AskOpt = False,
+    defaults: DefaultsOpt = False,
+    priority: PriorityOpt = None,
+    goal: GoalOpt = None,
+    target: TargetOpt = None,
+    expertise: ExpertiseOpt = None,
+    existing: ExistingOpt = None,
+    latency_budget: BudgetOpt = None,
+    model_family: FamilyOpt = None,
+    need: NeedOpt = None,
     run: Annotated[int | None, typer.Option(
         "--run", help="Use this stored run as evidence (default: the latest).")] = None,
     db: Db = None,
@@ -74,11 +97,9 @@ def advise(
     from stackpick.advice import load_evidence
     from stackpick.advice.render import print_advice
 
-    flags = {"priority": priority, "goal": goal, "targets": ",".join(target or []) or None,
-             "expertise": ",".join(expertise or []) or None, "existing": existing,
-             "latency_budget_ms": latency_budget, "model_family": model_family,
-             "needs": ",".join(need or []) or None}
-    prof, source = _profile(profile, ask, defaults, flags)
+    flags = answer_flags(priority, goal, target, expertise, existing, latency_budget,
+                         model_family, need)
+    prof, source = resolve_profile(profile, ask, defaults, flags)
     advice = run_advice(prof, evidence=load_evidence(db, run), source=source)
     if json_out:
         _write_json(json_out, advice.to_dict())
@@ -94,8 +115,8 @@ def advise(
               "answer with --ask, --profile FILE or flags", file=sys.stderr)
 
 
-def _profile(path: Path | None, ask: bool, defaults: bool, flags: dict[str, object]
-             ) -> tuple[Profile, str]:
+def resolve_profile(path: Path | None, ask: bool, defaults: bool, flags: dict[str, object]
+                    ) -> tuple[Profile, str]:
     """The profile and where it came from; flags refine a file, --ask or --defaults."""
     from stackpick.profile import DEFAULT_PROFILE, override
 
