@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command.main(args=argv, prog_name="stackpick", standalone_mode=False)
     except UserError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        print(f"Error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
@@ -235,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
         _silence_broken_pipe()
         return 0
     return 0
+
+
+def one_line(message: str) -> str:
+    """Library messages (YAML, SQLite) can span lines; a user error is one line."""
+    return "; ".join(part.strip() for part in message.splitlines() if part.strip())
 
 
 def _silence_broken_pipe() -> None:
