@@ -26,3 +26,15 @@ def test_no_baseline_or_failed_cell_gives_nothing():
     assert group_economics([cell("torch-compile", "default", 0.1, 3.0, 1e6)]) == []
     assert group_economics([cell("torch", "default", 0.1, 0.01, 2e6),
                             cell("torch-compile", "default", 0.1, 3.0, 1e6, "crash")]) == []
+
+
+def test_cheaper_start_but_slower_calls_never_pays_off():
+    (econ,) = group_economics([cell("torch", "default", 0.05, 0.01, 1e6),
+                               cell("jax", "default", 0.01, 0.01, 2e6)])
+    assert econ.break_even_calls is None
+
+
+def test_cheaper_start_and_faster_calls_pays_off_at_once():
+    (econ,) = group_economics([cell("torch", "default", 0.05, 0.01, 2e6),
+                               cell("jax", "default", 0.01, 0.01, 1e6)])
+    assert econ.break_even_calls == 0

@@ -39,10 +39,10 @@ class Economics:
         when it never does (not faster in steady state); 0 when it costs nothing extra."""
         extra = self.upfront_s - self.baseline_upfront_s
         gain = self.baseline_steady_s - self.steady_s
-        if extra <= 0:
-            return 0.0
         if gain <= 0:
             return None
+        if extra <= 0:
+            return 0.0
         return math.ceil(extra / gain)
 
     def sentence(self) -> str:
