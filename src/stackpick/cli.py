@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from stackpick import __version__
+from stackpick.cli_model import InputDtypeOpt, InputShapeOpt, ModelOpt, WeightsOpt
 from stackpick.errors import Interrupted, UserError
 
 try:  # typer up to 0.2x depends on click; newer releases vendor their own copy
@@ -68,9 +69,10 @@ def write_json(target: str, data: Any) -> None:
 def bench(
     workload: Annotated[str, typer.Option(
         help="mlp, cnn, transformer (comma-separated) or all.")] = "mlp",
-    backends: Annotated[str, typer.Option(
-        help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, or all.")
-    ] = "torch,onnxruntime",
+    backends: Annotated[str | None, typer.Option(
+        help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, or all "
+        "(default: torch,onnxruntime; with --model: every path for that model).")
+    ] = None,
     task: Annotated[str, typer.Option(
         help="inference, training, or both comma-separated.")] = "inference",
     batch: Annotated[str | None, typer.Option(
@@ -88,10 +90,15 @@ def bench(
     memory_limit: Annotated[int, typer.Option(
         help="Address-space limit per worker in MB (0: none); exceeding it is status oom.")] = 0,
     resume: Annotated[int | None, typer.Option(help="Finish the missing cells of run ID.")] = None,
+    model: ModelOpt = None,
+    input_shape: InputShapeOpt = None,
+    input_dtype: InputDtypeOpt = None,
+    weights: WeightsOpt = None,
     db: DbOption = None,
     json_out: JsonOption = None,
 ) -> None:
-    """Measure backends on reference workloads: parity first, then interleaved timing."""
+    """Measure backends on reference workloads (or your --model): parity first, then
+    interleaved timing."""
     from stackpick import study
     from stackpick.progress import StudyProgress
     from stackpick.report.terminal import print_results
@@ -99,7 +106,8 @@ def bench(
     from stackpick.store import open_store
 
     opts = study.BenchOptions(workload, backends, task, batch, train_batch, threads, device,
-                              quick, max_time, timeout, memory_limit)
+                              quick, max_time, timeout, memory_limit, model=model,
+                              input_shape=input_shape, input_dtype=input_dtype, weights=weights)
     started = time.perf_counter()
     with open_store(db) as store:
         if resume is not None:

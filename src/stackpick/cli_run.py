@@ -25,6 +25,7 @@ from stackpick.cli_advice import (
     answer_flags,
     resolve_profile,
 )
+from stackpick.cli_model import InputDtypeOpt, InputShapeOpt, ModelOpt, WeightsOpt
 from stackpick.errors import UserError
 
 
@@ -50,17 +51,25 @@ def run(
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
     resume: Annotated[int | None, typer.Option(
         help="Finish the missing cells of run ID, then advise and report.")] = None,
+    model: ModelOpt = None,
+    input_shape: InputShapeOpt = None,
+    input_dtype: InputDtypeOpt = None,
+    weights: WeightsOpt = None,
     db: Db = None,
 ) -> None:
-    """Answer four questions, measure every framework here, get a recommended stack and a
-    report (index.html, report.md, results.json)."""
+    """Answer four questions, measure every framework here (or every path out of your
+    --model), get a recommended stack and a report (index.html, report.md, results.json)."""
     from stackpick.cli import _console
     from stackpick.journey import profile_of_run, run_journey
     from stackpick.progress import StudyProgress
     from stackpick.store import open_store
+    from stackpick.usermodel.spec import parse_model
 
     if device not in ("cpu", "cuda"):
         raise UserError(f"--device {device!r} is not valid; use one of cpu, cuda")
+    if not model and (input_shape or input_dtype or weights):
+        raise UserError("--input-shape, --input-dtype and --weights need --model")
+    spec = parse_model(model, input_shape, input_dtype, weights) if model else None
     flags = answer_flags(priority, goal, target, expertise, existing, latency_budget,
                          model_family, need)
     given = profile is not None or ask or defaults or any(v is not None for v in flags.values())
@@ -76,7 +85,7 @@ def run(
             prof, source = resolve_profile(profile, ask, defaults, flags)
         result = run_journey(store, prof, source, quick=quick, threads=threads, device=device,
                              out=out, force=force, resume=resume,
-                             progress_factory=StudyProgress)
+                             progress_factory=StudyProgress, model=spec)
     console = _console()
     advice = result.advice
     console.print()

@@ -20,6 +20,7 @@ from stackpick.measure.plan import StudyPlan, plan_study
 from stackpick.measure.stopping import StopRule
 from stackpick.profile import Profile
 from stackpick.store import Store
+from stackpick.usermodel.spec import ModelSpec
 
 GOAL_TASKS = {"training": ["training"], "inference": ["inference"],
               "both": ["inference", "training"]}
@@ -53,6 +54,15 @@ def plan_for(profile: Profile, *, quick: bool, threads: int | None, device: str)
     )
 
 
+def _model_plan(model: ModelSpec, *, quick: bool, threads: int | None,
+                device: str) -> StudyPlan:
+    """Every path out of the user's model (inference: the model's own batch)."""
+    from stackpick.usermodel.planning import model_plan
+
+    return model_plan(model, None, study.resolve_threads(threads), device,
+                      StopRule.quick() if quick else StopRule())
+
+
 def _advise(store: Store, run_id: int, profile: Profile, source: str) -> dict[str, Any]:
     from stackpick.advice import advise
     from stackpick.advice.evidence import from_results
@@ -76,8 +86,9 @@ def _report(store: Store, run_id: int, advice: dict[str, Any], out: Path | None,
 def run_journey(store: Store, profile: Profile, source: str, *, quick: bool = False,
                 threads: int | None = None, device: str = "cpu", out: Path | None = None,
                 force: bool = False, resume: int | None = None,
-                progress_factory: Any = None) -> JourneyResult:
-    """Measure, advise and report; returns where the report went and what was advised."""
+                progress_factory: Any = None, model: ModelSpec | None = None) -> JourneyResult:
+    """Measure, advise and report; returns where the report went and what was advised.
+    With ``model``, the study measures that model's paths instead of the reference workloads."""
     started = time.perf_counter()
     if out is not None and out.exists() and not force:  # refuse before minutes of measuring
         raise UserError(f"report directory {out} already exists; pass --force to overwrite "
@@ -86,7 +97,8 @@ def run_journey(store: Store, profile: Profile, source: str, *, quick: bool = Fa
         plan = study.plan_of_run(store, resume)
         run_id = resume
     else:
-        plan = plan_for(profile, quick=quick, threads=threads, device=device)
+        plan = (plan_for(profile, quick=quick, threads=threads, device=device) if model is None
+                else _model_plan(model, quick=quick, threads=threads, device=device))
         run_id = study.start_run(store, plan, kind="run",
                                  extra={"profile": profile.to_dict(), "profile_source": source})
     executor = study.make_executor(plan, study.BenchOptions())

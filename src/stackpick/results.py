@@ -10,6 +10,7 @@ from typing import Any
 
 from stackpick.measure.compare import Comparison, Contender, compare_group
 from stackpick.store import Store, StoredCell, StoredRun
+from stackpick.usermodel import matrix
 
 
 @dataclass
@@ -70,4 +71,7 @@ def results_json(res: RunResults) -> dict[str, Any]:
         "groups": [{"key": g.key, "cells": [cell_json(c) for c in g.cells],
                     "comparisons": [comparison_json(x) for x in g.comparisons]}
                    for g in res.groups],
+        # a user's model (--model) and its paths out; null and [] for the reference workloads
+        "model": matrix.summary(run.extra),
+        "portability": [r.to_dict() for r in matrix.matrix(run.extra, res.cells)],
     }

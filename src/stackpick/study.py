@@ -18,11 +18,13 @@ from stackpick.measure.stopping import StopRule
 from stackpick.store import Store
 from stackpick.workloads import parse_workloads
 
+DEFAULT_BACKENDS = "torch,onnxruntime"
+
 
 @dataclass
 class BenchOptions:
     workload: str = "mlp"
-    backends: str = "torch,onnxruntime"
+    backends: str | None = None  # None: DEFAULT_BACKENDS, or every path of a --model
     task: str = "inference"
     batch: str | None = None
     train_batch: str | None = None
@@ -33,6 +35,10 @@ class BenchOptions:
     timeout: float | None = None
     memory_limit_mb: int = 0
     workload_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    model: str | None = None  # --model: file.py:factory, model.onnx or model.keras
+    input_shape: list[str] | None = None
+    input_dtype: str | None = None
+    weights: str | None = None
 
 
 def parse_int_list(text: str, flag: str) -> list[int]:
@@ -63,18 +69,42 @@ def resolve_threads(threads: int | None) -> int:
     return threads
 
 
-def build_plan(opts: BenchOptions) -> StudyPlan:
-    if opts.device not in DEVICES:
-        raise UserError(f"--device {opts.device!r} is not valid; use one of {', '.join(DEVICES)}")
+def _rule(opts: BenchOptions) -> StopRule:
     rule = StopRule.quick() if opts.quick else StopRule()
     if opts.max_time is not None:
         if opts.max_time <= 0:
             raise UserError(f"--max-time {opts.max_time} must be positive (seconds per cell)")
         rule = StopRule(**{**rule.to_dict(), "max_time_s": opts.max_time,
                            "min_time_s": min(rule.min_time_s, opts.max_time)})
+    return rule
+
+
+def _model_plan(opts: BenchOptions, rule: StopRule) -> StudyPlan:
+    """A user's model: inference at the model's own batch, on the paths its kind allows."""
+    from stackpick.usermodel.planning import model_plan
+    from stackpick.usermodel.spec import parse_model
+
+    assert opts.model is not None
+    if parse_tasks(opts.task) != ["inference"]:
+        raise UserError("--model measures inference only; leave out --task")
+    if opts.batch or opts.train_batch:
+        raise UserError("--batch does not apply to --model: the batch is the first dimension "
+                        "of --input-shape or of the factory's example inputs")
+    spec = parse_model(opts.model, opts.input_shape, opts.input_dtype, opts.weights)
+    return model_plan(spec, opts.backends, resolve_threads(opts.threads), opts.device, rule)
+
+
+def build_plan(opts: BenchOptions) -> StudyPlan:
+    if opts.device not in DEVICES:
+        raise UserError(f"--device {opts.device!r} is not valid; use one of {', '.join(DEVICES)}")
+    rule = _rule(opts)
+    if opts.model:
+        return _model_plan(opts, rule)
+    if opts.input_shape or opts.input_dtype or opts.weights:
+        raise UserError("--input-shape, --input-dtype and --weights need --model")
     return plan_study(
         parse_workloads(opts.workload),
-        parse_backends(opts.backends),
+        parse_backends(opts.backends or DEFAULT_BACKENDS),
         parse_tasks(opts.task),
         parse_int_list(opts.batch, "--batch") if opts.batch else None,
         parse_int_list(opts.train_batch, "--train-batch") if opts.train_batch else None,
@@ -99,11 +129,13 @@ def make_executor(plan: StudyPlan, opts: BenchOptions) -> LocalExecutor:
 
 def start_run(store: Store, plan: StudyPlan, kind: str = "bench",
               extra: dict[str, Any] | None = None) -> int:
+    from stackpick.usermodel.planning import model_info
+
     fp = fingerprint.collect(plan.threads)
     warning = load_warning()
     notes = {"load_warning": warning} if warning else {}
     return store.create_run(kind, {"json": plan.to_json()}, fp, " ".join(sys.argv),
-                            {**notes, **(extra or {})})
+                            {**notes, **model_info(plan), **(extra or {})})
 
 
 def plan_of_run(store: Store, run_id: int) -> StudyPlan:

@@ -81,9 +81,9 @@ def test_any_arguments_are_an_answer_or_one_line(command: str, args: list[str], 
     assert_clean(code, err)
 
 
-bench_values = st.one_of(st.sampled_from(WORDS + ["1,32", "all", "mlp", "torch,jax",
-                                                  "inference,training", "cpu", "cuda", "0,1"]),
-                         st.text(max_size=8))
+BENCH_WORDS = [*WORDS, "1,32", "all", "mlp", "torch,jax", "inference,training", "cpu", "cuda",
+               "0,1"]
+bench_values = st.one_of(st.sampled_from(BENCH_WORDS), st.text(max_size=8))
 
 
 @FUZZ

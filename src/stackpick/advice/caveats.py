@@ -31,7 +31,11 @@ def _evidence(advice: Advice, p: Profile, ev: Evidence | None, today: date) -> l
     wanted = {b for r in advice.ranking for b in (*get_stack(r.stack).infer_backends,
                                                   *get_stack(r.stack).train_backends)}
     missing = missing_backends(ev, wanted)
-    if missing:
+    if missing and ev.model_kind:  # the user's model cannot run there without a rewrite
+        out.append(Caveat(f"run {ev.run['id']} measured your {ev.model_kind} model, which "
+                          f"{', '.join(missing)} cannot run as it is: the stacks they stand for "
+                          "score no measured points (it would need rewriting for them)"))
+    elif missing:
         out.append(Caveat(f"run {ev.run['id']} has no successful cells for {', '.join(missing)}: "
                           "the stacks they stand for score no measured points",
                           f"stackpick bench --workload all --backends {','.join(missing)} "

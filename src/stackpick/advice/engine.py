@@ -93,6 +93,8 @@ def rank(p: Profile, kb: KnowledgeBase, ev: Evidence | None,
     """The core: resolve contradictions, eliminate, weigh and sort (ties keep catalogue order)."""
     effective, contradictions = resolve(p)
     out = eliminate(effective, kb)
+    for stack, reasons in (ev.blocked if ev else {}).items():  # a path failed for the model
+        out.setdefault(stack, []).extend(reasons)
     weights = derive_weights(effective, overrides)
     ranked = [score_stack(kb, ev, s, weights, effective) for s in STACKS if s.id not in out]
     ranked.sort(key=lambda r: (-r.total, STACK_IDS.index(r.stack)))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from stackpick.advice.model import Caveat, Reason
 from stackpick.errors import UserError
 from stackpick.knowledge.stacks import STACKS
+from stackpick.usermodel.paths import CONVERT, failed_paths
 
 if TYPE_CHECKING:
     from stackpick.results import GroupView, RunResults
@@ -48,6 +49,8 @@ class Evidence:
     notes: list[Caveat] = field(default_factory=list)
     backends: set[str] = field(default_factory=set)
     latency: dict[str, dict[str, tuple[int, float]]] = field(default_factory=dict)
+    blocked: dict[str, list[Reason]] = field(default_factory=dict)  # stack -> failed paths
+    model_kind: str | None = None  # pytorch | onnx | keras for a run of the user's model
 
     def value(self, groups: list[GroupValue], family: str | None) -> tuple[float, list[Reason]]:
         wanted = FAMILY_WORKLOAD.get(family or "")
@@ -57,7 +60,8 @@ class Evidence:
 
 def _stacks_for(backend: str, task: str) -> list[str]:
     attr = "infer_backends" if task == "inference" else "train_backends"
-    return [s.id for s in STACKS if backend in getattr(s, attr)]
+    return [s.id for s in STACKS if backend in getattr(s, attr)
+            or (task == "inference" and backend in s.model_backends)]
 
 
 def _speed_group(group: GroupView) -> dict[str, GroupValue]:
@@ -116,9 +120,11 @@ def _batch1_latency(results: RunResults) -> dict[str, dict[str, tuple[int, float
 
 
 def _failure_notes(results: RunResults) -> list[Caveat]:
+    # A user model's conversion rows earn no points either way: the matrix shows them, and a
+    # failed one rules its stack out with the reason.
     return [Caveat(f"cell {c.id} ({c.label}, {c.group}) {c.status}: "
                    f"{c.reason or 'see the run report'}; it earns no points", cells=(c.id,))
-            for c in results.failures()]
+            for c in results.failures() if c.task != CONVERT]
 
 
 def from_results(results: RunResults) -> Evidence:
@@ -136,6 +142,11 @@ def from_results(results: RunResults) -> Evidence:
     ev.cells = sorted(c.id for c in results.cells)
     ev.backends = {c.backend for c in results.cells if c.status == "ok"}
     ev.notes = _failure_notes(results)
+    model = results.run.extra.get("model")
+    ev.model_kind = model.get("kind") if isinstance(model, dict) else None
+    if ev.model_kind:  # stacks whose path failed for the user's model
+        ev.blocked = {stack: [Reason(why, cells=cells) for why, cells in found]
+                      for stack, found in failed_paths(ev.model_kind, results.cells).items()}
     return ev
 
 

@@ -37,6 +37,16 @@ class Job:
 
 
 @dataclass
+class ModelJob:
+    """A user's model (``--model``): its spec as a dict (see ``usermodel.spec.ModelSpec``), the
+    inputs every backend shares, and files earlier steps made (``{"onnx-export": path}``)."""
+
+    model: dict[str, Any]
+    inputs: list[np.ndarray]
+    artifacts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Prepared:
     """A built cell. ``call`` is what the clock times; ``fetch`` is what parity compares."""
 
@@ -66,6 +76,10 @@ class Backend(ABC):
     @abstractmethod
     def prepare(self, job: Job) -> Prepared:
         """Build the model for ``job`` (and export / compile setup); do not call it yet."""
+
+    def prepare_model(self, job: ModelJob) -> Prepared:
+        """Build a cell for a user's model (inference only); backends that can, override."""
+        raise Unsupported(f"{type(self).__name__} does not run user models")
 
     def device_memory(self) -> dict[str, int] | None:
         """Peak device memory in bytes since the last reset, where a device is used."""

@@ -20,19 +20,21 @@ import onnxscript
 import torch
 
 from stackpick.backends import torch_models
-from stackpick.backends.base import Backend, Job, Prepared, Unsupported
+from stackpick.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
 from stackpick.backends.torch_eager import set_torch_threads
 
 OPSET = 18
 
 
-def session_options(threads: int) -> ort.SessionOptions:
-    """Intra-op ``threads``, one inter-op thread, sequential execution, full graph optimisation."""
+def session_options(threads: int, level: ort.GraphOptimizationLevel | None = None
+                    ) -> ort.SessionOptions:
+    """Intra-op ``threads``, one inter-op thread, sequential execution, full graph optimisation
+    (or ``level``)."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.graph_optimization_level = level or ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return options
 
 
@@ -71,6 +73,31 @@ class OnnxRuntimeBackend(Backend):
                                   "(install onnxruntime-gpu)")
             return ["CUDAExecutionProvider", "CPUExecutionProvider"]
         raise Unsupported(f"onnxruntime backend does not know device {self.device!r}")
+
+    def session_options_for(self, level: ort.GraphOptimizationLevel) -> ort.SessionOptions:
+        """This worker's thread settings with another optimisation level (a reference run)."""
+        return session_options(self.threads, level)
+
+    def prepare_model(self, job: ModelJob) -> Prepared:
+        """A user's ONNX file, or the ONNX export of a user's PyTorch model (an artifact of the
+        conversion step); every output is compared with the reference."""
+        from stackpick.backends import user_onnx
+
+        onnx_file = job.model["kind"] == "onnx"
+        path = job.model["path"] if onnx_file else job.artifacts.get("onnx-export")
+        if not path:
+            raise Unsupported("no ONNX file: the ONNX export of this model did not run")
+        t0 = time.perf_counter()
+        session = user_onnx.session(path, self.options, self.providers)
+        extras: dict[str, Any] = {"session_s": time.perf_counter() - t0,
+                                  "providers": session.get_providers(),
+                                  "artifact_bytes": Path(path).stat().st_size}
+        feed = user_onnx.feed(session, list(job.inputs))
+
+        def call() -> list[Any]:
+            return session.run(None, feed)  # host arrays: materialised on return
+
+        return Prepared(call=call, fetch=lambda: user_onnx.as_outputs(call()), extras=extras)
 
     def prepare(self, job: Job) -> Prepared:
         if job.task != "inference":

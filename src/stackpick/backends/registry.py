@@ -32,15 +32,31 @@ class BackendSpec:
     devices: frozenset[str] = frozenset(DEVICES)
     description: str = ""
     unsupported_reasons: dict[str, str] = field(default_factory=dict)
+    models: frozenset[str] = frozenset()  # kinds of user model it runs (usermodel.spec.KINDS)
+    reference_workloads: bool = True  # runs mlp/cnn/transformer (False: user models only)
+    variant_env: str | None = None  # an environment variable the worker gets set to the variant
+    variant_requires: dict[str, tuple[str, str]] = field(default_factory=dict)  # (module, extra)
 
-    def unavailable_reason(self) -> str | None:
+    def worker_env(self, variant: str) -> dict[str, str]:
+        """Variables a worker for ``variant`` needs before its first import."""
+        return {self.variant_env: variant} if self.variant_env else {}
+
+    def unavailable_reason(self, variant: str | None = None) -> str | None:
         """None when every required module is importable, else what to install."""
         missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
-        if not missing:
-            return None
-        return f"{', '.join(missing)} not installed: pip install 'stackpick[{self.extra}]'"
+        if missing:
+            return f"{', '.join(missing)} not installed: pip install 'stackpick[{self.extra}]'"
+        module, extra = self.variant_requires.get(variant or "", ("", ""))
+        if module and importlib.util.find_spec(module) is None:
+            return f"{module} not installed: pip install 'stackpick[{extra}]'"
+        return None
 
-    def unsupported_reason(self, task: str, device: str) -> str | None:
+    def unsupported_reason(self, task: str, device: str, model: str | None = None) -> str | None:
+        """Why this backend cannot run the cell (``model``: the user model's kind, if any)."""
+        if model is not None and model not in self.models:
+            return f"{self.name} does not run {model} models"
+        if model is None and not self.reference_workloads:
+            return f"{self.name} runs user models only (--model)"
         if task not in self.tasks:
             return self.unsupported_reasons.get(task, f"{self.name} does not support {task}")
         if device not in self.devices:
@@ -54,10 +70,12 @@ BUILTIN: dict[str, BackendSpec] = {
         BackendSpec(
             "torch", "stackpick.backends.torch_eager:TorchEagerBackend", "pytorch",
             ("torch",), "torch", description="PyTorch eager (inference_mode / autograd)",
+            models=frozenset({"pytorch"}),
         ),
         BackendSpec(
             "torch-compile", "stackpick.backends.torch_compile:TorchCompileBackend", "pytorch",
             ("torch",), "torch", description="PyTorch with torch.compile (inductor)",
+            models=frozenset({"pytorch"}),
         ),
         BackendSpec(
             "tensorflow", "stackpick.backends.tensorflow:TensorFlowBackend", "tensorflow",
@@ -77,6 +95,18 @@ BUILTIN: dict[str, BackendSpec] = {
                 "onnxruntime-training, not measured)"
             },
             description="ONNX Runtime (CPU EP) on the model exported from PyTorch (dynamo)",
+            models=frozenset({"pytorch", "onnx"}),
+        ),
+        BackendSpec(
+            "keras", "stackpick.backends.keras_multi:KerasBackend", "keras",
+            ("keras",), "tensorflow", tasks=frozenset({"inference"}),
+            variants=("tensorflow", "jax", "torch"), models=frozenset({"keras"}),
+            devices=frozenset({"cpu"}),
+            reference_workloads=False, variant_env="KERAS_BACKEND",
+            variant_requires={"tensorflow": ("tensorflow", "tensorflow"), "jax": ("jax", "jax"),
+                              "torch": ("torch", "torch")},
+            unsupported_reasons={"training": "keras here runs user .keras models for inference"},
+            description="a user's .keras model on Keras 3's TensorFlow, JAX or PyTorch backend",
         ),
         BackendSpec(
             "fake", "stackpick.backends.fake:FakeBackend", "test", (), "test",
@@ -107,7 +137,8 @@ def get_spec(name: str) -> BackendSpec:
 def parse_backends(text: str, *, include_fake: bool = False) -> list[tuple[str, str]]:
     """``"torch,tensorflow:xla"`` -> [(name, variant), ...]; a bare name expands to all variants.
 
-    ``all`` means every real backend (``fake`` only when named).
+    ``all`` means every real backend that runs the reference workloads (``fake`` only when
+    named; ``keras`` serves user models only).
     """
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
@@ -115,7 +146,8 @@ def parse_backends(text: str, *, include_fake: bool = False) -> list[tuple[str, 
     out: list[tuple[str, str]] = []
     for item in items:
         if item == "all":
-            out += [(s.name, v) for s in all_specs().values() if s.family != "test" or include_fake
+            out += [(s.name, v) for s in all_specs().values()
+                    if (s.family != "test" or include_fake) and s.reference_workloads
                     for v in s.variants]
             continue
         name, _, variant = item.partition(":")

@@ -17,7 +17,7 @@ import torch._dynamo
 import torch._inductor.compile_fx  # ~0.7 s on first torch.compile(): count it as import, not build
 from torch._dynamo.utils import counters
 
-from stackpick.backends.base import Job, Prepared
+from stackpick.backends.base import Job, ModelJob, Prepared
 from stackpick.backends.torch_eager import TorchEagerBackend
 
 MODE = "default"
@@ -27,12 +27,20 @@ class TorchCompileBackend(TorchEagerBackend):
     """PyTorch with ``torch.compile(backend="inductor")``."""
 
     def prepare(self, job: Job) -> Prepared:
+        self._fresh()
+        return super().prepare(job)
+
+    def prepare_model(self, job: ModelJob) -> Prepared:
+        self._fresh()
+        return super().prepare_model(job)
+
+    @staticmethod
+    def _fresh() -> None:
         # One worker runs many cells in turn. Without a reset, dynamo would treat a second batch
         # size as a recompile (switching to dynamic shapes) and, past its recompile limit,
         # silently fall back to eager; each cell must compile fresh, with static shapes.
         torch._dynamo.reset()
         counters.clear()
-        return super().prepare(job)
 
     def _wrap(self, fn: Callable[..., torch.Tensor], task: str) -> Callable[..., torch.Tensor]:
         return torch.compile(fn, backend="inductor", mode=MODE)

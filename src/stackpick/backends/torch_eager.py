@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from stackpick.backends import torch_models
-from stackpick.backends.base import Backend, Job, Prepared, Unsupported
+from stackpick.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
 
 
 def set_torch_threads(threads: int) -> dict[str, int]:
@@ -76,26 +76,39 @@ class TorchEagerBackend(Backend):
         x = torch_models.input_tensor(job.workload, job.inputs, device=self.device)
         if job.task == "training":
             return self._prepare_training(job, model, x)
-        return self._prepare_inference(model, x)
+        return self._prepare_inference(model, (x,))
+
+    def prepare_model(self, job: ModelJob) -> Prepared:
+        """A user's module (inference): built by its factory in this worker, fed the shared
+        inputs; several outputs are compared one by one."""
+        from stackpick.backends import user_torch
+        from stackpick.usermodel.spec import ModelSpec
+
+        loaded = user_torch.load(ModelSpec.from_dict(job.model), state=job.artifacts.get("state"))
+        args = user_torch.tensors(job.inputs, self.device)
+        return self._prepare_inference(loaded.module.to(self.device), args,
+                                       user_torch.host_outputs)
 
     def _sync(self) -> Callable[[], None]:
         # CPU ops are synchronous; CUDA kernels are queued, so the clock must wait for them.
         return torch.cuda.synchronize if self.device == "cuda" else lambda: None
 
-    def _prepare_inference(self, model: nn.Module, x: torch.Tensor) -> Prepared:
+    def _prepare_inference(self, model: nn.Module, args: tuple[torch.Tensor, ...],
+                           to_host: Callable[[Any], Any] | None = None) -> Prepared:
         forward, sync = self._wrap(model, "inference"), self._sync()
 
-        def call() -> torch.Tensor:
+        def call() -> Any:
             with torch.inference_mode():
-                out = forward(x)
+                out = forward(*args)
             sync()
             return out
 
         extras = self._extras()
 
-        def fetch() -> np.ndarray:
+        def fetch() -> Any:
             self._annotate(extras)
-            return call().float().cpu().numpy()
+            out = call()
+            return to_host(out) if to_host else out.float().cpu().numpy()
 
         return Prepared(call=call, fetch=fetch, extras=extras)
 

@@ -22,6 +22,7 @@ class Stack:
     base: str | None = None  # the stack that trains the same way (None: this one is a base)
     reach_via: tuple[str, ...] = ()  # stacks whose in-process reach this one inherits
     skill_facts: tuple[str, ...] = ()  # facts that justify the expertise mapping
+    model_backends: tuple[str, ...] = ()  # backends that measure it for a user's model only
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "name": self.name, "base": self.base,
@@ -46,7 +47,8 @@ STACKS: tuple[Stack, ...] = (
     # The `tensorflow` backend runs a Keras 3 model on TensorFlow, so it measures this stack too.
     Stack("keras3", "Keras 3 (multi-backend: JAX, TensorFlow, PyTorch)", ("keras", "tensorflow"),
           ("jax", "tensorflow", "pytorch"), ("tensorflow",), ("tensorflow",),
-          reach_via=("pytorch", "tensorflow-serving", "jax"), skill_facts=("keras-3-in-tf",)),
+          reach_via=("pytorch", "tensorflow-serving", "jax"), skill_facts=("keras-3-in-tf",),
+          model_backends=("keras",)),
 )
 
 STACK_IDS = tuple(s.id for s in STACKS)

@@ -66,11 +66,18 @@ def describe_exit(code: int | None) -> str:
     return f"worker exited with code {code}"
 
 
+def _variant_env(backend: str, variant: str) -> dict[str, str]:
+    from stackpick.backends.registry import all_specs
+
+    spec = all_specs().get(backend)
+    return spec.worker_env(variant) if spec else {}
+
+
 class WorkerHandle:
     """One worker process for one backend."""
 
     def __init__(self, backend: str, threads: int, device: str = "cpu",
-                 memory_limit_mb: int = 0) -> None:
+                 memory_limit_mb: int = 0, variant: str = "default") -> None:
         self.backend, self.threads, self.device = backend, threads, device
         # A file, not a pipe: a chatty worker can never block on a full stderr pipe.
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed in close()
@@ -80,7 +87,8 @@ class WorkerHandle:
             argv += ["--memory-limit-mb", str(memory_limit_mb)]
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            env=worker_environment(threads, device), start_new_session=True,
+            env=worker_environment(threads, device, _variant_env(backend, variant)),
+            start_new_session=True,
         )
         self._buffer = b""
         self._next_id = 0

@@ -30,7 +30,10 @@ def thread_variables(threads: int) -> dict[str, str]:
     }
 
 
-def worker_environment(threads: int, device: str) -> dict[str, str]:
+def worker_environment(threads: int, device: str,
+                       extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The whole environment of a worker; ``extra`` comes from its backend and variant (e.g.
+    ``KERAS_BACKEND=jax`` for ``keras:jax``: Keras reads it once, at its first import)."""
     env = {k: v for k, v in os.environ.items()
            if k in INHERITED or k.startswith(INHERITED_PREFIXES)}
     env.update(thread_variables(threads))
@@ -42,6 +45,7 @@ def worker_environment(threads: int, device: str) -> dict[str, str]:
     })
     if device == "cpu":
         env["JAX_PLATFORMS"] = "cpu"  # do not probe for accelerators on a CPU study
+    env.update(extra or {})
     return env
 
 

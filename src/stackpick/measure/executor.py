@@ -9,6 +9,8 @@ what the workers answered.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +41,8 @@ class LocalExecutor:
         key = (backend, variant)
         handle = self.workers.get(key)
         if handle is None or not handle.alive:
-            handle = WorkerHandle(backend, self.threads, self.device, self.memory_limit_mb)
+            handle = WorkerHandle(backend, self.threads, self.device, self.memory_limit_mb,
+                                  variant)
             self.workers[key] = handle
             self.hello.pop(key, None)
         if key not in self.hello:
@@ -49,6 +52,17 @@ class LocalExecutor:
                 self.discard(backend, variant)
                 raise
         return handle
+
+    @contextmanager
+    def scratch(self, backend: str, variant: str) -> Iterator[WorkerHandle]:
+        """A fresh worker outside the pool, closed afterwards: for one-off steps (a user
+        model's reference and conversions) whose memory must not count against a timed cell."""
+        handle = WorkerHandle(backend, self.threads, self.device, self.memory_limit_mb, variant)
+        try:
+            handle.request("hello", self.timeouts.start, variant=variant)
+            yield handle
+        finally:
+            handle.close()
 
     def info(self, backend: str, variant: str) -> dict[str, Any]:
         return self.hello.get((backend, variant), {})

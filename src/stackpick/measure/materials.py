@@ -17,8 +17,12 @@ from stackpick.workloads.training import reference_train
 
 @dataclass
 class Materials:
+    """``inputs`` is one array for the reference workloads, a list for a user's model (one per
+    input of its forward); ``reference`` is one array, or named arrays (parameters after
+    training, or the several outputs of a user's model)."""
+
     weights: dict[str, np.ndarray]
-    inputs: np.ndarray
+    inputs: np.ndarray | list[np.ndarray]
     labels: np.ndarray
     reference: np.ndarray | dict[str, np.ndarray]
 
@@ -37,7 +41,11 @@ def build_materials(workload: Workload, task: str, batch: int,
 
 def save_materials(m: Materials, path: Path) -> None:
     arrays = {f"w/{k}": v for k, v in m.weights.items()}
-    arrays.update(inputs=m.inputs, labels=m.labels)
+    if isinstance(m.inputs, list):
+        arrays.update({f"in/{i}": v for i, v in enumerate(m.inputs)})
+    else:
+        arrays["inputs"] = m.inputs
+    arrays["labels"] = m.labels
     if isinstance(m.reference, dict):
         arrays.update({f"ref/{k}": v for k, v in m.reference.items()})
     else:
@@ -50,4 +58,6 @@ def load_materials(path: Path | str) -> Materials:
         weights = {k[2:]: data[k] for k in data.files if k.startswith("w/")}
         ref_params = {k[4:]: data[k] for k in data.files if k.startswith("ref/")}
         reference = data["ref"] if "ref" in data.files else ref_params
-        return Materials(weights, data["inputs"], data["labels"], reference)
+        listed = sorted((k for k in data.files if k.startswith("in/")), key=lambda k: int(k[3:]))
+        inputs = [data[k] for k in listed] if listed else data["inputs"]
+        return Materials(weights, inputs, data["labels"], reference)

@@ -29,8 +29,14 @@ def compare(actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float) 
 
 def check(task: str, actual: np.ndarray | Mapping[str, np.ndarray],
           expected: np.ndarray | Mapping[str, np.ndarray]) -> dict[str, Any]:
-    """Compare logits (inference) or every trainable parameter (training); worst one reported."""
+    """Compare logits (inference) or every trainable parameter (training); worst one reported.
+    Named arrays in inference are the several outputs of a user's model."""
     atol, rtol = TOLERANCE[task]
+    what = "parameter" if task == "training" else "output"
+    if isinstance(expected, Mapping) != isinstance(actual, Mapping):
+        count = len(expected) if isinstance(expected, Mapping) else 1
+        return {"ok": False, "max_abs": None, "max_rel": None, "atol": atol, "rtol": rtol,
+                "detail": f"output structure differs: the reference has {count} {what}(s)"}
     if not isinstance(expected, Mapping):
         result = compare(np.asarray(actual), expected, atol, rtol)
         return {**result, "atol": atol, "rtol": rtol}
@@ -39,10 +45,10 @@ def check(task: str, actual: np.ndarray | Mapping[str, np.ndarray],
     for name, ref in expected.items():
         if name not in actual:
             return {"ok": False, "max_abs": None, "max_rel": None, "atol": atol, "rtol": rtol,
-                    "detail": f"parameter {name} missing from backend output"}
+                    "detail": f"{what} {name} missing from backend output"}
         r = compare(actual[name], ref, atol, rtol)
         if not r["ok"] and worst["ok"]:
-            worst = {**r, "detail": r.get("detail") or f"worst parameter: {name}"}
+            worst = {**r, "detail": r.get("detail") or f"worst {what}: {name}"}
         elif worst["ok"] and (r["max_rel"] or 0) >= (worst["max_rel"] or 0):
-            worst = {**r, "detail": f"worst parameter: {name}"}
+            worst = {**r, "detail": f"worst {what}: {name}"}
     return {**worst, "atol": atol, "rtol": rtol}

@@ -26,7 +26,7 @@ def setup_cell(cell: Cell, threads: int = 1, timeout: float = 300.0,
     with tempfile.TemporaryDirectory(prefix="stackpick-") as tmp:
         path = Path(tmp) / "materials.npz"
         save_materials(materials, path)
-        handle = WorkerHandle(cell.backend, threads, cell.device)
+        handle = WorkerHandle(cell.backend, threads, cell.device, variant=cell.variant)
         try:
             hello = handle.request("hello", timeout, variant=cell.variant)
             setup = handle.request("setup", timeout, key=cell.key, materials=str(path),

@@ -22,6 +22,7 @@ from stackpick.measure.plan import Cell, StudyPlan
 from stackpick.measure.stability import sample_warnings
 from stackpick.measure.stats import summarize
 from stackpick.measure.stopping import StopRule
+from stackpick.usermodel.paths import CONVERT
 from stackpick.workloads import get_workload
 
 
@@ -61,10 +62,12 @@ class _Active:
 def precheck(cell: Cell) -> CellResult | None:
     """Cells that need no worker: unsupported combinations and missing frameworks."""
     spec = get_spec(cell.backend)
-    reason = spec.unsupported_reason(cell.task, cell.device)
+    model = cell.workload_params.get("model")
+    kind = model.get("kind") if isinstance(model, dict) else None
+    reason = spec.unsupported_reason(cell.task, cell.device, kind)
     if reason:
         return CellResult(cell, "unsupported", reason=reason)
-    reason = spec.unavailable_reason()
+    reason = spec.unavailable_reason(cell.variant)
     if reason:
         return CellResult(cell, "unavailable", reason=reason)
     return None
@@ -81,6 +84,7 @@ class GroupRun:
                  workdir: Path, emit: Callable[[CellResult], None], progress: Progress) -> None:
         self.cells, self.executor, self.rule = cells, executor, rule
         self.workdir, self.emit, self.progress = workdir, emit, progress
+        self.artifacts: dict[str, str] = {}  # files earlier steps made for these cells
 
     def run(self) -> None:
         pending = []
@@ -92,7 +96,16 @@ class GroupRun:
                 pending.append(cell)
         if not pending:
             return
-        materials = self._materials(pending[0])
+        if "model" in pending[0].workload_params:  # a user's model: reference, conversions
+            from stackpick.usermodel.steps import prepare_group
+
+            ready = prepare_group(pending, self.executor, self.workdir, self.emit,
+                                  self.progress.stage)
+            if ready is None:
+                return
+            materials, self.artifacts, pending = ready.materials, ready.artifacts, ready.pending
+        else:
+            materials = self._materials(pending[0])
         active = [a for a in (self._setup(c, materials) for c in pending) if a is not None]
         self._rounds(active)
         for a in active:
@@ -119,7 +132,7 @@ class GroupRun:
                 return None
             self.progress.stage(cell, "build, parity, warm-up")
             setup = handle.request("setup", t.setup, key=cell.key, materials=str(materials),
-                                   cell=cell.to_dict())
+                                   cell=cell.to_dict(), artifacts=self.artifacts)
         except WorkerFailure as exc:
             if exc.status in ("crash", "timeout"):
                 self.executor.discard(cell.backend, cell.variant)
@@ -214,7 +227,8 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
 
     def emit_and_report(result: CellResult) -> None:
         emit(result)
-        progress.finished(result)
+        if result.cell.task != CONVERT:  # conversion rows are extra: not cells of the plan
+            progress.finished(result)
 
     try:
         with tempfile.TemporaryDirectory(prefix="stackpick-") as tmp:

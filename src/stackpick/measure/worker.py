@@ -16,10 +16,11 @@ import time
 import traceback
 from typing import IO, Any
 
-from stackpick.backends.base import Backend, Job, Prepared, Unsupported
+from stackpick.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
 from stackpick.backends.registry import all_specs, load_backend_class
 from stackpick.measure import memory, parity, timing
-from stackpick.measure.materials import load_materials
+from stackpick.measure.materials import Materials, load_materials
+from stackpick.measure.model_ops import ModelOps
 from stackpick.workloads import TrainConfig, get_workload
 
 
@@ -35,6 +36,7 @@ class Worker:
         self.threads, self.device = threads, device
         self.backends: dict[str, Backend] = {}
         self.cells: dict[str, CellState] = {}
+        self.model_ops = ModelOps()
 
     def backend(self, variant: str) -> Backend:
         if variant not in self.backends:
@@ -51,16 +53,35 @@ class Worker:
         return {**info, "pid": os.getpid(), "import_s": time.perf_counter() - t0,
                 "rss_bytes": memory.current_rss()}
 
+    def op_model_reference(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Load a user's model, run it once; write inputs and output as the group's materials."""
+        return self.model_ops.reference(req, self.backend(req.get("variant", "default")))
+
+    def op_model_convert(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Try a user model's conversion paths (export, ...): one matrix row each."""
+        return self.model_ops.convert(req, self.backend(req.get("variant", "default")))
+
+    def _prepare(self, backend: Backend, req: dict[str, Any], m: Materials) -> Prepared:
+        cell = req["cell"]
+        params = cell.get("workload_params") or {}
+        if "model" in params:  # a user's model: its own inputs, artifacts of earlier steps
+            inputs = m.inputs if isinstance(m.inputs, list) else [m.inputs]
+            return backend.prepare_model(ModelJob(params["model"], inputs,
+                                                  req.get("artifacts") or {}))
+        workload = get_workload(cell["workload"], params)
+        train = TrainConfig(**req.get("train", {}))
+        assert not isinstance(m.inputs, list)
+        return backend.prepare(Job(workload, cell["task"], cell["batch"], m.weights, m.inputs,
+                                   m.labels, train))
+
     def op_setup(self, req: dict[str, Any]) -> dict[str, Any]:
         cell = req["cell"]
         backend = self.backend(cell["variant"])
-        workload = get_workload(cell["workload"], cell.get("workload_params"))
         m = load_materials(req["materials"])
         train = TrainConfig(**req.get("train", {}))
-        job = Job(workload, cell["task"], cell["batch"], m.weights, m.inputs, m.labels, train)
         rss_before = memory.current_rss()
         t0 = time.perf_counter()
-        prepared = backend.prepare(job)
+        prepared = self._prepare(backend, req, m)
         build_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         prepared.call()

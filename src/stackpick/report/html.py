@@ -15,6 +15,7 @@ from stackpick.report import charts, views
 from stackpick.report.advice_view import read_advice
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.report.html_advice import answers, facts, recommendation
+from stackpick.report.html_model import model_section
 from stackpick.report.html_parts import Markup, badge, dl, h, join, plain, section, table, tag, ul
 from stackpick.report.jsondoc import SCHEMA, SCHEMA_DOC
 from stackpick.results import RunResults
@@ -48,7 +49,7 @@ def _measurements(res: RunResults) -> Markup:
     heads = ["backend", "status", "median", "± 95% CI", "n", "p90", "p99", "items/s",
              "first call", "peak RSS"]
     parts = []
-    for g in res.groups:
+    for g in views.measured_groups(res):
         sentences = [cmp.sentence() for cmp in g.comparisons]
         parts += [table(heads, [_measurement_row(c) for c in g.cells], range(2, 10),
                         caption=views.group_title(g)), ul(sentences, "verdicts")]
@@ -103,9 +104,12 @@ def _parity(res: RunResults) -> Markup:
              f"{p.get('rtol', '-')}"] for g, c, p in views.parity_rows(res)]
     body = table(["group", "backend", "parity", "max abs err", "max rel err", "atol", "rtol"],
                  rows, (3, 4, 5, 6)) if rows else _none("No parity checks in this run.")
+    summary = views.model_summary(res)
+    against = (f"the reference output of your model ({summary['reference']})" if summary else
+               "a float64 NumPy reference with the same weights")
     return section("parity", "Numerical parity", body,
-                   "Each backend's output against a float64 NumPy reference with the same "
-                   "weights, checked before timing; a failing backend is not ranked.")
+                   f"Each backend's output against {against}, checked before timing; a "
+                   "failing backend is not ranked.")
 
 
 def _failures(res: RunResults) -> Markup:
@@ -135,15 +139,17 @@ def _machine(res: RunResults) -> Markup:
 
 def _header(res: RunResults) -> Markup:
     run = res.run
-    ok = sum(c.status == "ok" for c in res.cells)
+    cells = [c for g in views.measured_groups(res) for c in g.cells]  # not conversion rows
+    ok = sum(c.status == "ok" for c in cells)
     meta = (f"run {run.id} · {run.kind} · {run.status} · started {run.started_at}"
-            f" · finished {run.finished_at or '-'} · {ok} of {len(res.cells)} cells timed")
+            f" · finished {run.finished_at or '-'} · {ok} of {len(cells)} cells timed")
     cpu = (run.fingerprint.get("cpu") or {}).get("model", "")
     return join([tag("p", meta, "meta"), tag("p", cpu, "meta") if cpu else "",
                  tag("p", join(["command: ", tag("code", run.command or "-")]), "meta")])
 
 
-NAV = [("recommendation", "Recommendation"), ("answers", "Answers"), ("latency", "Latency"),
+NAV = [("recommendation", "Recommendation"), ("answers", "Answers"), ("model", "Your model"),
+       ("latency", "Latency"),
        ("speedup", "Speed-up"), ("first-call", "First call"), ("training", "Training"),
        ("memory", "Memory"), ("parity", "Parity"), ("failures", "Failures"),
        ("stability", "Stability"), ("facts", "Facts"), ("machine", "Machine")]
@@ -153,9 +159,11 @@ def render_html(res: RunResults, advice: dict[str, Any] | None = None) -> str:
     """The whole page as one string (write it as UTF-8)."""
     view = read_advice(advice)
     banner = views.partial_note(res)
-    nav = [(i, t) for i, t in NAV if i != "facts" or (view and view.facts)]
+    model = model_section(res)
+    nav = [(i, t) for i, t in NAV
+           if (i != "facts" or (view and view.facts)) and (i != "model" or model)]
     body = join([
-        recommendation(view), answers(views.profile_of(res, advice)), _chart_sections(res),
+        recommendation(view), answers(views.profile_of(res, advice)), model, _chart_sections(res),
         _parity(res), _failures(res), _warnings(res), facts(view), _machine(res),
     ])
     return Template(_template("page.html")).substitute(

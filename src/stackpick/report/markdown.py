@@ -17,6 +17,7 @@ from stackpick.report.html_parts import plain
 from stackpick.report.jsondoc import SCHEMA
 from stackpick.results import RunResults
 from stackpick.store import StoredCell
+from stackpick.usermodel.matrix import PortRow
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 _LEADING = re.compile(r"^([>#]|[-+](?= ))")  # special only at the start of a line or cell
@@ -84,13 +85,35 @@ def _results(res: RunResults) -> list[str]:
     out = ["## Measurements", ""]
     heads = ["backend", "status", "median ± 95% CI", "p90", "p99", "items/s", "first call",
              "peak RSS", "vs torch"]
-    for g in res.groups:
+    for g in views.measured_groups(res):
         speedup = {s.cell.id: s.value for s in views.speedups(g)}
         out += [f"### {md(views.group_title(g))}", ""]
         out += md_table(heads, [_row(c, speedup) for c in g.cells], range(2, 9))
         out += _bullets(cmp.sentence() for cmp in g.comparisons)
         out += [""] if g.comparisons else []
     return out
+
+
+def _why(r: PortRow) -> str:
+    parts = [r.error or "", f"likely cause: {r.cause}: {r.cause_text}" if r.cause else "",
+             *r.notes]
+    return "; ".join(p for p in parts if p) or "-"
+
+
+def _model(res: RunResults) -> list[str]:
+    """The user's model and its portability matrix ([] for the reference workloads)."""
+    info = views.model_summary(res)
+    if info is None:
+        return []
+    facts = [f"{k}: {info.get(k) if info.get(k) is not None else '-'}"
+             for k in ("file", "kind", "class", "parameters", "inputs", "outputs", "reference")]
+    rows = [[r.path, r.status, duration_s(r.seconds), duration_ns(r.median_ns),
+             size_bytes(r.artifact_bytes), sci(r.parity_max_abs), _why(r)]
+            for r in views.portability(res)]
+    heads = ["path", "result", "export / first call", "median call", "artifact",
+             "parity max abs", "why, and notes"]
+    return ["## Your model", "", *_bullets(facts), "", "### Portability matrix", "",
+            *md_table(heads, rows, (2, 3, 4, 5))]
 
 
 def _break_even(res: RunResults) -> list[str]:
@@ -156,7 +179,7 @@ def render_markdown(res: RunResults, advice: dict[str, Any] | None = None) -> st
     if profile:
         out += ["## Answers", "", *md_table(["question", "answer"],
                                             [[k, plain(v)] for k, v in profile.items()])]
-    out += _results(res) + _break_even(res) + _parity_failures_warnings(res)
+    out += _model(res) + _results(res) + _break_even(res) + _parity_failures_warnings(res)
     out += _facts(view) + _machine(res)
     out += [f"_stackpick results.json schema {SCHEMA}; full report in index.html._", ""]
     return "\n".join(out)

@@ -10,9 +10,13 @@ from stackpick.measure.economics import group_economics
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.results import GroupView, RunResults
 from stackpick.store import StoredCell
+from stackpick.usermodel import matrix
+from stackpick.usermodel.matrix import PortRow
+from stackpick.usermodel.paths import CONVERT
 
 STATUS_STYLE = {"ok": "green", "fail_parity": "red", "crash": "red", "timeout": "red",
-                "error": "red", "oom": "red", "unavailable": "yellow", "unsupported": "dim"}
+                "error": "red", "oom": "red", "unavailable": "yellow", "unsupported": "dim",
+                "fail_export": "red"}
 
 
 def _latency(c: StoredCell) -> str:
@@ -54,8 +58,35 @@ def _order(c: StoredCell) -> tuple[int, float]:
     return (0 if c.status == "ok" else 1, lat.get("median", float("inf")))
 
 
+def _short(text: str | None, limit: int = 120) -> str:
+    return "" if not text else text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def portability_table(rows: list[PortRow]) -> Table:
+    """The user model's matrix: path, result, times, artifact, parity and why it failed."""
+    table = Table(title=Text("portability of your model"), title_justify="left",
+                  header_style="bold")
+    for col in ("path", "result", "export / 1st call", "median", "artifact", "parity err",
+                "why"):
+        table.add_column(col, justify="right" if col in ("export / 1st call", "median",
+                                                         "artifact", "parity err") else "left")
+    for r in rows:
+        why = "; ".join(x for x in (_short(r.error), f"likely cause: {r.cause}" if r.cause
+                                    else "", *r.notes[:2]) if x)
+        table.add_row(Text(r.path), Text(r.status, style=STATUS_STYLE.get(r.status, "yellow")),
+                      duration_s(r.seconds), duration_ns(r.median_ns),
+                      size_bytes(r.artifact_bytes), sci(r.parity_max_abs), Text(why or "-"))
+    return table
+
+
 def print_results(res: RunResults, console: Console) -> None:
+    rows = matrix.matrix(res.run.extra, res.cells)
+    if rows:
+        console.print(portability_table(rows))
+        console.print()
     for g in res.groups:
+        if g.cells and g.cells[0].task == CONVERT:  # shown in the matrix above
+            continue
         console.print(group_table(g))
         for cmp in g.comparisons:
             console.print(Text("  " + cmp.sentence()))

@@ -10,6 +10,8 @@ from typing import Any
 from stackpick.measure.economics import Economics, group_economics
 from stackpick.results import GroupView, RunResults
 from stackpick.store import StoredCell
+from stackpick.usermodel import matrix
+from stackpick.usermodel.paths import CONVERT
 
 BASELINE = "torch"  # eager PyTorch: the reference every speed-up is measured against
 PARTIAL = ("interrupted", "running")
@@ -32,6 +34,20 @@ def ok_cells(g: GroupView) -> list[StoredCell]:
 def baseline(g: GroupView) -> StoredCell | None:
     """The group's eager PyTorch cell, when it was measured."""
     return next((c for c in ok_cells(g) if c.label == BASELINE), None)
+
+
+def measured_groups(res: RunResults) -> list[GroupView]:
+    """Groups of timed cells: a user model's conversion cells are shown in its matrix instead."""
+    return [g for g in res.groups if not (g.cells and g.cells[0].task == CONVERT)]
+
+
+def portability(res: RunResults) -> list[matrix.PortRow]:
+    """The user model's portability matrix ([] for the reference workloads)."""
+    return matrix.matrix(res.run.extra, res.cells)
+
+
+def model_summary(res: RunResults) -> dict[str, Any] | None:
+    return matrix.summary(res.run.extra)
 
 
 def group_title(g: GroupView) -> str:
@@ -159,7 +175,8 @@ def partial_note(res: RunResults) -> str | None:
     state = "was interrupted" if res.run.status == "interrupted" else "is still running"
     hint = (f" Finish it with: stackpick bench --resume {res.run.id}"
             if res.run.kind == "bench" else "")
-    return (f"Partial results: run {res.run.id} {state}; {len(res.cells)}{of} cells "
+    done = sum(c.task != CONVERT for c in res.cells)  # conversion rows are not planned cells
+    return (f"Partial results: run {res.run.id} {state}; {done}{of} cells "
             f"measured, the rest are missing from this report.{hint}")
 
 
