@@ -202,8 +202,9 @@ class GroupRun:
         }
         if a is not None:
             s = summarize([v for r in a.rounds for v in r])
-            m.update(latency_ns=s.__dict__, cv=s.cv, stop=a.stop, rounds=len(a.rounds),
-                     sampling_s=a.sampling_s, throughput=cell.batch / (s.median / 1e9),
+            m.update(latency_ns=s.__dict__, cv=s.cv, robust_cv=s.robust_cv, stop=a.stop,
+                     rounds=len(a.rounds), sampling_s=a.sampling_s,
+                     throughput=cell.batch / (s.median / 1e9),
                      warnings=sample_warnings(s, a.stop or "", self.rule.ci_rel))
         if memory:
             m["memory"] = memory

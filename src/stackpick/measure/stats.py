@@ -27,10 +27,18 @@ class Summary:
     maximum: float
     p90: float | None
     p99: float | None
+    mad: float = 0.0  # median absolute deviation
+    slow_fraction: float = 0.0  # share of samples slower than twice the median
 
     @property
     def cv(self) -> float:
         return self.stdev / self.mean if self.mean > 0 else 0.0
+
+    @property
+    def robust_cv(self) -> float:
+        """MAD scaled to a normal stdev, over the median: a spread that a handful of
+        interrupts in thousands of samples cannot inflate (the plain CV can)."""
+        return 1.4826 * self.mad / self.median if self.median > 0 else 0.0
 
     @property
     def ci_rel_halfwidth(self) -> float:
@@ -61,9 +69,10 @@ def summarize(samples: Sequence[float]) -> Summary:
     n = len(values)
     arr = np.asarray(values)
     lo, hi = median_ci(values)
+    median = float(np.median(arr))
     return Summary(
         n=n,
-        median=float(np.median(arr)),
+        median=median,
         ci_low=lo,
         ci_high=hi,
         mean=float(arr.mean()),
@@ -72,6 +81,8 @@ def summarize(samples: Sequence[float]) -> Summary:
         maximum=values[-1],
         p90=nearest_rank(values, 0.90) if n >= P90_MIN_SAMPLES else None,
         p99=nearest_rank(values, 0.99) if n >= P99_MIN_SAMPLES else None,
+        mad=float(np.median(np.abs(arr - median))),
+        slow_fraction=float(np.mean(arr > 2 * median)),
     )
 
 
