@@ -62,6 +62,8 @@ def run(
     from stackpick.cli import _console
     from stackpick.journey import profile_of_run, run_journey
     from stackpick.progress import StudyProgress
+    from stackpick.report.terminal import print_compact
+    from stackpick.results import load_results
     from stackpick.store import open_store
     from stackpick.usermodel.spec import parse_model
 
@@ -87,14 +89,10 @@ def run(
                              out=out, force=force, resume=resume,
                              progress_factory=StudyProgress, model=spec)
     console = _console()
-    advice = result.advice
+    with open_store(db) as store:
+        print_compact(load_results(store, result.run_id), console)
     console.print()
-    console.print(Text(advice["summary"], style="bold"))
-    if advice.get("runner_up"):
-        console.print(f"runner-up: {advice['runner_up']}", markup=False)
-    flips = (advice.get("sensitivity") or {}).get("flips") or []
-    if flips:
-        console.print(f"would change the pick: {flips[0]['text']}", markup=False)
+    console.print(Text(result.advice["summary"], style="bold"))
     console.print(f"report: {result.report}", markup=False)
     console.print(f"run {result.run_id} stored in {store.path}; finished in "
                   f"{result.seconds:.0f} s", markup=False)

@@ -50,7 +50,7 @@ def plan_for(profile: Profile, *, quick: bool, threads: int | None, device: str)
         None,
         study.resolve_threads(threads),
         device,
-        StopRule.quick() if quick else StopRule(),
+        StopRule.quick() if quick else StopRule.journey(),
     )
 
 

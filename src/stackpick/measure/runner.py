@@ -145,11 +145,16 @@ class GroupRun:
         return _Active(cell, handle, setup)
 
     def _rounds(self, active: list[_Active]) -> None:
-        """Interleaved rounds until every cell has a stop verdict. A cell leaves the rotation
-        once it has one; ratios pair rounds by index, so they use the rounds all shared."""
+        """Interleaved rounds until every cell has a stop verdict. A cell that has one keeps
+        its turn while others still sample: ratios pair rounds by index, and pairing only a
+        fast cell's first rounds with a slow one's would let start-up effects pick a winner.
+        One unrecorded settling round goes first (background work left over from the
+        group's builds and compiles, e.g. inductor's compile workers, dies down)."""
+        for a in active:
+            self._sample(a, record=False)
         while True:
-            live = [a for a in active if a.stop is None]
-            if not live:
+            live = [a for a in active if a.stop != "failed"]
+            if all(a.stop is not None for a in live):
                 return
             for a in live:
                 self._sample(a)
@@ -158,7 +163,7 @@ class GroupRun:
                     flat = [v for r in a.rounds for v in r]
                     a.stop = self.rule.verdict(flat, a.sampling_s, len(a.rounds))
 
-    def _sample(self, a: _Active) -> None:
+    def _sample(self, a: _Active, record: bool = True) -> None:
         self.progress.stage(a.cell, f"timing, round {len(a.rounds) + 1}")
         timeout = self.executor.timeouts.sample + self.rule.round_time_s
         start = time.perf_counter()
@@ -171,8 +176,9 @@ class GroupRun:
                 self.executor.discard(a.cell.backend, a.cell.variant)
             self.emit(failure_result(a.cell, exc, "timing"))
             return
-        a.sampling_s += time.perf_counter() - start
-        a.rounds.append(answer["samples_ns"])
+        if record:
+            a.sampling_s += time.perf_counter() - start
+            a.rounds.append(answer["samples_ns"])
 
     def _finish(self, a: _Active) -> None:
         if a.stop == "failed":

@@ -26,6 +26,12 @@ class StopRule:
         return cls(min_samples=10, min_time_s=0.2, min_rounds=3, ci_rel=0.05, max_time_s=2.0,
                    round_time_s=0.05)
 
+    @classmethod
+    def journey(cls) -> StopRule:
+        """For `stackpick run`, which measures every backend on every workload: a +-3%
+        interval and a 4 s cap per cell keep the whole study within a few minutes."""
+        return cls(ci_rel=0.03, max_time_s=4.0)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

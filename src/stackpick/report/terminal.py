@@ -106,3 +106,31 @@ def print_results(res: RunResults, console: Console) -> None:
     warning = res.run.extra.get("load_warning")
     if warning:
         console.print(Text.assemble(("warning", "yellow"), f" {warning}"))
+
+
+def compact_line(g: GroupView) -> Text:
+    """One line per group: backends fastest first, each with its median and its ratio to the
+    fastest (``=`` marks a tie: the interval includes 1)."""
+    ratios = {cmp.slow.label: cmp for cmp in g.comparisons}
+    timed = sorted((c for c in g.cells if c.metrics.get("latency_ns")), key=_order)
+    parts = []
+    for c in timed:
+        median = duration_ns(c.metrics["latency_ns"]["median"])
+        cmp = ratios.get(c.label)
+        mark = "" if cmp is None else (
+            f" {cmp.ratio.value:.2f}x" if cmp.verdict == "faster" else " =")
+        parts.append(f"{c.label} {median}{mark}")
+    failed = [c.label for c in g.cells if c.status not in ("ok", "unsupported")]
+    text = Text.assemble((f"{g.key}: ", "bold"), " < ".join(parts) or "nothing timed")
+    if failed:
+        text.append(f"  (not timed: {', '.join(failed)})", style="yellow")
+    return text
+
+
+def print_compact(res: RunResults, console: Console) -> None:
+    """The measured comparison in a few lines (for `stackpick run`)."""
+    console.print(Text("Measured (median per call; Nx = times slower than the fastest, "
+                       "= a tie):", style="bold"))
+    for g in res.groups:
+        if any(c.metrics.get("latency_ns") for c in g.cells):
+            console.print(compact_line(g))
