@@ -113,6 +113,8 @@ def bench(
         if resume is not None:
             plan = study.plan_of_run(store, resume)
             run_id = resume
+            print(f"resuming run {resume} with its stored plan (workload, backend, batch, "
+                  "thread and timing flags come from that run)", file=sys.stderr)
         else:
             plan = study.build_plan(opts)
             run_id = study.start_run(store, plan)

@@ -40,9 +40,20 @@ def load_results(store: Store, run_id: int) -> RunResults:
         by_group.setdefault(cell.group, []).append(cell)
     groups = []
     for key, cells in by_group.items():
-        timed = [Contender(c.label, c.id, store.rounds(c.id)) for c in cells if c.status == "ok"]
-        groups.append(GroupView(key, cells, compare_group([t for t in timed if t.rounds])))
+        groups.append(GroupView(key, cells, _comparisons(store, cells)))
     return RunResults(run, groups)
+
+
+def _comparisons(store: Store, cells: list[StoredCell]) -> list[Comparison]:
+    """Ratios only between cells timed in the same interleaved rounds (one session): after a
+    resume, round i of one session says nothing about round i of another."""
+    sessions: dict[str, list[Contender]] = {}
+    for c in cells:
+        rounds = store.rounds(c.id) if c.status == "ok" else []
+        if rounds:
+            sessions.setdefault(c.metrics.get("session", ""), []).append(
+                Contender(c.label, c.id, rounds))
+    return [cmp for contenders in sessions.values() for cmp in compare_group(contenders)]
 
 
 def cell_json(c: StoredCell) -> dict[str, Any]:

@@ -235,15 +235,21 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _scalar(conn: sqlite3.Connection, sql: str) -> Any:
+    """One value, with the statement finished: an unfinished SELECT keeps a shared lock, and
+    two openers each holding one deadlock when switching to WAL ("database is locked")."""
+    return conn.execute(sql).fetchall()[0][0]
+
+
 def _check_version(conn: sqlite3.Connection, path: Path) -> int:
     """The file's schema version; refuses newer or foreign files before anything is written."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    version = _scalar(conn, "PRAGMA user_version")
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} was written by a newer stackpick (schema {version}, this one reads "
             f"{SCHEMA_VERSION}): upgrade stackpick, or pass --db with another file"
         )
-    if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+    if version == 0 and _scalar(conn, "SELECT count(*) FROM sqlite_master"):
         raise StoreError(f"{path} is an SQLite file but not a stackpick store: "
                          "pass --db with another file")
     return version
@@ -252,12 +258,12 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> int:
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
     while version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")  # one writer migrates; a concurrent opener waits
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        current = _scalar(conn, "PRAGMA user_version")
         if current == version:
             MIGRATIONS[version](conn)
             conn.execute(f"PRAGMA user_version = {version + 1}")
         conn.execute("COMMIT")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        version = _scalar(conn, "PRAGMA user_version")
 
 
 def open_store(path: Path | str | None = None) -> Store:
@@ -273,7 +279,7 @@ def open_store(path: Path | str | None = None) -> Store:
     try:
         conn.isolation_level = None
         version = _check_version(conn, path)
-        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA journal_mode = WAL").fetchall()
         _migrate(conn, version)
         conn.isolation_level = ""  # back to implicit transactions for `with conn:` blocks
     except sqlite3.DatabaseError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -63,7 +64,7 @@ def parse_tasks(text: str) -> list[str]:
 def resolve_threads(threads: int | None) -> int:
     if threads is None:
         return fingerprint.physical_cores()
-    if threads < 1 or threads > (os.cpu_count() or 1) * 4:
+    if threads < 1 or threads > (os.cpu_count() or 1):
         raise UserError(f"--threads {threads} is out of range; use 1..{os.cpu_count()} "
                         "(default: physical cores)")
     return threads
@@ -72,8 +73,9 @@ def resolve_threads(threads: int | None) -> int:
 def _rule(opts: BenchOptions) -> StopRule:
     rule = StopRule.quick() if opts.quick else StopRule()
     if opts.max_time is not None:
-        if opts.max_time <= 0:
-            raise UserError(f"--max-time {opts.max_time} must be positive (seconds per cell)")
+        if not math.isfinite(opts.max_time) or opts.max_time <= 0:
+            raise UserError(
+                f"--max-time {opts.max_time} must be a positive number of seconds per cell")
         rule = StopRule(**{**rule.to_dict(), "max_time_s": opts.max_time,
                            "min_time_s": min(rule.min_time_s, opts.max_time)})
     return rule
@@ -118,8 +120,9 @@ def build_plan(opts: BenchOptions) -> StudyPlan:
 def make_executor(plan: StudyPlan, opts: BenchOptions) -> LocalExecutor:
     timeouts = Timeouts()
     if opts.timeout is not None:
-        if opts.timeout <= 0:
-            raise UserError(f"--timeout {opts.timeout} must be positive (seconds per request)")
+        if not math.isfinite(opts.timeout) or opts.timeout <= 0:
+            raise UserError(
+                f"--timeout {opts.timeout} must be a positive number of seconds per request")
         timeouts = Timeouts(opts.timeout, opts.timeout, opts.timeout, opts.timeout)
     if opts.memory_limit_mb < 0:
         raise UserError(f"--memory-limit {opts.memory_limit_mb} must be >= 0 (MB; 0 = none)")

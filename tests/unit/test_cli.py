@@ -85,6 +85,9 @@ def test_ratio_line_names_the_faster_backend(capsys, tmp_path):
     (["bench", "--device", "tpu"], "--device 'tpu' is not valid"),
     (["bench", "--nope"], "No such option"),
     (["history", "--limit", "0"], "--limit 0 must be at least 1"),
+    (["bench", "--timeout", "inf"], "--timeout inf must be a positive number"),
+    (["bench", "--max-time", "nan"], "--max-time nan must be a positive number"),
+    (["bench", "--threads", "999"], "--threads 999 is out of range"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, args, needle):
     code, _, err = run_cli(capsys, *args)
@@ -123,3 +126,24 @@ def test_history_survives_a_closed_pipe(tmp_path):
     proc = subprocess.run(f"{sys.executable} -m stackpick history --db {db} | head -1",
                           shell=True, capture_output=True, text=True)
     assert "Traceback" not in proc.stderr
+
+
+def test_failure_after_convergence_keeps_the_samples(capsys, tmp_path):
+    # the fast cell converges by round 6, fails at about round 9; the slow one needs 10 rounds
+    _, out, _ = run_cli(capsys, "bench", "--backends",
+                        "fake:latency=300+fail=raise+at=call+after=1500,fake:latency=100000",
+                        "--batch", "1", "--quick", "--db", str(tmp_path / "s.db"), "--json", "-")
+    data = json.loads(out[out.index("{"):])
+    cells = {c["variant"]: c for g in data["groups"] for c in g["cells"]}
+    fast = cells["latency=300+fail=raise+at=call+after=1500"]
+    assert fast["status"] == "ok" and fast["metrics"]["stop"] == "converged"
+    assert any("after its samples were complete" in w for w in fast["metrics"]["warnings"])
+
+
+def test_failure_before_convergence_keeps_what_was_measured(capsys, tmp_path):
+    _, out, _ = run_cli(capsys, "bench", "--backends", "fake:fail=raise+at=call+after=600",
+                        "--batch", "1", "--quick", "--db", str(tmp_path / "s.db"), "--json", "-")
+    data = json.loads(out[out.index("{"):])
+    (cell,) = [c for g in data["groups"] for c in g["cells"]]
+    assert cell["status"] == "error" and cell["metrics"]["parity"]["ok"]
+    assert cell["metrics"]["first_call_s"] > 0

@@ -73,3 +73,20 @@ def test_unknown_run_lists_recent_ids(tmp_path):
         run = store.create_run("bench", {"json": "{}"}, {})
         with pytest.raises(UserError, match=f"recent run ids: {run}"):
             store.get_run(999)
+
+
+def test_ratios_only_between_cells_of_one_session(tmp_path):
+    from stackpick.results import load_results
+
+    with open_store(tmp_path / "s.db") as store:
+        run = store.create_run("bench", {"json": "{}"}, {})
+        rounds = [[100.0]] * 8
+        store.save_cell(run, _cell("fake"), "ok", {"session": "a"}, rounds=rounds)
+        store.save_cell(run, Cell("mlp", "fake", "slow", "inference", 1), "ok",
+                        {"session": "b"}, rounds=[[300.0]] * 8)  # resumed: other rounds
+        (group,) = load_results(store, run).groups
+        assert group.comparisons == []
+        store.save_cell(run, Cell("mlp", "fake", "slower", "inference", 1), "ok",
+                        {"session": "a"}, rounds=[[200.0]] * 8)
+        (group,) = load_results(store, run).groups
+        assert [c.slow.label for c in group.comparisons] == ["fake:slower"]

@@ -151,9 +151,10 @@ class WorkerHandle:
         raise WorkerCrashed(describe_exit(code), self.stderr_tail())
 
     def kill(self) -> None:
-        if self.alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
+        # The whole process group, even when the worker itself is gone: its children
+        # (e.g. inductor's compile workers) must not outlive it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
 
     def close(self) -> None:

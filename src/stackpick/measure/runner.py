@@ -7,8 +7,10 @@ Every finished cell is handed to ``on_result`` at once (the store commits it).
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,7 @@ class _Active:
     rounds: list[list[float]] = field(default_factory=list)
     sampling_s: float = 0.0
     stop: str | None = None
+    late_failure: str | None = None  # a failure after the cell had its verdict
 
 
 def precheck(cell: Cell) -> CellResult | None:
@@ -82,6 +85,9 @@ class GroupRun:
 
     def __init__(self, cells: list[Cell], executor: LocalExecutor, rule: StopRule,
                  workdir: Path, emit: Callable[[CellResult], None], progress: Progress) -> None:
+        # Cells timed in the same rounds share a session; a resumed group gets a new one,
+        # and ratios are only computed between cells of one session.
+        self.session = uuid.uuid4().hex[:12]
         self.cells, self.executor, self.rule = cells, executor, rule
         self.workdir, self.emit, self.progress = workdir, emit, progress
         self.artifacts: dict[str, str] = {}  # files earlier steps made for these cells
@@ -171,28 +177,47 @@ class GroupRun:
             answer = a.handle.request("sample", timeout, key=a.cell.key,
                                       budget_s=self.rule.round_time_s)
         except WorkerFailure as exc:
-            a.stop = "failed"
-            if exc.status in ("crash", "timeout"):
-                self.executor.discard(a.cell.backend, a.cell.variant)
-            self.emit(failure_result(a.cell, exc, "timing"))
+            self._timing_failed(a, exc)
             return
         if record:
             a.sampling_s += time.perf_counter() - start
             a.rounds.append(answer["samples_ns"])
 
-    def _finish(self, a: _Active) -> None:
+    def _timing_failed(self, a: _Active, exc: WorkerFailure) -> None:
+        """A worker failed mid-timing. A cell that already had its verdict keeps its samples
+        (with a warning); one that had not is stored as failed, with what it measured."""
+        if exc.status in ("crash", "timeout"):
+            self.executor.discard(a.cell.backend, a.cell.variant)
+        else:  # the worker lives on: free the model so later cells are not inflated
+            with contextlib.suppress(WorkerFailure):
+                a.handle.request("release", self.executor.timeouts.memory, key=a.cell.key)
+        if a.stop is not None and a.rounds:
+            a.late_failure = f"{exc.status} after its samples were complete: {exc}"
+            self._finish(a, measure_memory=False)
+        else:
+            result = failure_result(a.cell, exc, "timing")
+            result.metrics = self._metrics(a.cell, a.setup, a if a.rounds else None)
+            result.rounds = a.rounds
+            self.emit(result)
+        a.stop = "failed"
+
+    def _finish(self, a: _Active, measure_memory: bool = True) -> None:
         if a.stop == "failed":
             return
         t = self.executor.timeouts
         memory: dict[str, Any] = {}
         try:
-            self.progress.stage(a.cell, "memory pass")
-            memory = a.handle.request("memory", t.memory, key=a.cell.key, variant=a.cell.variant)
-            a.handle.request("release", t.memory, key=a.cell.key)
+            if measure_memory:
+                self.progress.stage(a.cell, "memory pass")
+                memory = a.handle.request("memory", t.memory, key=a.cell.key,
+                                          variant=a.cell.variant)
+                a.handle.request("release", t.memory, key=a.cell.key)
         except WorkerFailure as exc:
             self.executor.discard(a.cell.backend, a.cell.variant)
             memory = {"error": str(exc)}
         metrics = self._metrics(a.cell, a.setup, a, memory)
+        if a.late_failure:
+            metrics["warnings"].append(a.late_failure)
         self.emit(CellResult(a.cell, "ok", metrics, rounds=a.rounds))
 
     def _metrics(self, cell: Cell, setup: dict[str, Any], a: _Active | None,
@@ -204,7 +229,7 @@ class GroupRun:
             "loops": setup.get("loops"), "warmup": setup.get("warmup"),
             "threads": info.get("threads"), "versions": info.get("versions"),
             "import_s": info.get("import_s"), "rss_before": setup.get("rss_before"),
-            "rss_after": setup.get("rss_after"),
+            "rss_after": setup.get("rss_after"), "session": self.session,
         }
         if a is not None:
             s = summarize([v for r in a.rounds for v in r])

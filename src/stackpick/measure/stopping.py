@@ -23,7 +23,7 @@ class StopRule:
     @classmethod
     def quick(cls) -> StopRule:
         """Fewer, shorter rounds: for --quick and smoke runs."""
-        return cls(min_samples=10, min_time_s=0.2, min_rounds=3, ci_rel=0.05, max_time_s=2.0,
+        return cls(min_samples=10, min_time_s=0.2, min_rounds=6, ci_rel=0.05, max_time_s=2.0,
                    round_time_s=0.05)
 
     @classmethod
