@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -266,6 +267,27 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
         version = _scalar(conn, "PRAGMA user_version")
 
 
+def _prepare(conn: sqlite3.Connection, path: Path, patience_s: float = 30.0) -> None:
+    """Check the version, switch to WAL and migrate. SQLite answers "database is locked"
+    at once, without its busy handler, when two new openers race for the exclusive lock that
+    WAL and the schema need; the loser retries until the winner is done."""
+    conn.isolation_level = None
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            version = _check_version(conn, path)
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            _migrate(conn, version)
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            time.sleep(0.05)
+    conn.isolation_level = ""  # back to implicit transactions for `with conn:` blocks
+
+
 def open_store(path: Path | str | None = None) -> Store:
     """Open (creating if needed) the store at ``path``; clear errors for unusable files."""
     path = Path(path) if path else default_db_path()
@@ -277,11 +299,7 @@ def open_store(path: Path | str | None = None) -> Store:
     except (OSError, sqlite3.OperationalError) as exc:
         raise UserError(f"cannot open --db {path}: {exc}; choose a writable path") from None
     try:
-        conn.isolation_level = None
-        version = _check_version(conn, path)
-        conn.execute("PRAGMA journal_mode = WAL").fetchall()
-        _migrate(conn, version)
-        conn.isolation_level = ""  # back to implicit transactions for `with conn:` blocks
+        _prepare(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(
