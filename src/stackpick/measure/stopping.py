@@ -29,8 +29,8 @@ class StopRule:
     @classmethod
     def journey(cls) -> StopRule:
         """For `stackpick run`, which measures every backend on every workload: a +-3%
-        interval and a 4 s cap per cell keep the whole study within a few minutes."""
-        return cls(ci_rel=0.03, max_time_s=4.0)
+        interval and a 3 s cap per cell keep the whole study within a few minutes."""
+        return cls(ci_rel=0.03, max_time_s=3.0)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
