@@ -9,17 +9,16 @@ seconds per graph on a small machine, so it gets two cells only (one per task).
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stackpick.backends.registry import get_spec
 from stackpick.measure.client import WorkerHandle, WorkerUnsupported
-from stackpick.measure.materials import Materials, build_materials, save_materials
+from stackpick.measure.materials import Materials, build_materials
 from stackpick.measure.plan import Cell
+from stackpick.measure.probe import setup_in
 from stackpick.workloads import get_workload
 
 # find_spec, not importorskip: the frameworks load only in workers, never in pytest itself.
@@ -79,15 +78,8 @@ def workers() -> Iterator[Workers]:
 
 
 def _setup_in(handle: WorkerHandle, cell: Cell, materials: Materials) -> dict[str, Any]:
-    """hello + setup in a shared worker (``setup_cell`` minus the process start), then release."""
-    hello = handle.request("hello", TIMEOUT, variant=cell.variant)
-    with tempfile.TemporaryDirectory(prefix="stackpick-") as tmp:
-        path = Path(tmp) / "materials.npz"
-        save_materials(materials, path)
-        setup = handle.request("setup", TIMEOUT, key=cell.key, materials=str(path),
-                               cell=cell.to_dict(), warmup=SHORT_WARMUP)
-    handle.request("release", TIMEOUT, key=cell.key)
-    return {"hello": hello, "setup": setup}
+    """hello + setup in a shared worker with a short warm-up, then release the model."""
+    return setup_in(handle, cell, materials, TIMEOUT, SHORT_WARMUP, release=True)
 
 
 PARITY = [

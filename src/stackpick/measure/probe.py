@@ -10,27 +10,35 @@ from pathlib import Path
 from typing import Any
 
 from stackpick.measure.client import WorkerHandle
-from stackpick.measure.materials import build_materials, save_materials
+from stackpick.measure.materials import Materials, build_materials, save_materials
 from stackpick.measure.plan import Cell
 from stackpick.workloads import get_workload
 
 
-def setup_cell(cell: Cell, threads: int = 1, timeout: float = 300.0,
-               materials_override: Any = None) -> dict[str, Any]:
-    """``{"hello": ..., "setup": ...}`` for ``cell``; worker failures propagate as exceptions.
-
-    ``materials_override`` (a :class:`Materials`) lets a test corrupt weights or references.
-    """
-    workload = get_workload(cell.workload, cell.workload_params)
-    materials = materials_override or build_materials(workload, cell.task, cell.batch)
+def setup_in(handle: WorkerHandle, cell: Cell, materials: Materials, timeout: float,
+             warmup: dict[str, Any] | None = None, release: bool = False) -> dict[str, Any]:
+    """hello + setup of ``cell`` in a running worker; ``release`` frees the model after."""
+    hello = handle.request("hello", timeout, variant=cell.variant)
+    extra = {"warmup": warmup} if warmup else {}
     with tempfile.TemporaryDirectory(prefix="stackpick-") as tmp:
         path = Path(tmp) / "materials.npz"
         save_materials(materials, path)
-        handle = WorkerHandle(cell.backend, threads, cell.device, variant=cell.variant)
-        try:
-            hello = handle.request("hello", timeout, variant=cell.variant)
-            setup = handle.request("setup", timeout, key=cell.key, materials=str(path),
-                                   cell=cell.to_dict())
-            return {"hello": hello, "setup": setup}
-        finally:
-            handle.close()
+        setup = handle.request("setup", timeout, key=cell.key, materials=str(path),
+                               cell=cell.to_dict(), **extra)
+    if release:
+        handle.request("release", timeout, key=cell.key)
+    return {"hello": hello, "setup": setup}
+
+
+def setup_cell(cell: Cell, threads: int = 1, timeout: float = 300.0,
+               materials_override: Materials | None = None) -> dict[str, Any]:
+    """``{"hello": ..., "setup": ...}`` for ``cell`` in a fresh worker; worker failures
+    propagate as exceptions. ``materials_override`` lets a test corrupt weights or references.
+    """
+    workload = get_workload(cell.workload, cell.workload_params)
+    materials = materials_override or build_materials(workload, cell.task, cell.batch)
+    handle = WorkerHandle(cell.backend, threads, cell.device, variant=cell.variant)
+    try:
+        return setup_in(handle, cell, materials, timeout)
+    finally:
+        handle.close()
