@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from stackpick.advice import Advice, advise, load_evidence
 from stackpick.advice.evidence import BENCH_ALL
 from stackpick.advice.weights import CRITERIA
+from stackpick.harness.plan import Cell
 from stackpick.knowledge import Fact, KnowledgeBase, load_knowledge
 from stackpick.knowledge.stacks import STACK_IDS
-from stackpick.measure.plan import Cell
 from stackpick.profile import (
     EXISTING,
     FRAMEWORKS,
@@ -30,7 +30,7 @@ from stackpick.profile import (
     Profile,
     make_profile,
 )
-from stackpick.profile_yaml import load_profile
+from stackpick.profile.yaml_file import load_profile
 from stackpick.store import open_store
 
 DATA = Path(__file__).parent.parent / "data" / "profiles"

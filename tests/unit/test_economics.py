@@ -1,4 +1,4 @@
-from stackpick.measure.economics import group_economics
+from stackpick.analysis.economics import group_economics
 from stackpick.store import StoredCell
 
 

@@ -10,15 +10,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from stackpick.backends.registry import get_spec, parse_backends
 from stackpick.errors import UserError
-from stackpick.measure import parity
-from stackpick.measure.environment import worker_environment
-from stackpick.measure.materials import Materials, load_materials, save_materials
+from stackpick.harness.environment import worker_environment
+from stackpick.harness.model_plan import select_backends
+from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays, save_group_arrays
+from stackpick.registry import get_spec, parse_backends
 from stackpick.usermodel import diagnose, shapes
-from stackpick.usermodel.paths import failed_paths, runtime_backends
-from stackpick.usermodel.planning import select_backends
+from stackpick.usermodel.routes import failed_paths, runtime_backends
 from stackpick.usermodel.spec import ModelSpec
+from stackpick.worker import parity
 
 
 @pytest.mark.parametrize(("text", "cause"), [
@@ -154,8 +154,8 @@ def test_each_keras_variant_gets_its_backend_before_import() -> None:
 def test_materials_keep_several_inputs_and_outputs(tmp_path: Path) -> None:
     inputs = [np.ones((2, 3), np.float32), np.arange(4, dtype=np.int64)]
     ref = {"out0": np.zeros(2), "out1": np.ones(3)}
-    save_materials(Materials({}, inputs, np.zeros(0), ref), tmp_path / "m.npz")
-    back = load_materials(tmp_path / "m.npz")
+    save_group_arrays(GroupArrays({}, inputs, np.zeros(0), ref), tmp_path / "m.npz")
+    back = load_group_arrays(tmp_path / "m.npz")
     assert isinstance(back.inputs, list) and [a.dtype for a in back.inputs] == [
         np.float32, np.int64]
     assert set(back.reference) == {"out0", "out1"}  # type: ignore[arg-type]
@@ -170,7 +170,7 @@ def test_parity_reports_a_different_output_structure() -> None:
 
 
 def test_a_variant_can_need_its_own_framework() -> None:
-    from stackpick.backends.registry import BackendSpec
+    from stackpick.registry import BackendSpec
 
     spec = BackendSpec("k", "x:Y", "keras", (), "base",
                        variant_requires={"gone": ("no_such_module_xyz", "gonextra")})

@@ -16,15 +16,15 @@ from rich.console import Console
 
 from stackpick.advice import advise
 from stackpick.advice.evidence import from_results
-from stackpick.measure.plan import Cell
+from stackpick.analysis.run_view import RunView, load_results
+from stackpick.harness.plan import Cell
 from stackpick.profile import make_profile
 from stackpick.report.html import render_html
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
 from stackpick.report.terminal import print_results
-from stackpick.results import RunResults, load_results
 from stackpick.store import open_store
-from stackpick.usermodel.paths import CONVERT
+from stackpick.usermodel.routes import CONVERT
 
 NAME = f"evil{HOSTILE}.py:build"
 MODEL = {"kind": "pytorch", "path": "/m/evil.py", "shown": NAME, "name": NAME,
@@ -48,7 +48,7 @@ def _conversions(base: Cell) -> list[tuple[Cell, str, dict[str, Any], str | None
 
 
 @pytest.fixture
-def results(tmp_path: Path) -> RunResults:
+def results(tmp_path: Path) -> RunView:
     with open_store(tmp_path / "s.db") as store:
         run_id = store.create_run("run", {"json": '{"cells": [{}, {}, {}]}'},
                                   {"cpu": {"model": "Synthetic"}}, "stackpick run --model x",
@@ -66,7 +66,7 @@ def results(tmp_path: Path) -> RunResults:
         return load_results(store, run_id)
 
 
-def test_html_shows_the_model_and_its_matrix_escaped(results: RunResults) -> None:
+def test_html_shows_the_model_and_its_matrix_escaped(results: RunView) -> None:
     page = render_html(results)
     assert "<script>window" not in page and "&lt;script&gt;" in page
     assert 'id="model"' in page and 'href="#model"' in page
@@ -86,7 +86,7 @@ def test_reference_workload_reports_have_no_model_section(tmp_path: Path) -> Non
     assert 'id="model"' not in page and 'href="#model"' not in page
 
 
-def test_markdown_and_json_carry_the_matrix(results: RunResults) -> None:
+def test_markdown_and_json_carry_the_matrix(results: RunView) -> None:
     text = render_markdown(results)
     assert "## Your model" in text and "### Portability matrix" in text
     assert HOSTILE not in text and "fail\\_export" in text
@@ -101,7 +101,7 @@ def test_markdown_and_json_carry_the_matrix(results: RunResults) -> None:
 
 
 def test_terminal_prints_the_matrix_instead_of_the_conversion_group(
-        results: RunResults) -> None:
+        results: RunView) -> None:
     buffer = io.StringIO()
     print_results(results, Console(file=buffer, width=200, highlight=False))
     out = buffer.getvalue()
@@ -109,7 +109,7 @@ def test_terminal_prints_the_matrix_instead_of_the_conversion_group(
     assert f"{NAME}/convert" not in out
 
 
-def test_advisor_rules_out_stacks_whose_path_failed(results: RunResults) -> None:
+def test_advisor_rules_out_stacks_whose_path_failed(results: RunView) -> None:
     profile = make_profile({"goal": "inference", "targets": ["x86-cpu"]})
     advice = advise(profile, evidence=from_results(results)).to_dict()
     gone = {e["stack"]: e["reasons"] for e in advice["eliminated"]}

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 from stackpick.advice.model import Caveat, Reason
 from stackpick.errors import UserError
 from stackpick.knowledge.stacks import STACKS
-from stackpick.usermodel.paths import CONVERT, failed_paths
+from stackpick.usermodel.routes import CONVERT, failed_paths
 
 if TYPE_CHECKING:
-    from stackpick.results import GroupView, RunResults
+    from stackpick.analysis.run_view import GroupView, RunView
 
 MEMORY_TIE = 0.10
 FAMILY_WORKLOAD = {"mlp": "mlp", "cnn": "cnn", "transformer": "transformer",
@@ -104,7 +104,7 @@ def _memory_group(group: GroupView) -> dict[str, GroupValue]:
     return out
 
 
-def _batch1_latency(results: RunResults) -> dict[str, dict[str, tuple[int, float]]]:
+def _batch1_latency(results: RunView) -> dict[str, dict[str, tuple[int, float]]]:
     """Per stack and workload, the best median batch-1 inference latency (cell id, ms), for
     checking a latency budget."""
     out: dict[str, dict[str, tuple[int, float]]] = {}
@@ -119,7 +119,7 @@ def _batch1_latency(results: RunResults) -> dict[str, dict[str, tuple[int, float
     return out
 
 
-def _failure_notes(results: RunResults) -> list[Caveat]:
+def _failure_notes(results: RunView) -> list[Caveat]:
     # A user model's conversion rows earn no points either way: the matrix shows them, and a
     # failed one rules its stack out with the reason.
     return [Caveat(f"cell {c.id} ({c.label}, {c.group}) {c.status}: "
@@ -127,7 +127,7 @@ def _failure_notes(results: RunResults) -> list[Caveat]:
             for c in results.failures() if c.task != CONVERT]
 
 
-def from_results(results: RunResults) -> Evidence:
+def from_results(results: RunView) -> Evidence:
     """Evidence from a loaded run (see the module docstring for the rules)."""
     run = results.run
     ev = Evidence({"id": run.id, "kind": run.kind, "status": run.status,
@@ -164,7 +164,7 @@ def load_evidence(db: Path | None, run_id: int | None) -> Evidence | None:
         run_id = run_id if run_id is not None else store.latest_run_id()
         if run_id is None:
             return None
-        from stackpick.results import load_results
+        from stackpick.analysis.run_view import load_results
 
         return from_results(load_results(store, run_id))
 

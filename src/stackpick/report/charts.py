@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stackpick.analysis.run_view import GroupView, RunView
 from stackpick.report import views
 from stackpick.report.format import duration_ns, duration_s, size_bytes
 from stackpick.report.svg import PALETTE, Bar, Pair, bar_chart, family_color, pair_chart
-from stackpick.results import GroupView, RunResults
 from stackpick.store import StoredCell
 
 
@@ -49,19 +49,19 @@ def _time_chart(g: GroupView, what: str) -> Chart:
     return Chart(title, bar_chart(title, desc, _time_bars(g), duration_ns))
 
 
-def latency_charts(res: RunResults) -> list[Chart]:
+def latency_charts(res: RunView) -> list[Chart]:
     """One chart per inference group (workload, batch, device)."""
     return [_time_chart(g, "Latency per call") for g in res.groups
             if g.cells and g.cells[0].task == "inference"]
 
 
-def training_charts(res: RunResults) -> list[Chart]:
+def training_charts(res: RunView) -> list[Chart]:
     """One chart per training group: forward + loss + backward + optimiser step."""
     return [_time_chart(g, "Training step time") for g in res.groups
             if g.cells and g.cells[0].task == "training"]
 
 
-def speedup_charts(res: RunResults) -> list[Chart]:
+def speedup_charts(res: RunView) -> list[Chart]:
     """Speed relative to eager PyTorch, one chart per workload and task, on a log scale."""
     sets: dict[str, list[Bar]] = {}
     for g in res.groups:
@@ -85,7 +85,7 @@ def _speedup_chart(name: str, bars: list[Bar]) -> Chart:
     return Chart(title, svg)
 
 
-def first_call_charts(res: RunResults) -> list[tuple[Chart, list[views.FirstCall]]]:
+def first_call_charts(res: RunView) -> list[tuple[Chart, list[views.FirstCall]]]:
     """Up-front time (build + first call, compile included) against one steady-state call,
     per group, with the break-even call count against each cell's eager baseline."""
     out = []
@@ -107,7 +107,7 @@ def first_call_charts(res: RunResults) -> list[tuple[Chart, list[views.FirstCall
     return out
 
 
-def memory_charts(res: RunResults) -> list[Chart]:
+def memory_charts(res: RunView) -> list[Chart]:
     """Peak resident memory of the worker per cell, one chart per workload and task."""
     out = []
     for name, cells in views.memory_sets(res).items():

@@ -6,13 +6,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from stackpick.measure.economics import group_economics
+from stackpick.analysis import portability as matrix
+from stackpick.analysis.economics import group_economics
+from stackpick.analysis.portability import PortRow
+from stackpick.analysis.run_view import GroupView, RunView
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
-from stackpick.results import GroupView, RunResults
 from stackpick.store import StoredCell
-from stackpick.usermodel import matrix
-from stackpick.usermodel.matrix import PortRow
-from stackpick.usermodel.paths import CONVERT
+from stackpick.usermodel.routes import CONVERT
 
 STATUS_STYLE = {"ok": "green", "fail_parity": "red", "crash": "red", "timeout": "red",
                 "error": "red", "oom": "red", "unavailable": "yellow", "unsupported": "dim",
@@ -79,7 +79,7 @@ def portability_table(rows: list[PortRow]) -> Table:
     return table
 
 
-def print_results(res: RunResults, console: Console) -> None:
+def print_results(res: RunView, console: Console) -> None:
     rows = matrix.matrix(res.run.extra, res.cells)
     if rows:
         console.print(portability_table(rows))
@@ -127,7 +127,7 @@ def compact_line(g: GroupView) -> Text:
     return text
 
 
-def print_compact(res: RunResults, console: Console) -> None:
+def print_compact(res: RunView, console: Console) -> None:
     """The measured comparison in a few lines (for `stackpick run`)."""
     console.print(Text("Measured (median per call; Nx = times slower than the fastest, "
                        "= a tie):", style="bold"))

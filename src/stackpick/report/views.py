@@ -7,11 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from stackpick.measure.economics import Economics, group_economics
-from stackpick.results import GroupView, RunResults
+from stackpick.analysis import portability as matrix
+from stackpick.analysis.economics import Economics, group_economics
+from stackpick.analysis.run_view import GroupView, RunView
 from stackpick.store import StoredCell
-from stackpick.usermodel import matrix
-from stackpick.usermodel.paths import CONVERT
+from stackpick.usermodel.routes import CONVERT
 
 BASELINE = "torch"  # eager PyTorch: the reference every speed-up is measured against
 PARTIAL = ("interrupted", "running")
@@ -36,17 +36,17 @@ def baseline(g: GroupView) -> StoredCell | None:
     return next((c for c in ok_cells(g) if c.label == BASELINE), None)
 
 
-def measured_groups(res: RunResults) -> list[GroupView]:
+def measured_groups(res: RunView) -> list[GroupView]:
     """Groups of timed cells: a user model's conversion cells are shown in its matrix instead."""
     return [g for g in res.groups if not (g.cells and g.cells[0].task == CONVERT)]
 
 
-def portability(res: RunResults) -> list[matrix.PortRow]:
+def portability(res: RunView) -> list[matrix.PortRow]:
     """The user model's portability matrix ([] for the reference workloads)."""
     return matrix.matrix(res.run.extra, res.cells)
 
 
-def model_summary(res: RunResults) -> dict[str, Any] | None:
+def model_summary(res: RunView) -> dict[str, Any] | None:
     return matrix.summary(res.run.extra)
 
 
@@ -127,7 +127,7 @@ def peak_rss(c: StoredCell) -> float | None:
     return (c.metrics.get("memory") or {}).get("peak_rss_bytes")
 
 
-def memory_sets(res: RunResults) -> dict[str, list[StoredCell]]:
+def memory_sets(res: RunView) -> dict[str, list[StoredCell]]:
     """Cells with a peak-memory reading, by 'workload · task'."""
     out: dict[str, list[StoredCell]] = {}
     for c in res.cells:
@@ -136,12 +136,12 @@ def memory_sets(res: RunResults) -> dict[str, list[StoredCell]]:
     return out
 
 
-def parity_rows(res: RunResults) -> list[tuple[GroupView, StoredCell, dict[str, Any]]]:
+def parity_rows(res: RunView) -> list[tuple[GroupView, StoredCell, dict[str, Any]]]:
     return [(g, c, c.metrics["parity"]) for g in res.groups for c in g.cells
             if isinstance(c.metrics.get("parity"), dict)]
 
 
-def warnings(res: RunResults) -> list[tuple[str, str]]:
+def warnings(res: RunView) -> list[tuple[str, str]]:
     """(where, warning) pairs: run-level first, then each cell's stability warnings."""
     out = []
     if res.run.extra.get("load_warning"):
@@ -152,11 +152,11 @@ def warnings(res: RunResults) -> list[tuple[str, str]]:
     return out
 
 
-def uses_loops(res: RunResults) -> bool:
+def uses_loops(res: RunView) -> bool:
     return any((c.metrics.get("loops") or 1) > 1 for c in res.cells)
 
 
-def planned_cells(res: RunResults) -> int | None:
+def planned_cells(res: RunView) -> int | None:
     """How many cells the run's plan holds (None when the plan cannot be read)."""
     plan = res.run.plan
     try:
@@ -166,7 +166,7 @@ def planned_cells(res: RunResults) -> int | None:
         return None
 
 
-def partial_note(res: RunResults) -> str | None:
+def partial_note(res: RunView) -> str | None:
     """The banner text for a run that did not finish, else None."""
     if res.run.status not in PARTIAL:
         return None
@@ -180,7 +180,7 @@ def partial_note(res: RunResults) -> str | None:
             f"measured, the rest are missing from this report.{hint}")
 
 
-def profile_of(res: RunResults, advice: dict[str, Any] | None) -> dict[str, Any]:
+def profile_of(res: RunView, advice: dict[str, Any] | None) -> dict[str, Any]:
     """The answers: from the advice when given, else as stored with the run."""
     found = (advice or {}).get("profile") or res.run.extra.get("profile") or {}
     return found if isinstance(found, dict) else {"profile": found}
