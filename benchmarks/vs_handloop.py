@@ -25,8 +25,9 @@ from pathlib import Path
 
 from stackpick.harness.environment import worker_environment
 from stackpick.harness.fingerprint import physical_cores
-from stackpick.harness.plan import Cell, StudyPlan
+from stackpick.harness.plan import StudyPlan
 from stackpick.harness.runner import CellResult, run_plan
+from stackpick.protocol.cells import Cell
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
 from stackpick.registry import parse_backends
 from stackpick.workloads import get_workload

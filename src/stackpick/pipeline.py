@@ -24,8 +24,10 @@ from stackpick.errors import Interrupted, UserError
 from stackpick.harness import fingerprint
 from stackpick.harness.executor import LocalExecutor, Timeouts
 from stackpick.harness.plan import StudyPlan, plan_study
-from stackpick.harness.runner import CellResult, Progress, run_plan
+from stackpick.harness.runner import Progress, run_plan
 from stackpick.harness.stopping import StopRule
+from stackpick.protocol.cells import Cell, CellResult
+from stackpick.protocol.conversions import Conversion
 from stackpick.registry import DEVICES, TASKS, parse_backends
 from stackpick.store import Store
 from stackpick.workloads import parse_workloads
@@ -199,14 +201,14 @@ def make_executor(plan: StudyPlan, opts: BenchOptions) -> LocalExecutor:
 
 # -- executing ----------------------------------------------------------------------------------
 def start_run(store: Store, plan: StudyPlan, kind: str = "bench",
-              extra: dict[str, Any] | None = None) -> int:
+              notes: dict[str, Any] | None = None) -> int:
     from stackpick.harness.model_plan import model_info
 
     fp = fingerprint.collect(plan.threads)
     warning = load_warning()
-    notes = {"load_warning": warning} if warning else {}
+    load = {"load_warning": warning} if warning else {}
     return store.create_run(kind, {"json": plan.to_json()}, fp, " ".join(sys.argv),
-                            {**notes, **model_info(plan), **(extra or {})})
+                            {**load, **model_info(plan), **(notes or {})})
 
 
 def plan_of_run(store: Store, run_id: int) -> StudyPlan:
@@ -227,12 +229,15 @@ def execute(store: Store, run_id: int, plan: StudyPlan, executor: LocalExecutor,
     def save(result: CellResult) -> None:
         nonlocal count
         count += 1
-        store.save_cell(run_id, result.cell, result.status, result.metrics, result.reason,
-                        result.error_tail, result.rounds)
+        store.save_result(run_id, result)
+
+    def save_conversion(cell: Cell, conversion: Conversion) -> None:
+        store.save_conversion(run_id, cell, conversion)
 
     status = "interrupted"
     try:
-        run_plan(plan, save, skip=done, progress=progress, executor=executor)
+        run_plan(plan, save, skip=done, progress=progress, executor=executor,
+                 emit_conversion=save_conversion)
         status = "complete"
     finally:
         executor.close()
@@ -286,7 +291,7 @@ def advise_run(store: Store, run_id: int, profile: Profile, source: str) -> Advi
     from stackpick.analysis.run_view import load_results
 
     advice = advise(profile, evidence=from_results(load_results(store, run_id)), source=source)
-    store.update_run_extra(run_id, advice=advice.to_dict())
+    store.update_run_notes(run_id, advice=advice.to_dict())
     return advice
 
 
@@ -297,7 +302,7 @@ def write_run_report(store: Store, run_id: int, out: Path | None, force: bool) -
     from stackpick.report.writer import new_report_dir, write_report
 
     results = load_results(store, run_id)
-    advice = results.run.extra.get("advice")
+    advice = results.run.notes.get("advice")
     target = out if out is not None else new_report_dir(Path.cwd(), run_id)
     return write_report(results, advice if isinstance(advice, dict) else None, target, force)
 
@@ -322,7 +327,7 @@ def run(store: Store, profile: Profile, source: str, *, quick: bool = False,
             rule = StopRule.quick() if quick else StopRule()
             plan = plan_model(model, None, resolve_threads(threads), device, rule)
         run_id = start_run(store, plan, kind="run",
-                           extra={"profile": profile.to_dict(), "profile_source": source})
+                           notes={"profile": profile.to_dict(), "profile_source": source})
     outcome = measure(store, plan, run_id, BenchOptions(), progress_factory)
     advice = advise_run(store, run_id, profile, source)
     report = write_run_report(store, run_id, out, force)
@@ -337,9 +342,9 @@ def profile_of_run(store: Store, run_id: int) -> tuple[Profile, str]:
     """The answers a stored `run` was made with (for --resume)."""
     from stackpick.profile import make_profile
 
-    extra = store.get_run(run_id).extra
-    if "profile" not in extra:
+    notes = store.get_run(run_id).notes
+    if "profile" not in notes:
         raise UserError(f"run {run_id} was not made by `stackpick run` (it has no answers); "
                         f"resume it with: stackpick bench --resume {run_id}")
-    data = {k: v for k, v in extra["profile"].items() if v not in (None, [], {})}
-    return make_profile(data), extra.get("profile_source", "stored")
+    data = {k: v for k, v in notes["profile"].items() if v not in (None, [], {})}
+    return make_profile(data), notes.get("profile_source", "stored")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from stackpick.harness.client import WorkerUnsupported
-from stackpick.harness.plan import Cell
 from stackpick.harness.single_cell import setup_cell
+from stackpick.protocol.cells import Cell
 from stackpick.protocol.group_arrays import build_group_arrays
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from stackpick.harness.client import WorkerHandle, WorkerUnsupported
-from stackpick.harness.plan import Cell
 from stackpick.harness.single_cell import setup_in
+from stackpick.protocol.cells import Cell
 from stackpick.protocol.group_arrays import GroupArrays, build_group_arrays
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from stackpick.analysis.stats import summarize
-from stackpick.harness.plan import Cell
+from stackpick.protocol.cells import Cell
 from stackpick.store import Store, open_store
 
 HOSTILE = "<script>window.__pwned=1</script>"

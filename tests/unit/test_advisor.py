@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from stackpick.advice import Advice, advise, load_evidence
 from stackpick.advice.evidence import BENCH_ALL
 from stackpick.advice.weights import CRITERIA
-from stackpick.harness.plan import Cell
 from stackpick.knowledge import Fact, KnowledgeBase, load_knowledge
 from stackpick.knowledge.stacks import STACK_IDS
 from stackpick.profile import (
@@ -31,6 +30,7 @@ from stackpick.profile import (
     make_profile,
 )
 from stackpick.profile.yaml_file import load_profile
+from stackpick.protocol.cells import Cell
 from stackpick.store import open_store
 
 DATA = Path(__file__).parent.parent / "data" / "profiles"

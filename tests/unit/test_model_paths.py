@@ -3,7 +3,7 @@ rules out, the worker environment per Keras backend, and materials with several 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -90,21 +90,22 @@ def test_seeded_inputs_are_deterministic_and_typed() -> None:
 
 @dataclass
 class C:
-    """A stand-in for a stored cell."""
+    """A stand-in for a stored cell or conversion."""
 
     id: int
     label: str
     status: str
-    task: str = "inference"
     reason: str | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
+    cause: str | None = None
+    cause_text: str | None = None
+    error: str | None = None
 
 
 def test_failed_export_rules_out_the_stack_that_needs_it() -> None:
-    cells = [C(1, "torch", "ok"), C(2, "torch.export", "fail_export", "convert", "boom",
-                                   {"cause": "data-dependent control flow", "cause_text": "x"}),
-             C(3, "onnx-export", "ok", "convert"), C(4, "onnxruntime", "fail_parity",
-                                                      reason="parity: max abs error 0.3")]
+    cells = [C(1, "torch", "ok"), C(2, "torch.export", "fail_export", "boom",
+                                   cause="data-dependent control flow", cause_text="x"),
+             C(3, "onnx-export", "ok"), C(4, "onnxruntime", "fail_parity",
+                                          reason="parity: max abs error 0.3")]
     out = failed_paths("pytorch", cells)
     assert set(out) == {"pytorch-executorch", "pytorch-onnxruntime"}
     (why, cited), = out["pytorch-executorch"]
@@ -114,7 +115,7 @@ def test_failed_export_rules_out_the_stack_that_needs_it() -> None:
 
 
 def test_a_runtime_left_unrun_by_its_export_adds_no_second_reason() -> None:
-    cells = [C(3, "onnx-export", "fail_export", "convert", "onnx-export failed"),
+    cells = [C(3, "onnx-export", "fail_export", "onnx-export failed"),
              C(4, "onnxruntime", "fail_export", reason="not run")]
     assert [c for _, c in failed_paths("pytorch", cells)["pytorch-onnxruntime"]] == [(3,)]
 

@@ -82,7 +82,7 @@ def test_writer_writes_three_files_with_schema(results: RunView, tmp_path: Path)
     assert index == tmp_path / "out" / "index.html"
     assert sorted(p.name for p in index.parent.iterdir()) == sorted(FILES)
     data = json.loads((index.parent / "results.json").read_text())
-    assert data["schema"] == 1 and data["partial"] is False
+    assert data["schema"] == 2 and data["partial"] is False
     assert data["advice"]["ranking"][0]["total"] == 0.82
     assert {s["backend"] for s in data["derived"]["speedups"]} >= {"onnxruntime", "jax"}
 

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from stackpick.errors import StoreError, UserError
-from stackpick.harness.plan import Cell
+from stackpick.protocol.cells import Cell
 from stackpick.store import SCHEMA_VERSION, open_store
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from stackpick.advice.model import Caveat, Reason
 from stackpick.errors import UserError
 from stackpick.knowledge.stacks import STACKS
-from stackpick.usermodel.routes import CONVERT, failed_paths
+from stackpick.usermodel.routes import failed_paths
 
 if TYPE_CHECKING:
     from stackpick.analysis.run_view import GroupView, RunView
@@ -86,7 +86,7 @@ def _speed_group(group: GroupView) -> dict[str, GroupValue]:
 def _memory_group(group: GroupView) -> dict[str, GroupValue]:
     rss: dict[str, tuple[float, int]] = {}
     for cell in group.cells:
-        peak = (cell.metrics.get("memory") or {}).get("peak_rss_bytes")
+        peak = cell.metrics.memory.peak_rss_bytes if cell.metrics.memory else None
         if cell.status != "ok" or not peak:
             continue
         for stack in _stacks_for(cell.backend, cell.task):
@@ -109,7 +109,7 @@ def _batch1_latency(results: RunView) -> dict[str, dict[str, tuple[int, float]]]
     checking a latency budget."""
     out: dict[str, dict[str, tuple[int, float]]] = {}
     for c in results.cells:
-        median = (c.metrics.get("latency_ns") or {}).get("median")
+        median = c.metrics.latency.median if c.metrics.latency else None
         if c.status != "ok" or c.task != "inference" or c.batch != 1 or not median:
             continue
         for stack in _stacks_for(c.backend, "inference"):
@@ -124,7 +124,7 @@ def _failure_notes(results: RunView) -> list[Caveat]:
     # failed one rules its stack out with the reason.
     return [Caveat(f"cell {c.id} ({c.label}, {c.group}) {c.status}: "
                    f"{c.reason or 'see the run report'}; it earns no points", cells=(c.id,))
-            for c in results.failures() if c.task != CONVERT]
+            for c in results.failures()]
 
 
 def from_results(results: RunView) -> Evidence:
@@ -142,11 +142,11 @@ def from_results(results: RunView) -> Evidence:
     ev.cells = sorted(c.id for c in results.cells)
     ev.backends = {c.backend for c in results.cells if c.status == "ok"}
     ev.notes = _failure_notes(results)
-    model = results.run.extra.get("model")
+    model = results.run.notes.get("model")
     ev.model_kind = model.get("kind") if isinstance(model, dict) else None
     if ev.model_kind:  # stacks whose path failed for the user's model
         ev.blocked = {stack: [Reason(why, cells=cells) for why, cells in found]
-                      for stack, found in failed_paths(ev.model_kind, results.cells).items()}
+                      for stack, found in failed_paths(ev.model_kind, results.paths).items()}
     return ev
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from stackpick.store import StoredCell
+from stackpick.protocol.cells import StoredCell
 
 # compiled label -> eager baseline label, within one group
 BASELINES = {"torch-compile": "torch", "tensorflow:graph": "tensorflow:eager",
@@ -55,12 +55,12 @@ class Economics:
 
 
 def _upfront_s(c: StoredCell) -> float:
-    return (c.metrics.get("build_s") or 0.0) + (c.metrics.get("first_call_s") or 0.0)
+    return (c.metrics.build_s or 0.0) + (c.metrics.first_call_s or 0.0)
 
 
 def _steady_s(c: StoredCell) -> float | None:
-    lat = c.metrics.get("latency_ns")
-    return lat["median"] / 1e9 if lat else None
+    lat = c.metrics.latency
+    return lat.median / 1e9 if lat else None
 
 
 def group_economics(cells: list[StoredCell]) -> list[Economics]:

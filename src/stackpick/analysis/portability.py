@@ -1,5 +1,5 @@
 """The portability matrix of a stored run: one row per path out of the user's model, built from
-its runtime cells and conversion cells (see :mod:`usermodel.paths`). Pure: reports, JSON and
+its runtime cells and its conversions (see :mod:`usermodel.routes`). Pure: reports, JSON and
 the terminal all render these rows.
 """
 
@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from stackpick.protocol.cells import CellMetrics, StoredCell
+from stackpick.protocol.conversions import StoredConversion
 from stackpick.usermodel.diagnose import classify, first_line
 from stackpick.usermodel.routes import FAILED, REFERENCE_TEXT, MatrixRow, row_cells
 
@@ -50,8 +52,8 @@ def _status(row: MatrixRow, runtime: Any, conversion: Any) -> str:
     return "ok" if (runtime or conversion) is not None else "not run"
 
 
-def _graph_notes(conversion: Any) -> list[str]:
-    extras = (conversion.metrics.get("extras") or {}) if conversion is not None else {}
+def _graph_notes(conversion: StoredConversion | None) -> list[str]:
+    extras = conversion.extras if conversion is not None else {}
     if "graphs" not in extras:
         return []
     notes = [f"{extras['graphs']} graph(s), {extras.get('graph_breaks', 0)} graph break(s)"]
@@ -60,29 +62,35 @@ def _graph_notes(conversion: Any) -> list[str]:
     return notes + [f"break: {r}" for r in extras.get("reasons") or []]
 
 
-def _failure(runtime: Any, conversion: Any) -> tuple[str | None, tuple[str, str] | None]:
-    """(first line of the error, (cause, explanation)) of whichever cell failed."""
+def _cause(conversion: StoredConversion | None) -> tuple[str, str] | None:
+    if conversion is None or not conversion.cause:
+        return None
+    return conversion.cause, conversion.cause_text or ""
+
+
+def _failure(runtime: StoredCell | None, conversion: StoredConversion | None
+             ) -> tuple[str | None, tuple[str, str] | None]:
+    """(first line of the error, (cause, explanation)) of whichever step failed."""
     if conversion is not None and conversion.status != "ok":
-        m = conversion.metrics
-        error = m.get("error") or first_line(conversion.reason or "")
-        cause = (m["cause"], m.get("cause_text", "")) if m.get("cause") else None
-        return error, cause
+        return conversion.error or first_line(conversion.reason or ""), _cause(conversion)
     if runtime is not None and runtime.status != "ok":
         text = f"{runtime.reason or ''}\n{runtime.error_tail or ''}"
         return first_line(runtime.reason or runtime.status), classify(text)
-    m = conversion.metrics if conversion is not None else {}
-    return None, (m["cause"], m.get("cause_text", "")) if m.get("cause") else None  # breaks
+    return None, _cause(conversion)  # graph breaks have a cause too
 
 
-def _row(row: MatrixRow, runtime: Any, conversion: Any) -> PortRow:
-    rm = runtime.metrics if runtime is not None else {}
-    cm = conversion.metrics if conversion is not None else {}
-    parity = rm.get("parity") or cm.get("parity") or {}
+def _row(row: MatrixRow, runtime: StoredCell | None,
+         conversion: StoredConversion | None) -> PortRow:
+    rm = runtime.metrics if runtime is not None else CellMetrics()
+    parity = rm.parity or (conversion.parity if conversion is not None else None)
     error, cause = _failure(runtime, conversion)
-    seconds = cm.get("seconds") if row.runtime is None else rm.get("first_call_s")
-    artifact = cm.get("artifact_bytes") or (rm.get("extras") or {}).get("artifact_bytes")
+    seconds = (conversion.seconds if conversion is not None else None) if row.runtime is None \
+        else rm.first_call_s
+    artifact = (conversion.artifact_bytes if conversion is not None else None) or \
+        rm.extras.get("artifact_bytes")
     out = PortRow(row.title, _status(row, runtime, conversion), seconds,
-                  (rm.get("latency_ns") or {}).get("median"), artifact, parity.get("max_abs"),
+                  rm.latency.median if rm.latency else None, artifact,
+                  parity.max_abs if parity else None,
                   error, cause[0] if cause else None, cause[1] if cause else None,
                   _graph_notes(conversion),
                   [c.id for c in (runtime, conversion) if c is not None], list(row.stacks))
@@ -91,8 +99,10 @@ def _row(row: MatrixRow, runtime: Any, conversion: Any) -> PortRow:
     return out
 
 
-def matrix(extra: dict[str, Any], cells: Iterable[Any]) -> list[PortRow]:
-    """The rows for the run's model (empty for a run of the reference workloads)."""
+def matrix(extra: dict[str, Any], cells: Iterable[StoredCell | StoredConversion]
+           ) -> list[PortRow]:
+    """The rows for the run's model (empty for a run of the reference workloads), from its
+    runtime cells and its conversions."""
     model = model_of(extra)
     if model is None:
         return []

@@ -10,7 +10,9 @@ from typing import Any
 
 from stackpick.analysis import portability as matrix
 from stackpick.analysis.compare import Comparison, Contender, compare_group
-from stackpick.store import Store, StoredCell, StoredRun
+from stackpick.protocol.cells import StoredCell, StoredRun
+from stackpick.protocol.conversions import StoredConversion
+from stackpick.store import Store
 
 
 @dataclass
@@ -24,6 +26,7 @@ class GroupView:
 class RunView:
     run: StoredRun
     groups: list[GroupView]
+    conversions: list[StoredConversion] = field(default_factory=list)
 
     @property
     def cells(self) -> list[StoredCell]:
@@ -31,6 +34,11 @@ class RunView:
 
     def failures(self) -> list[StoredCell]:
         return [c for c in self.cells if c.status != "ok"]
+
+    @property
+    def paths(self) -> list[StoredCell | StoredConversion]:
+        """Cells and conversions: what the portability matrix is built from."""
+        return [*self.cells, *self.conversions]
 
 
 def load_results(store: Store, run_id: int) -> RunView:
@@ -41,7 +49,7 @@ def load_results(store: Store, run_id: int) -> RunView:
     groups = []
     for key, cells in by_group.items():
         groups.append(GroupView(key, cells, _comparisons(store, cells)))
-    return RunView(run, groups)
+    return RunView(run, groups, store.conversions(run_id))
 
 
 def _comparisons(store: Store, cells: list[StoredCell]) -> list[Comparison]:
@@ -51,7 +59,7 @@ def _comparisons(store: Store, cells: list[StoredCell]) -> list[Comparison]:
     for c in cells:
         rounds = store.rounds(c.id) if c.status == "ok" else []
         if rounds:
-            sessions.setdefault(c.metrics.get("session", ""), []).append(
+            sessions.setdefault(c.metrics.session, []).append(
                 Contender(c.label, c.id, rounds))
     return [cmp for contenders in sessions.values() for cmp in compare_group(contenders)]
 
@@ -60,7 +68,7 @@ def cell_json(c: StoredCell) -> dict[str, Any]:
     return {"id": c.id, "key": c.key, "workload": c.workload, "backend": c.backend,
             "variant": c.variant, "task": c.task, "batch": c.batch, "device": c.device,
             "status": c.status, "reason": c.reason, "error_tail": c.error_tail,
-            "metrics": c.metrics}
+            "metrics": c.metrics.to_dict()}
 
 
 def comparison_json(cmp: Comparison) -> dict[str, Any]:
@@ -74,15 +82,21 @@ def results_json(res: RunView) -> dict[str, Any]:
     """The documented JSON shape of a run (``schema`` bumps on incompatible change)."""
     run = res.run
     return {
-        "schema": 1,
+        "schema": 2,
         "run": {"id": run.id, "kind": run.kind, "status": run.status,
                 "started_at": run.started_at, "finished_at": run.finished_at,
-                "command": run.command, "plan": run.plan, "extra": run.extra},
+                "command": run.command, "plan": run.plan, "extra": run.notes},
         "fingerprint": run.fingerprint,
         "groups": [{"key": g.key, "cells": [cell_json(c) for c in g.cells],
                     "comparisons": [comparison_json(x) for x in g.comparisons]}
                    for g in res.groups],
         # a user's model (--model) and its paths out; null and [] for the reference workloads
-        "model": matrix.summary(run.extra),
-        "portability": [r.to_dict() for r in matrix.matrix(run.extra, res.cells)],
+        "model": matrix.summary(run.notes),
+        "portability": [r.to_dict() for r in matrix.matrix(run.notes, res.paths)],
+        "conversions": [conversion_json(c) for c in res.conversions],
     }
+
+
+def conversion_json(c: StoredConversion) -> dict[str, Any]:
+    return {"id": c.id, "group": c.group, "model": c.model, "path": c.path,
+            "status": c.status, "reason": c.reason, "details": c.details()}

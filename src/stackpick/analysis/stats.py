@@ -8,42 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stackpick.protocol.cells import Summary
+
+__all__ = ["Summary", "summarize"]
+
 Z95 = 1.959963984540054
 P90_MIN_SAMPLES = 64  # MLPerf LoadGen's early-stopping minimum for the 90th percentile
 P99_MIN_SAMPLES = 662  # ... and for the 99th
 MIN_RATIO_ROUNDS = 6  # paired rounds before one backend may be called faster
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Latency samples (nanoseconds per call) reduced to what a report shows."""
-
-    n: int
-    median: float
-    ci_low: float
-    ci_high: float
-    mean: float
-    stdev: float
-    minimum: float
-    maximum: float
-    p90: float | None
-    p99: float | None
-    mad: float = 0.0  # median absolute deviation
-    slow_fraction: float = 0.0  # share of samples slower than twice the median
-
-    @property
-    def cv(self) -> float:
-        return self.stdev / self.mean if self.mean > 0 else 0.0
-
-    @property
-    def robust_cv(self) -> float:
-        """MAD scaled to a normal stdev, over the median: a spread that a handful of
-        interrupts in thousands of samples cannot inflate (the plain CV can)."""
-        return 1.4826 * self.mad / self.median if self.median > 0 else 0.0
-
-    @property
-    def ci_rel_halfwidth(self) -> float:
-        return (self.ci_high - self.ci_low) / 2 / self.median if self.median > 0 else math.inf
 
 
 def median_ci(sorted_values: Sequence[float]) -> tuple[float, float]:

@@ -15,10 +15,10 @@ from stackpick import __version__
 from stackpick.cli import advise, bench, info, report, run
 from stackpick.errors import UserError
 
-try:  # typer up to 0.2x depends on click; newer releases vendor their own copy
-    import click
-except ImportError:  # pragma: no cover - depends on the installed typer
-    from typer import _click as click  # type: ignore[no-redef]
+try:  # newer typer releases vendor their own click: catch that one's errors, even when
+    from typer import _click as click  # type: ignore[attr-defined]  # a click is installed
+except ImportError:  # pragma: no cover - older typer depends on click itself
+    import click  # type: ignore[no-redef]
 
 app = typer.Typer(
     name="stackpick",

@@ -35,7 +35,7 @@ def render_run(db: Path | None, run: int | None, out: Path | None, force: bool) 
             raise UserError(f"no runs in {store.path} yet: run `stackpick bench` first")
         results = load_results(store, run_id)  # unknown id: one line listing recent ids
     target = out if out is not None else new_report_dir(Path.cwd(), run_id)
-    return write_report(results, _stored_advice(results.run.extra), target, force)
+    return write_report(results, _stored_advice(results.run.notes), target, force)
 
 
 def compare(db: Path | None, run_a: int, run_b: int, threshold: float) -> Any:

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from stackpick.harness.environment import worker_environment
+from stackpick.protocol import messages
 
 
 class WorkerFailure(Exception):
@@ -109,8 +110,15 @@ class WorkerHandle:
         self._stderr.seek(max(0, size - limit))
         return self._stderr.read().decode("utf-8", "replace").strip()
 
+    def call(self, request: Any, timeout: float) -> Any:
+        """Send a request record (:mod:`stackpick.protocol.messages`) and return its typed
+        reply, waiting up to ``timeout`` seconds."""
+        result = self.request(request.OP, timeout, **messages.encode(request))
+        return messages.decode(result, messages.REPLIES[type(request)])
+
     def request(self, op: str, timeout: float, **fields: Any) -> dict[str, Any]:
-        """Send one request and wait up to ``timeout`` seconds for its answer."""
+        """Send one request as plain fields and wait up to ``timeout`` seconds for its
+        answer (:meth:`call` is the typed form)."""
         self._next_id += 1
         msg = json.dumps({"id": self._next_id, "op": op, **fields}) + "\n"
         try:

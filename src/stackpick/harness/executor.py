@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from stackpick.harness.client import WorkerFailure, WorkerHandle
+from stackpick.protocol.messages import Hello, HelloReply
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class LocalExecutor:
         self.timeouts = timeouts or Timeouts()
         self.memory_limit_mb = memory_limit_mb
         self.workers: dict[tuple[str, str], WorkerHandle] = {}
-        self.hello: dict[tuple[str, str], dict[str, Any]] = {}
+        self.hello: dict[tuple[str, str], HelloReply] = {}
 
     def worker(self, backend: str, variant: str) -> WorkerHandle:
         """A live worker for ``backend`` that has configured ``variant`` (threads set)."""
@@ -47,7 +47,7 @@ class LocalExecutor:
             self.hello.pop(key, None)
         if key not in self.hello:
             try:
-                self.hello[key] = handle.request("hello", self.timeouts.start, variant=variant)
+                self.hello[key] = handle.call(Hello(variant), self.timeouts.start)
             except WorkerFailure:
                 self.discard(backend, variant)
                 raise
@@ -59,13 +59,14 @@ class LocalExecutor:
         model's reference and conversions) whose memory must not count against a timed cell."""
         handle = WorkerHandle(backend, self.threads, self.device, self.memory_limit_mb, variant)
         try:
-            handle.request("hello", self.timeouts.start, variant=variant)
+            handle.call(Hello(variant), self.timeouts.start)
             yield handle
         finally:
             handle.close()
 
-    def info(self, backend: str, variant: str) -> dict[str, Any]:
-        return self.hello.get((backend, variant), {})
+    def info(self, backend: str, variant: str) -> HelloReply:
+        """What the variant's worker said at start (an empty reply if it has none yet)."""
+        return self.hello.get((backend, variant)) or HelloReply()
 
     def discard(self, backend: str, variant: str) -> None:
         """Kill a worker whose state cannot be trusted any more (crash, timeout)."""

@@ -11,8 +11,9 @@ from typing import Any
 
 from stackpick.errors import UserError
 from stackpick.harness import model_steps as steps
-from stackpick.harness.plan import Cell, StudyPlan
+from stackpick.harness.plan import StudyPlan
 from stackpick.harness.stopping import StopRule
+from stackpick.protocol.cells import Cell
 from stackpick.registry import parse_backends
 from stackpick.usermodel.routes import RUNTIMES, runtime_backends
 from stackpick.usermodel.spec import ModelSpec

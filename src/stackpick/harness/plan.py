@@ -4,47 +4,13 @@ scale-out: cell in, measurement out)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from stackpick.harness.stopping import StopRule
+from stackpick.protocol.cells import Cell
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One (workload, backend, variant, task, batch, device) measurement."""
-
-    workload: str
-    backend: str
-    variant: str
-    task: str
-    batch: int
-    device: str = "cpu"
-    workload_params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def key(self) -> str:
-        """Stable identity within a run (used for resume and for the store's uniqueness)."""
-        return f"{self.workload}/{self.task}/b{self.batch}/{self.device}/{self.label}"
-
-    @property
-    def label(self) -> str:
-        """Backend with its variant, as shown in tables: ``tensorflow:xla``, ``torch``."""
-        return self.backend if self.variant == "default" else f"{self.backend}:{self.variant}"
-
-    @property
-    def group(self) -> str:
-        """Cells of one group run in interleaved rounds and are compared with each other."""
-        return f"{self.workload}/{self.task}/b{self.batch}/{self.device}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Cell:
-        return cls(**data)
 
 
 @dataclass

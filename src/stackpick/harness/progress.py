@@ -10,8 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 from rich.text import Text
 
-from stackpick.harness.plan import Cell
-from stackpick.harness.runner import CellResult
+from stackpick.protocol.cells import Cell, CellResult
 
 
 class StudyProgress:

@@ -14,28 +14,22 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from stackpick.analysis.stability import sample_warnings
 from stackpick.analysis.stats import summarize
 from stackpick.harness.client import WorkerFailure, WorkerHandle
 from stackpick.harness.executor import LocalExecutor
-from stackpick.harness.plan import Cell, StudyPlan
+from stackpick.harness.plan import StudyPlan
 from stackpick.harness.stopping import StopRule
+from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse, Parity, Timing
+from stackpick.protocol.conversions import Conversion
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
+from stackpick.protocol.messages import Memory, Release, Sample, Setup, SetupReply
 from stackpick.registry import get_spec
-from stackpick.usermodel.routes import CONVERT
 from stackpick.workloads import get_workload
 
-
-@dataclass
-class CellResult:
-    cell: Cell
-    status: str  # ok | fail_parity | crash | timeout | oom | error | unavailable | unsupported
-    metrics: dict[str, Any] = field(default_factory=dict)
-    reason: str | None = None
-    error_tail: str | None = None
-    rounds: list[list[float]] = field(default_factory=list)
+EmitConversion = Callable[[Cell, Conversion], None]
 
 
 class Progress(Protocol):
@@ -55,7 +49,7 @@ class NullProgress:
 class _Active:
     cell: Cell
     handle: WorkerHandle
-    setup: dict[str, Any]
+    setup: SetupReply
     rounds: list[list[float]] = field(default_factory=list)
     sampling_s: float = 0.0
     stop: str | None = None
@@ -84,12 +78,14 @@ class GroupRun:
     """One group of cells through setup, rounds, memory and release."""
 
     def __init__(self, cells: list[Cell], executor: LocalExecutor, rule: StopRule,
-                 workdir: Path, emit: Callable[[CellResult], None], progress: Progress) -> None:
+                 workdir: Path, emit: Callable[[CellResult], None], progress: Progress,
+                 emit_conversion: EmitConversion) -> None:
         # Cells timed in the same rounds share a session; a resumed group gets a new one,
         # and ratios are only computed between cells of one session.
         self.session = uuid.uuid4().hex[:12]
         self.cells, self.executor, self.rule = cells, executor, rule
         self.workdir, self.emit, self.progress = workdir, emit, progress
+        self.emit_conversion = emit_conversion
         self.artifacts: dict[str, str] = {}  # files earlier steps made for these cells
 
     def run(self) -> None:
@@ -106,10 +102,10 @@ class GroupRun:
             from stackpick.harness.model_steps import prepare_group
 
             ready = prepare_group(pending, self.executor, self.workdir, self.emit,
-                                  self.progress.stage)
+                                  self.emit_conversion, self.progress.stage)
             if ready is None:
                 return
-            materials, self.artifacts, pending = ready.materials, ready.artifacts, ready.pending
+            materials, self.artifacts, pending = ready.arrays, ready.artifacts, ready.pending
         else:
             materials = self._materials(pending[0])
         active = [a for a in (self._setup(c, materials) for c in pending) if a is not None]
@@ -131,22 +127,22 @@ class GroupRun:
             self.progress.stage(cell, "starting worker")
             handle = self.executor.worker(cell.backend, cell.variant)
             info = self.executor.info(cell.backend, cell.variant)
-            asked, got = self.executor.threads, info.get("threads", {}).get("intra_op")
+            asked, got = self.executor.threads, info.intra_op
             if got != asked:
                 self.emit(CellResult(cell, "error", reason=(
                     f"fairness: {cell.label} runs {got} intra-op threads, asked {asked}")))
                 return None
             self.progress.stage(cell, "build, parity, warm-up")
-            setup = handle.request("setup", t.setup, key=cell.key, materials=str(materials),
-                                   cell=cell.to_dict(), artifacts=self.artifacts)
+            setup = handle.call(Setup(cell.key, str(materials), cell.to_dict(),
+                                      self.artifacts), t.setup)
         except WorkerFailure as exc:
             if exc.status in ("crash", "timeout"):
                 self.executor.discard(cell.backend, cell.variant)
             self.emit(failure_result(cell, exc, "setup"))
             return None
-        if not setup["parity"]["ok"]:
+        if not setup.parity.ok:
             self.emit(CellResult(cell, "fail_parity", self._metrics(cell, setup, None),
-                                 reason=_parity_reason(setup["parity"])))
+                                 reason=_parity_reason(setup.parity)))
             return None
         return _Active(cell, handle, setup)
 
@@ -174,14 +170,13 @@ class GroupRun:
         timeout = self.executor.timeouts.sample + self.rule.round_time_s
         start = time.perf_counter()
         try:
-            answer = a.handle.request("sample", timeout, key=a.cell.key,
-                                      budget_s=self.rule.round_time_s)
+            answer = a.handle.call(Sample(a.cell.key, self.rule.round_time_s), timeout)
         except WorkerFailure as exc:
             self._timing_failed(a, exc)
             return
         if record:
             a.sampling_s += time.perf_counter() - start
-            a.rounds.append(answer["samples_ns"])
+            a.rounds.append(answer.samples_ns)
 
     def _timing_failed(self, a: _Active, exc: WorkerFailure) -> None:
         """A worker failed mid-timing. A cell that already had its verdict keeps its samples
@@ -190,7 +185,7 @@ class GroupRun:
             self.executor.discard(a.cell.backend, a.cell.variant)
         else:  # the worker lives on: free the model so later cells are not inflated
             with contextlib.suppress(WorkerFailure):
-                a.handle.request("release", self.executor.timeouts.memory, key=a.cell.key)
+                a.handle.call(Release(a.cell.key), self.executor.timeouts.memory)
         if a.stop is not None and a.rounds:
             a.late_failure = f"{exc.status} after its samples were complete: {exc}"
             self._finish(a, measure_memory=False)
@@ -205,53 +200,49 @@ class GroupRun:
         if a.stop == "failed":
             return
         t = self.executor.timeouts
-        memory: dict[str, Any] = {}
+        memory: MemoryUse | None = None
         try:
             if measure_memory:
                 self.progress.stage(a.cell, "memory pass")
-                memory = a.handle.request("memory", t.memory, key=a.cell.key,
-                                          variant=a.cell.variant)
-                a.handle.request("release", t.memory, key=a.cell.key)
+                memory = a.handle.call(Memory(a.cell.key, a.cell.variant), t.memory)
+                a.handle.call(Release(a.cell.key), t.memory)
         except WorkerFailure as exc:
             self.executor.discard(a.cell.backend, a.cell.variant)
-            memory = {"error": str(exc)}
+            memory = MemoryUse(error=str(exc))
         metrics = self._metrics(a.cell, a.setup, a, memory)
         if a.late_failure:
-            metrics["warnings"].append(a.late_failure)
+            metrics.warnings.append(a.late_failure)
         self.emit(CellResult(a.cell, "ok", metrics, rounds=a.rounds))
 
-    def _metrics(self, cell: Cell, setup: dict[str, Any], a: _Active | None,
-                 memory: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _metrics(self, cell: Cell, setup: SetupReply, a: _Active | None,
+                 memory: MemoryUse | None = None) -> CellMetrics:
         info = self.executor.info(cell.backend, cell.variant)
-        m: dict[str, Any] = {
-            "build_s": setup.get("build_s"), "first_call_s": setup.get("first_call_s"),
-            "parity": setup.get("parity"), "extras": setup.get("extras", {}),
-            "loops": setup.get("loops"), "warmup": setup.get("warmup"),
-            "threads": info.get("threads"), "versions": info.get("versions"),
-            "import_s": info.get("import_s"), "rss_before": setup.get("rss_before"),
-            "rss_after": setup.get("rss_after"), "session": self.session,
-        }
+        timing = None
         if a is not None:
             s = summarize([v for r in a.rounds for v in r])
-            m.update(latency_ns=s.__dict__, cv=s.cv, robust_cv=s.robust_cv, stop=a.stop,
-                     rounds=len(a.rounds), sampling_s=a.sampling_s,
-                     throughput=cell.batch / (s.median / 1e9),
-                     warnings=sample_warnings(s, a.stop or "", self.rule.ci_rel))
-        if memory:
-            m["memory"] = memory
-        return m
+            timing = Timing(s, s.cv, s.robust_cv, a.stop, len(a.rounds), a.sampling_s,
+                            cell.batch / (s.median / 1e9),
+                            sample_warnings(s, a.stop or "", self.rule.ci_rel))
+        return CellMetrics(
+            build_s=setup.build_s, first_call_s=setup.first_call_s, parity=setup.parity,
+            extras=setup.extras, loops=setup.loops, warmup=setup.warmup,
+            threads=info.threads, versions=info.versions, import_s=info.import_s,
+            rss_before=setup.rss_before, rss_after=setup.rss_after, session=self.session,
+            timing=timing, memory=memory)
 
 
-def _parity_reason(p: dict[str, Any]) -> str:
-    if p.get("max_abs") is None:
-        return f"parity: {p.get('detail', 'output unusable')}"
-    return (f"parity: max abs error {p['max_abs']:.3g} exceeds {p['atol']:g} + "
-            f"{p['rtol']:g} x |reference| ({p.get('detail', 'logits')})")
+def _parity_reason(p: Parity) -> str:
+    if p.max_abs is None:
+        return f"parity: {p.detail or 'output unusable'}"
+    return (f"parity: max abs error {p.max_abs:.3g} exceeds {p.atol:g} + "
+            f"{p.rtol:g} x |reference| ({p.detail or 'logits'})")
 
 
 def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[str] | None = None,
-             progress: Progress | None = None, executor: LocalExecutor | None = None) -> None:
-    """Measure every cell of ``plan`` not in ``skip``; results go to ``emit`` as they finish."""
+             progress: Progress | None = None, executor: LocalExecutor | None = None,
+             emit_conversion: EmitConversion | None = None) -> None:
+    """Measure every cell of ``plan`` not in ``skip``; results go to ``emit`` as they finish
+    (and a user model's conversions to ``emit_conversion``)."""
     progress = progress or NullProgress()
     owned = executor is None
     device = plan.cells[0].device if plan.cells else "cpu"
@@ -259,8 +250,7 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
 
     def emit_and_report(result: CellResult) -> None:
         emit(result)
-        if result.cell.task != CONVERT:  # conversion rows are extra: not cells of the plan
-            progress.finished(result)
+        progress.finished(result)
 
     try:
         with tempfile.TemporaryDirectory(prefix="stackpick-") as tmp:
@@ -268,7 +258,11 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
                 todo = [c for c in cells if c.key not in (skip or set())]
                 if todo:
                     GroupRun(todo, executor, plan.rule, Path(tmp), emit_and_report,
-                             progress).run()
+                             progress, emit_conversion or _drop).run()
     finally:
         if owned:
             executor.close()
+
+
+def _drop(cell: Cell, conversion: Conversion) -> None:
+    """Where conversions go when nobody stores them (e.g. a plan run without a store)."""

@@ -1,6 +1,6 @@
-"""Build one cell in a fresh worker and return what the worker said (no timing rounds).
-
-Used by integration tests and by ``benchmarks/`` scripts: hello + setup, then close.
+"""Build one cell in a fresh worker and return what the worker said, as plain data (no timing
+rounds): the probe that integration tests and ``benchmarks/`` scripts use (hello + setup,
+then close).
 """
 
 from __future__ import annotations
@@ -10,24 +10,23 @@ from pathlib import Path
 from typing import Any
 
 from stackpick.harness.client import WorkerHandle
-from stackpick.harness.plan import Cell
+from stackpick.protocol.cells import Cell
 from stackpick.protocol.group_arrays import GroupArrays, build_group_arrays, save_group_arrays
+from stackpick.protocol.messages import Hello, Release, Setup, encode
 from stackpick.workloads import get_workload
 
 
 def setup_in(handle: WorkerHandle, cell: Cell, materials: GroupArrays, timeout: float,
              warmup: dict[str, Any] | None = None, release: bool = False) -> dict[str, Any]:
     """hello + setup of ``cell`` in a running worker; ``release`` frees the model after."""
-    hello = handle.request("hello", timeout, variant=cell.variant)
-    extra = {"warmup": warmup} if warmup else {}
+    hello = handle.call(Hello(cell.variant), timeout)
     with tempfile.TemporaryDirectory(prefix="stackpick-") as tmp:
-        path = Path(tmp) / "materials.npz"
+        path = Path(tmp) / "arrays.npz"
         save_group_arrays(materials, path)
-        setup = handle.request("setup", timeout, key=cell.key, materials=str(path),
-                               cell=cell.to_dict(), **extra)
+        setup = handle.call(Setup(cell.key, str(path), cell.to_dict(), warmup=warmup), timeout)
     if release:
-        handle.request("release", timeout, key=cell.key)
-    return {"hello": hello, "setup": setup}
+        handle.call(Release(cell.key), timeout)
+    return {"hello": encode(hello), "setup": encode(setup)}
 
 
 def setup_cell(cell: Cell, threads: int = 1, timeout: float = 300.0,

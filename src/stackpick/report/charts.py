@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stackpick.analysis.run_view import GroupView, RunView
+from stackpick.protocol.cells import StoredCell
 from stackpick.report import views
 from stackpick.report.format import duration_ns, duration_s, size_bytes
 from stackpick.report.svg import PALETTE, Bar, Pair, bar_chart, family_color, pair_chart
-from stackpick.store import StoredCell
 
 
 @dataclass
@@ -26,14 +26,21 @@ class Chart:
 
 def _ci_text(c: StoredCell) -> str:
     lat = views.latency(c)
-    half = (lat["ci_high"] - lat["ci_low"]) / 2
-    return f"{duration_ns(lat['median'])} ± {duration_ns(half)}"
+    if lat is None:
+        return "-"
+    half = (lat.ci_high - lat.ci_low) / 2
+    return f"{duration_ns(lat.median)} ± {duration_ns(half)}"
+
+
+def _ci(c: StoredCell, end: str) -> float | None:
+    lat = views.latency(c)
+    return getattr(lat, end) if lat else None
 
 
 def _time_bars(g: GroupView) -> list[Bar]:
     """Timed cells fastest first, then failed cells with their status instead of a bar."""
-    bars = [Bar(c.label, views.median_ns(c), views.latency(c).get("ci_low"),
-                views.latency(c).get("ci_high"), _ci_text(c), family_color(c.backend))
+    bars = [Bar(c.label, views.median_ns(c), _ci(c, "ci_low"), _ci(c, "ci_high"),
+                _ci_text(c), family_color(c.backend))
             for c in views.ok_cells(g)]
     timed = {id(c) for c in views.ok_cells(g)}
     bars += [Bar(c.label, None, note=f"no timing: {c.status}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from stackpick import __version__
 from stackpick.analysis.run_view import RunView
+from stackpick.protocol.cells import StoredCell
 from stackpick.report import charts, views
 from stackpick.report.advice_view import read_advice
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
@@ -19,7 +20,6 @@ from stackpick.report.html_advice import answers, facts, recommendation
 from stackpick.report.html_model import model_section
 from stackpick.report.html_parts import Markup, badge, dl, h, join, plain, section, table, tag, ul
 from stackpick.report.jsondoc import SCHEMA, SCHEMA_DOC
-from stackpick.store import StoredCell
 
 
 def _template(name: str) -> str:
@@ -36,12 +36,13 @@ def _figures(items: list[charts.Chart], empty: str = "") -> Markup:
 
 def _measurement_row(c: StoredCell) -> list[Any]:
     lat = views.latency(c)
-    half = (lat["ci_high"] - lat["ci_low"]) / 2 if lat else None
-    loops = c.metrics.get("loops") or 1
-    n = f"{lat['n']}" + (f" (loops of {loops})" if loops > 1 else "") if lat else "-"
-    return [c.label, badge(c.status), duration_ns(lat.get("median")), duration_ns(half), n,
-            duration_ns(lat.get("p90")), duration_ns(lat.get("p99")),
-            rate(c.metrics.get("throughput")), duration_s(c.metrics.get("first_call_s")),
+    half = (lat.ci_high - lat.ci_low) / 2 if lat else None
+    loops = c.metrics.loops or 1
+    n = f"{lat.n}" + (f" (loops of {loops})" if loops > 1 else "") if lat else "-"
+    return [c.label, badge(c.status), duration_ns(lat.median if lat else None),
+            duration_ns(half), n, duration_ns(lat.p90 if lat else None),
+            duration_ns(lat.p99 if lat else None),
+            rate(c.metrics.throughput), duration_s(c.metrics.first_call_s),
             size_bytes(views.peak_rss(c))]
 
 
@@ -94,14 +95,18 @@ def _chart_sections(res: RunView) -> Markup:
     ])
 
 
+def _or_dash(value: float | None) -> str:
+    return "-" if value is None else f"{value}"
+
+
 def _none(sentence: str) -> Markup:
     return tag("p", sentence, "muted")
 
 
 def _parity(res: RunView) -> Markup:
-    rows = [[views.group_title(g), c.label, "pass" if p.get("ok") else "FAIL",
-             sci(p.get("max_abs")), sci(p.get("max_rel")), f"{p.get('atol', '-')}",
-             f"{p.get('rtol', '-')}"] for g, c, p in views.parity_rows(res)]
+    rows = [[title, label, "pass" if p.ok else "FAIL",
+             sci(p.max_abs), sci(p.max_rel), _or_dash(p.atol), _or_dash(p.rtol)]
+            for _, title, label, p in views.parity_rows(res)]
     body = table(["group", "backend", "parity", "max abs err", "max rel err", "atol", "rtol"],
                  rows, (3, 4, 5, 6)) if rows else _none("No parity checks in this run.")
     summary = views.model_summary(res)

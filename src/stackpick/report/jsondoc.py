@@ -10,7 +10,7 @@ from stackpick import __version__
 from stackpick.analysis.run_view import RunView, results_json
 from stackpick.report import views
 
-SCHEMA = 1
+SCHEMA = 2
 SCHEMA_DOC = "docs/results-json.md"
 
 

@@ -12,12 +12,12 @@ from typing import Any
 
 from stackpick.analysis.portability import PortRow
 from stackpick.analysis.run_view import RunView
+from stackpick.protocol.cells import StoredCell
 from stackpick.report import views
 from stackpick.report.advice_view import AdviceView, read_advice
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.report.html_parts import plain
 from stackpick.report.jsondoc import SCHEMA
-from stackpick.store import StoredCell
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 _LEADING = re.compile(r"^([>#]|[-+](?= ))")  # special only at the start of a line or cell
@@ -73,11 +73,12 @@ def _recommendation(view: AdviceView | None) -> list[str]:
 
 def _row(c: StoredCell, speedup: dict[int, float]) -> list[str]:
     lat = views.latency(c)
-    half = (lat["ci_high"] - lat["ci_low"]) / 2 if lat else None
-    ci = f"{duration_ns(lat['median'])} ± {duration_ns(half)}" if lat else "-"
+    half = (lat.ci_high - lat.ci_low) / 2 if lat else None
+    ci = f"{duration_ns(lat.median)} ± {duration_ns(half)}" if lat else "-"
     vs = f"{speedup[c.id]:.2f}x" if c.id in speedup else ("1x" if c.label == "torch" else "-")
-    return [c.label, c.status, ci, duration_ns(lat.get("p90")), duration_ns(lat.get("p99")),
-            rate(c.metrics.get("throughput")), duration_s(c.metrics.get("first_call_s")),
+    return [c.label, c.status, ci, duration_ns(lat.p90 if lat else None),
+            duration_ns(lat.p99 if lat else None),
+            rate(c.metrics.throughput), duration_s(c.metrics.first_call_s),
             size_bytes(views.peak_rss(c)), vs]
 
 
@@ -130,8 +131,8 @@ def _break_even(res: RunView) -> list[str]:
 def _parity_failures_warnings(res: RunView) -> list[str]:
     out = ["## Parity", ""]
     out += md_table(["group", "backend", "parity", "max abs err", "max rel err"],
-                    [[g.key, c.label, "pass" if p.get("ok") else "FAIL", sci(p.get("max_abs")),
-                      sci(p.get("max_rel"))] for g, c, p in views.parity_rows(res)], (3, 4))
+                    [[key, label, "pass" if p.ok else "FAIL", sci(p.max_abs),
+                      sci(p.max_rel)] for key, _, label, p in views.parity_rows(res)], (3, 4))
     if res.failures():
         out += ["## Failures", ""]
         out += md_table(["cell", "status", "reason"],

@@ -2,9 +2,9 @@
 each path stands for. Plain data, shared by the planner, the runner, the report and the advisor.
 
 A *runtime* path is a timed cell (``torch-compile``, ``onnxruntime``...). A *conversion* path
-(``torch.export``, ``onnx-export``...) is tried once per model by a worker and stored as a cell
-of task ``convert``: no timing, but a status, a time, an artifact size and, where the artifact
-runs, a parity error against the reference.
+(``torch.export``, ``onnx-export``...) is tried once per model by a worker and stored as a
+:class:`~stackpick.protocol.conversions.Conversion`: no timing, but a status, a time, an
+artifact size and, where the artifact runs, a parity error against the reference.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-CONVERT = "convert"  # the task of conversion cells
 # Statuses that mean "this path does not work for this model" (not: the machine was too small,
 # the framework is missing, or the path does not apply).
 FAILED = ("fail_export", "fail_parity", "error", "crash")
@@ -87,9 +86,10 @@ ALL_OF: dict[str, tuple[str, ...]] = {
 
 
 class CellLike(Protocol):
+    """A runtime cell or a conversion, as the matrix and the advisor see either."""
+
     id: int
     label: str
-    task: str
     status: str
     reason: str | None
 
@@ -102,11 +102,11 @@ def runtime_backends(kind: str, wanted: Iterable[tuple[str, str]] | None = None
 
 
 def _why(title: str, cell: CellLike) -> str:
-    metrics = getattr(cell, "metrics", None) or {}
-    if metrics.get("cause"):
-        detail = f"likely cause: {metrics['cause']} ({metrics.get('cause_text', '')})"
+    cause, error = getattr(cell, "cause", None), getattr(cell, "error", None)  # conversions
+    if cause:
+        detail = f"likely cause: {cause} ({getattr(cell, 'cause_text', None) or ''})"
     else:
-        detail = metrics.get("error") or cell.reason or cell.status
+        detail = error or cell.reason or cell.status
     return f"{title} failed for this model: {detail}"
 
 

@@ -16,6 +16,8 @@ import time
 import traceback
 from typing import IO, Any
 
+from stackpick.protocol import messages as msg
+from stackpick.protocol.cells import MemoryUse, Parity, Warmup
 from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays
 from stackpick.registry import all_specs, load_backend_class
 from stackpick.worker import memory, parity, timing
@@ -46,39 +48,39 @@ class Worker:
             self.backends[variant] = backend
         return self.backends[variant]
 
-    # -- operations -------------------------------------------------------------------------
-    def op_hello(self, req: dict[str, Any]) -> dict[str, Any]:
+    # -- operations: one per request record of stackpick.protocol.messages ------------------
+    def op_hello(self, req: msg.Hello) -> msg.HelloReply:
         t0 = time.perf_counter()
-        info = self.backend(req.get("variant", "default")).info  # type: ignore[attr-defined]
-        return {**info, "pid": os.getpid(), "import_s": time.perf_counter() - t0,
-                "rss_bytes": memory.current_rss()}
+        info = dict(self.backend(req.variant).info)  # type: ignore[attr-defined]
+        return msg.HelloReply(info.pop("versions", {}), info.pop("threads", {}),
+                              info.pop("device", self.device), os.getpid(),
+                              time.perf_counter() - t0, memory.current_rss(), info)
 
-    def op_model_reference(self, req: dict[str, Any]) -> dict[str, Any]:
-        """Load a user's model, run it once; write inputs and output as the group's materials."""
-        return self.model_ops.reference(req, self.backend(req.get("variant", "default")))
+    def op_model_reference(self, req: msg.ModelReference) -> msg.ModelReferenceReply:
+        """Load a user's model, run it once; write inputs and output as the group's arrays."""
+        return self.model_ops.reference(req, self.backend(req.variant))
 
-    def op_model_convert(self, req: dict[str, Any]) -> dict[str, Any]:
+    def op_model_convert(self, req: msg.ModelConvert) -> msg.ModelConvertReply:
         """Try a user model's conversion paths (export, ...): one matrix row each."""
-        return self.model_ops.convert(req, self.backend(req.get("variant", "default")))
+        return self.model_ops.convert(req, self.backend(req.variant))
 
-    def _prepare(self, backend: Backend, req: dict[str, Any], m: GroupArrays) -> Prepared:
-        cell = req["cell"]
+    def _prepare(self, backend: Backend, req: msg.Setup, m: GroupArrays) -> Prepared:
+        cell = req.cell
         params = cell.get("workload_params") or {}
         if "model" in params:  # a user's model: its own inputs, artifacts of earlier steps
             inputs = m.inputs if isinstance(m.inputs, list) else [m.inputs]
-            return backend.prepare_model(ModelJob(params["model"], inputs,
-                                                  req.get("artifacts") or {}))
+            return backend.prepare_model(ModelJob(params["model"], inputs, req.artifacts))
         workload = get_workload(cell["workload"], params)
-        train = TrainConfig(**req.get("train", {}))
+        train = TrainConfig(**(req.train or {}))
         assert not isinstance(m.inputs, list)
         return backend.prepare(Job(workload, cell["task"], cell["batch"], m.weights, m.inputs,
                                    m.labels, train))
 
-    def op_setup(self, req: dict[str, Any]) -> dict[str, Any]:
-        cell = req["cell"]
+    def op_setup(self, req: msg.Setup) -> msg.SetupReply:
+        cell = req.cell
         backend = self.backend(cell["variant"])
-        m = load_group_arrays(req["materials"])
-        train = TrainConfig(**req.get("train", {}))
+        m = load_group_arrays(req.arrays)
+        train = TrainConfig(**(req.train or {}))
         rss_before = memory.current_rss()
         t0 = time.perf_counter()
         prepared = self._prepare(backend, req, m)
@@ -89,51 +91,47 @@ class Worker:
         if cell["task"] == "training":
             for _ in range(train.parity_steps - 1):
                 prepared.call()
-        result = parity.check(cell["task"], prepared.fetch(), m.reference)
-        out = {"build_s": build_s, "first_call_s": first_call_s, "parity": result,
-               "extras": prepared.extras, "rss_before": rss_before}
-        if not result["ok"]:
+        result = msg.decode(parity.check(cell["task"], prepared.fetch(), m.reference), Parity)
+        reply = msg.SetupReply(build_s, first_call_s, result, prepared.extras, rss_before)
+        if not result.ok:
             prepared.close()
-            return out
-        loops = timing.calibrate_loops(prepared.call)
-        rule = timing.WarmupRule(**req.get("warmup", {}))
-        warm = timing.warm_up(prepared.call, loops, rule)
-        self.cells[req["key"]] = CellState(prepared, loops)
-        return {**out, "loops": loops, "rss_after": memory.current_rss(),
-                "warmup": {"calls": warm.calls, "seconds": warm.seconds,
-                           "converged": warm.converged}}
+            return reply
+        reply.loops = timing.calibrate_loops(prepared.call)
+        warm = timing.warm_up(prepared.call, reply.loops, timing.WarmupRule(**(req.warmup or {})))
+        self.cells[req.key] = CellState(prepared, reply.loops)
+        reply.rss_after = memory.current_rss()
+        reply.warmup = Warmup(warm.calls, warm.seconds, warm.converged)
+        return reply
 
-    def op_sample(self, req: dict[str, Any]) -> dict[str, Any]:
-        state = self.cells[req["key"]]
-        samples = timing.take_samples(state.prepared.call, state.loops, req["budget_s"],
-                                      req.get("max_samples", 100_000))
-        return {"samples_ns": samples, "loops": state.loops}
+    def op_sample(self, req: msg.Sample) -> msg.SampleReply:
+        state = self.cells[req.key]
+        samples = timing.take_samples(state.prepared.call, state.loops, req.budget_s,
+                                      req.max_samples)
+        return msg.SampleReply(samples, state.loops)
 
-    def op_memory(self, req: dict[str, Any]) -> dict[str, Any]:
-        state = self.cells[req["key"]]
-        backend = self.backends[req["variant"]]
+    def op_memory(self, req: msg.Memory) -> MemoryUse:
+        state = self.cells[req.key]
+        backend = self.backends[req.variant]
         backend.reset_device_memory()
-        deadline = time.perf_counter() + req.get("seconds", 0.2)
+        deadline = time.perf_counter() + req.seconds
         calls = 0
         with memory.PeakSampler() as sampler:
-            while calls < req.get("min_calls", 3) or time.perf_counter() < deadline:
+            while calls < req.min_calls or time.perf_counter() < deadline:
                 state.prepared.call()
                 calls += 1
-        return {"peak_rss_bytes": sampler.peak, "calls": calls,
-                "device_memory": backend.device_memory()}
+        return MemoryUse(sampler.peak, calls, backend.device_memory())
 
-    def op_release(self, req: dict[str, Any]) -> dict[str, Any]:
-        state = self.cells.pop(req["key"], None)
+    def op_release(self, req: msg.Release) -> msg.ReleaseReply:
+        state = self.cells.pop(req.key, None)
         if state is not None:
             state.prepared.close()
         gc.collect()
-        return {"rss_bytes": memory.current_rss()}
+        return msg.ReleaseReply(memory.current_rss())
 
-    def handle(self, req: dict[str, Any]) -> dict[str, Any]:
-        op = getattr(self, f"op_{req['op']}", None)
-        if op is None:
-            raise ValueError(f"unknown op {req['op']!r}")
-        return op(req)
+    def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Answer one wire message: decode its request record, run the op, encode the reply."""
+        request = msg.request_of(message)
+        return msg.encode(getattr(self, f"op_{request.OP}")(request))
 
 
 def _answer(out: IO[str], msg: dict[str, Any]) -> None:

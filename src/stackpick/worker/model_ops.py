@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from stackpick.protocol import messages as msg
+from stackpick.protocol.conversions import Conversion
 from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays, save_group_arrays
 from stackpick.usermodel.diagnose import ModelProblem, classify, summary
 from stackpick.usermodel.spec import ModelSpec
@@ -78,8 +80,8 @@ class ModelOps:
     def __init__(self) -> None:
         self.ctx: ConvertContext | None = None
 
-    def reference(self, req: dict[str, Any], backend: Backend) -> dict[str, Any]:
-        spec = ModelSpec.from_dict(req["model"])
+    def reference(self, req: msg.ModelReference, backend: Backend) -> msg.ModelReferenceReply:
+        spec = ModelSpec.from_dict(req.model)
         mod = loader(spec.kind)
         try:
             loaded = mod.load(spec, backend)
@@ -91,39 +93,37 @@ class ModelOps:
             message = str(exc)  # loaders name the flag when it is not --model itself
             if not message.startswith("--"):
                 message = f"--model {spec.shown}: {message}"
-            return {"ok": False, "message": message}
+            return msg.ModelReferenceReply(False, message)
         artifacts: dict[str, str] = {}
-        if req.get("materials"):
-            path = Path(req["materials"])
+        if req.arrays:
+            path = Path(req.arrays)
             save_group_arrays(GroupArrays({}, inputs, np.zeros(0), outputs), path)
             if hasattr(mod, "save_state"):  # weights drawn at random must be the same everywhere
                 artifacts = mod.save_state(loaded, path.parent)
-        self.ctx = ConvertContext(spec, loaded, inputs, outputs, Path(req.get("workdir", ".")),
-                                  backend)
-        return {"ok": True, "signature": signature(inputs, outputs, about),
-                "artifacts": artifacts}
+        self.ctx = ConvertContext(spec, loaded, inputs, outputs, Path("."), backend)
+        return msg.ModelReferenceReply(True, signature=signature(inputs, outputs, about),
+                                       artifacts=artifacts)
 
-    def convert(self, req: dict[str, Any], backend: Backend) -> dict[str, Any]:
+    def convert(self, req: msg.ModelConvert, backend: Backend) -> msg.ModelConvertReply:
         ctx = self.ctx or self._reload(req, backend)
-        ctx.workdir = Path(req["workdir"])
+        ctx.workdir = Path(req.workdir)
         mod = loader(ctx.spec.kind)
         rows = []
-        for name in req["paths"]:
+        for name in req.paths:
             t0 = time.perf_counter()
             try:
                 rows.append(mod.convert(name, ctx))
             except Exception as exc:  # a failed conversion is a row of the matrix, not an end
                 rows.append(failed_row(name, exc, time.perf_counter() - t0))
-        return {"rows": rows}
+        return msg.ModelConvertReply([msg.decode(row, Conversion) for row in rows])
 
-    def _reload(self, req: dict[str, Any], backend: Backend) -> ConvertContext:
+    def _reload(self, req: msg.ModelConvert, backend: Backend) -> ConvertContext:
         """A conversion worker other than the reference one: load the model, take the shared
         inputs and reference from the materials file."""
-        spec = ModelSpec.from_dict(req["model"])
-        m = load_group_arrays(req["materials"])
-        loaded = loader(spec.kind).load(spec, backend, state=(req.get("artifacts") or {}).get(
-            "state"))
+        spec = ModelSpec.from_dict(req.model)
+        m = load_group_arrays(req.arrays)
+        loaded = loader(spec.kind).load(spec, backend, state=req.artifacts.get("state"))
         inputs = m.inputs if isinstance(m.inputs, list) else [m.inputs]
-        self.ctx = ConvertContext(spec, loaded, inputs, m.reference, Path(req["workdir"]),
+        self.ctx = ConvertContext(spec, loaded, inputs, m.reference, Path(req.workdir),
                                   backend)
         return self.ctx
