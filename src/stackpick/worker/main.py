@@ -95,9 +95,13 @@ class Worker:
         if not result["ok"]:
             prepared.close()
             return out
-        loops = timing.calibrate_loops(prepared.call)
         rule = timing.WarmupRule(**req.get("warmup", {}))
-        warm = timing.warm_up(prepared.call, loops, rule)
+        if prepared.timer is not None:  # the page's own clock: see backends/browser/timing.py
+            loops = prepared.timer.calibrate_loops()
+            warm = prepared.timer.warm_up(loops, rule)
+        else:
+            loops = timing.calibrate_loops(prepared.call)
+            warm = timing.warm_up(prepared.call, loops, rule)
         self.cells[req["key"]] = CellState(prepared, loops)
         return {**out, "loops": loops, "rss_after": memory.current_rss(),
                 "warmup": {"calls": warm.calls, "seconds": warm.seconds,
@@ -105,8 +109,10 @@ class Worker:
 
     def op_sample(self, req: dict[str, Any]) -> dict[str, Any]:
         state = self.cells[req["key"]]
-        samples = timing.take_samples(state.prepared.call, state.loops, req["budget_s"],
-                                      req.get("max_samples", 100_000))
+        args = (state.loops, req["budget_s"], req.get("max_samples", 100_000))
+        timer = state.prepared.timer
+        samples = (timer.take_samples(*args) if timer is not None
+                   else timing.take_samples(state.prepared.call, *args))
         return {"samples_ns": samples, "loops": state.loops}
 
     def op_memory(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +159,7 @@ def serve(worker: Worker, inp: IO[str], out: IO[str]) -> None:
             _answer(out, {"id": req.get("id"), "ok": False, "kind": "oom",
                           "error": "out of memory (MemoryError) within the worker's limit"})
         except Unsupported as exc:
-            _answer(out, {"id": req.get("id"), "ok": False, "kind": "unsupported",
+            _answer(out, {"id": req.get("id"), "ok": False, "kind": exc.kind,
                           "error": str(exc)})
         except Exception as exc:  # a backend failure is data for the parent, not the end
             _answer(out, {"id": req.get("id"), "ok": False, "kind": "error",
