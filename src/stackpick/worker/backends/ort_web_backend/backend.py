@@ -16,10 +16,10 @@ import onnx
 import torch
 from onnx import TensorProto, helper
 
-from stackpick.worker.backends.torch_backend import models as torch_models
 from stackpick.worker.backends.base import Job
 from stackpick.worker.backends.browser.cell import BrowserBackend
 from stackpick.worker.backends.ort_backend.backend import export_onnx
+from stackpick.worker.backends.torch_backend import models as torch_models
 from stackpick.worker.backends.torch_backend.eager import set_torch_threads
 
 

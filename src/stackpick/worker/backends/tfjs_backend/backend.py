@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from stackpick.worker.backends.tfjs_backend import weights as tfjs_weights
 from stackpick.worker.backends.base import Job, Unsupported
 from stackpick.worker.backends.browser.cell import BrowserBackend
+from stackpick.worker.backends.tfjs_backend import weights as tfjs_weights
 
 
 class TfjsBackend(BrowserBackend):
