@@ -7,6 +7,7 @@ load to first correct output" means the same for every cell.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import shutil
@@ -57,6 +58,10 @@ class BrowserPage:
             (self.root / url_dir).symlink_to(target, target_is_directory=True)
         self.mounts = tuple(mounts)
         self.server = PageServer(self.root)
+        self._closed = False
+        # The worker ends with a plain return: without this Chromium would outlive it (a
+        # killed worker takes Chromium along, since both share its process group).
+        atexit.register(self.close)
         self._log = (self.dir / "chromium.log").open("wb")
         try:
             self.browser = Chromium(chromium, self.dir / "profile", self._log, flags)
@@ -96,8 +101,12 @@ class BrowserPage:
         return self.browser.evaluate(expression, timeout)
 
     def guard(self) -> None:
-        """Fail when the page asked for anything outside its loopback origin."""
-        bad = outside_loopback(self.browser.requested_urls(), self.server.origin)
+        """Fail when the page asked for anything outside its loopback origin: requests the
+        DevTools protocol saw, and those the page's CSP refused (they never reach the network
+        layer, so the protocol does not see them)."""
+        refused = self.evaluate("window.stackpick ? stackpick.blocked : []") or []
+        urls = self.browser.requested_urls() + [str(u) for u in refused]
+        bad = outside_loopback(urls, self.server.origin)
         if bad:
             raise RuntimeError(f"the page requested {len(bad)} URL(s) outside loopback: "
                                f"{', '.join(bad[:3])}")
@@ -117,6 +126,10 @@ class BrowserPage:
             self.browser.command("Page.navigate", {"url": "about:blank"})
 
     def close(self) -> None:
+        """Quit Chromium, stop the server, remove the served directory (once)."""
+        if self._closed:
+            return
+        self._closed = True
         if hasattr(self, "browser"):
             self.browser.close()
         self.server.close()

@@ -2,6 +2,11 @@
 // stackpick.init(cfg) once per page load, then run / output / time / sample. Clocks are read
 // with performance.now() here, in the page, so no protocol round trip is ever timed.
 
+// Requests the Content Security Policy refused (it admits this origin only): the worker's
+// guard fails a cell on any, beside what the DevTools protocol saw leave the page.
+const blocked = [];
+document.addEventListener("securitypolicyviolation", (e) => blocked.push(e.blockedURI));
+
 let runner = null;
 let last = null;
 let firstOutputMs = null;
@@ -84,4 +89,4 @@ async function sample(loops, budgetMs, maxSamples) {
   }
 }
 
-window.stackpick = { init, run, output, time, sample, ready: true };
+window.stackpick = { init, run, output, time, sample, blocked, ready: true };
