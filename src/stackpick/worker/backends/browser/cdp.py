@@ -15,6 +15,7 @@ import selectors
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -98,12 +99,21 @@ class Chromium:
             if "method" in answer:
                 self.events.append(answer)
 
-    def wait_event(self, method: str, timeout: float) -> dict[str, Any]:
-        """The first kept or new event named ``method`` (removed from ``events``)."""
+    def navigate(self, url: str, timeout: float) -> None:
+        """Load ``url`` and wait for this navigation's own load event (not a late one from
+        an earlier navigation)."""
+        loader = self.command("Page.navigate", {"url": url}).get("loaderId")
+        self.wait_event("Page.lifecycleEvent", timeout, lambda p: p.get("name") == "load"
+                        and p.get("loaderId") == loader)
+
+    def wait_event(self, method: str, timeout: float,
+                   match: Callable[[dict[str, Any]], bool] = lambda p: True) -> dict[str, Any]:
+        """The first kept or new event named ``method`` whose params ``match`` (removed from
+        ``events``)."""
         deadline = time.monotonic() + timeout
         while True:
             for i, event in enumerate(self.events):
-                if event["method"] == method:
+                if event["method"] == method and match(event.get("params", {})):
                     return self.events.pop(i)
             answer = self._read(deadline, method)
             if "method" in answer:

@@ -67,6 +67,7 @@ class BrowserPage:
             self.browser = Chromium(chromium, self.dir / "profile", self._log, flags)
             for domain in ("Network", "Runtime", "Page"):
                 self.browser.command(f"{domain}.enable")
+            self.browser.command("Page.setLifecycleEventsEnabled", {"enabled": True})
         except BrowserError:
             self.close()
             raise
@@ -79,8 +80,7 @@ class BrowserPage:
         """A fresh page load, then ``stackpick.init(cfg)``; what the page reports."""
         self.server.log.clear()
         self.browser.events.clear()
-        self.browser.command("Page.navigate", {"url": f"{self.server.origin}/page.html"})
-        self.browser.wait_event("Page.loadEventFired", PAGE_TIMEOUT)
+        self.browser.navigate(f"{self.server.origin}/page.html", PAGE_TIMEOUT)
         try:
             info = self.evaluate(f"stackpick.init({json.dumps(cfg)})")
         except BrowserError as exc:
@@ -123,7 +123,7 @@ class BrowserPage:
     def blank(self) -> None:
         """Leave the cell's page, freeing its runtime and model."""
         with contextlib.suppress(BrowserError):
-            self.browser.command("Page.navigate", {"url": "about:blank"})
+            self.browser.navigate("about:blank", PAGE_TIMEOUT)
 
     def close(self) -> None:
         """Quit Chromium, stop the server, remove the served directory (once)."""
