@@ -133,3 +133,19 @@ def test_missing_npm_packages_say_how_to_install(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("STACKPICK_NODE_MODULES", str(tmp_path))
     reason = get_spec("tfjs").unavailable_reason("wasm")
     assert reason is not None and ("npm ci" in reason or "npm not found" in reason)
+
+
+def test_report_rows_only_for_measured_browser_cells() -> None:
+    from types import SimpleNamespace as NS
+
+    from stackpick.report.browser import browser_rows
+
+    extras = {"runtime_bundle_bytes": 14_314_404, "model_bytes": 101_578,
+              "page_load_to_first_output_ms": 1891.3, "page_init_ms": 1694.5,
+              "browser_rss_bytes": 1_197_277_184}
+    cells = [NS(status="ok", label="onnxruntime-web:wasm", metrics={"extras": extras}),
+             NS(status="unavailable", label="tfjs:webgpu", metrics={}),
+             NS(status="ok", label="torch", metrics={"extras": {}})]
+    rows = browser_rows(NS(groups=[NS(key="cnn/inference/b1/cpu", cells=cells)]))  # type: ignore[arg-type]
+    assert rows == [["cnn/inference/b1/cpu", "onnxruntime-web:wasm", "14.3 MB", "102 kB",
+                     "1,891 ms", "1,694 ms", "1.2 GB"]]
