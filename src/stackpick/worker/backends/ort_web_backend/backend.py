@@ -16,7 +16,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper
 
-from stackpick.worker.backends.base import Job
+from stackpick.worker.backends.base import Job, Prepared
 from stackpick.worker.backends.browser.cell import BrowserBackend
 from stackpick.worker.backends.ort_backend.backend import export_onnx
 from stackpick.worker.backends.torch_backend import models as torch_models
@@ -56,10 +56,11 @@ class OrtWebBackend(BrowserBackend):
         path = folder / f"{job.workload.name}.onnx"
         self.export = export_onnx(model, example, path)
         (folder / "input.bin").write_bytes(np.ascontiguousarray(example.numpy()).tobytes())
+        dtype = "int64" if example.dtype == torch.int64 else "float32"
         return {"model": f"model/{path.name}", "input": "model/input.bin",
-                "input_shape": list(example.shape)}
+                "input_shape": list(example.shape), "input_dtype": dtype}
 
-    def prepare(self, job: Job) -> Any:
+    def prepare(self, job: Job) -> Prepared:
         prepared = super().prepare(job)
         prepared.extras.update(self.export)
         return prepared

@@ -34,10 +34,11 @@ export async function gpuProblem(kind) {
   return null;
 }
 
-export async function fetchFloat32(url) {
+export async function fetchArray(url, dtype = "float32") {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not fetch ${url}: ${response.status}`);
-  return new Float32Array(await response.arrayBuffer());
+  const buffer = await response.arrayBuffer();
+  return dtype === "int64" ? new BigInt64Array(buffer) : new Float32Array(buffer);
 }
 
 async function load(cfg) {

@@ -1,5 +1,5 @@
 // ONNX Runtime Web: the dynamo-exported ONNX file on the wasm or WebGPU execution provider.
-import { fetchFloat32 } from "./harness.js";
+import { fetchArray } from "./harness.js";
 
 export async function load(cfg) {
   const bundle = cfg.variant === "webgpu" ? "./ort/ort.webgpu.min.mjs" : "./ort/ort.wasm.min.mjs";
@@ -13,8 +13,9 @@ export async function load(cfg) {
   });
   const feeds = {};
   if (cfg.input) {
-    const data = await fetchFloat32(cfg.input);
-    feeds[session.inputNames[0]] = new ort.Tensor("float32", data, cfg.input_shape);
+    const dtype = cfg.input_dtype || "float32"; // token ids stay int64
+    const data = await fetchArray(cfg.input, dtype);
+    feeds[session.inputNames[0]] = new ort.Tensor(dtype, data, cfg.input_shape);
   }
   const name = session.outputNames[0];
   return {

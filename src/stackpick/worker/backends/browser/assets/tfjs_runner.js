@@ -1,5 +1,5 @@
 // TensorFlow.js: the seeded weights (TF.js weights format) and the model written with tf ops.
-import { fetchFloat32 } from "./harness.js";
+import { fetchArray } from "./harness.js";
 
 function script(src) {
   return new Promise((resolve, reject) => {
@@ -72,7 +72,7 @@ export async function load(cfg) {
   if (!cfg.manifest) return { run: async () => new Float32Array(0), info };
   const weights = await tf.io.loadWeights(cfg.manifest, new URL("./model/", location.href).href);
   const forward = MODELS[cfg.workload](weights, cfg.spec);
-  const x = tf.tensor(await fetchFloat32(cfg.input), cfg.input_shape);
+  const x = tf.tensor(await fetchArray(cfg.input), cfg.input_shape);
   return {
     run: async () => {
       const y = tf.tidy(() => forward(x));
