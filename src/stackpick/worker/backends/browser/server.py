@@ -91,8 +91,9 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
             for name, value in HEADERS.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            # Recorded before the body goes out: once a client has it, the log holds it.
             server.record(Served(urlsplit(self.path).path, HTTPStatus.OK, len(body)))
+            self.wfile.write(body)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # the request log above is the record; stderr stays for real errors
