@@ -95,6 +95,12 @@ class BrowserBackend(Backend):
                         fetch=lambda: self._fetch(extras, shape), extras=extras,
                         close=self.page.blank, timer=PageTimer(self.page))
 
+    def device_memory(self) -> dict[str, int] | None:
+        """Chromium's summed RSS after the memory pass (a reading, not a peak): the worker's
+        own peak RSS, which the pass measures, does not include the browser."""
+        rss = _tree_rss(self.page.browser.proc.pid)
+        return None if rss is None else {"browser_rss_bytes": rss}
+
     def _fetch(self, extras: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
         """The last output (the first call's, right after it), and its time since page load."""
         out = self.page.evaluate("stackpick.output()")
