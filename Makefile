@@ -45,6 +45,7 @@ test: $(STAMP) browser-deps js-deps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules build dist src/*.egg-info .pytest_cache .ruff_cache
