@@ -41,6 +41,7 @@ browser-deps:
 
 test: $(STAMP) browser-deps js-deps
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: $(STAMP)
