@@ -133,8 +133,7 @@ class GroupRun:
                     f"fairness: {cell.label} runs {got} intra-op threads, asked {asked}")))
                 return None
             self.progress.stage(cell, "build, parity, warm-up")
-            setup = handle.call(Setup(cell.key, str(materials), cell.to_dict(),
-                                      self.artifacts), t.setup)
+            setup = handle.call(Setup(cell.key, str(materials), cell, self.artifacts), t.setup)
         except WorkerFailure as exc:
             if exc.status in ("crash", "timeout"):
                 self.executor.discard(cell.backend, cell.variant)

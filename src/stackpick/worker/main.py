@@ -66,19 +66,19 @@ class Worker:
 
     def _prepare(self, backend: Backend, req: msg.Setup, m: GroupArrays) -> Prepared:
         cell = req.cell
-        params = cell.get("workload_params") or {}
+        params = cell.workload_params
         if "model" in params:  # a user's model: its own inputs, artifacts of earlier steps
             inputs = m.inputs if isinstance(m.inputs, list) else [m.inputs]
             return backend.prepare_model(ModelJob(params["model"], inputs, req.artifacts))
-        workload = get_workload(cell["workload"], params)
+        workload = get_workload(cell.workload, params)
         train = TrainConfig(**(req.train or {}))
         assert not isinstance(m.inputs, list)
-        return backend.prepare(Job(workload, cell["task"], cell["batch"], m.weights, m.inputs,
+        return backend.prepare(Job(workload, cell.task, cell.batch, m.weights, m.inputs,
                                    m.labels, train))
 
     def op_setup(self, req: msg.Setup) -> msg.SetupReply:
         cell = req.cell
-        backend = self.backend(cell["variant"])
+        backend = self.backend(cell.variant)
         m = load_group_arrays(req.arrays)
         train = TrainConfig(**(req.train or {}))
         rss_before = memory.current_rss()
@@ -88,10 +88,10 @@ class Worker:
         t0 = time.perf_counter()
         prepared.call()
         first_call_s = time.perf_counter() - t0
-        if cell["task"] == "training":
+        if cell.task == "training":
             for _ in range(train.parity_steps - 1):
                 prepared.call()
-        result = msg.decode(parity.check(cell["task"], prepared.fetch(), m.reference), Parity)
+        result = msg.decode(parity.check(cell.task, prepared.fetch(), m.reference), Parity)
         reply = msg.SetupReply(build_s, first_call_s, result, prepared.extras, rss_before)
         if not result.ok:
             prepared.close()
