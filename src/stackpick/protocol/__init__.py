@@ -1,0 +1,1 @@
+"""Typed records that cross a process boundary or the store (plain data, no framework)."""
