@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stackpick.errors import UserError
+from stackpick.profile_questions import cli_help
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,32 +45,40 @@ AskOpt = Annotated[bool, typer.Option("--ask", help="Ask the questions at the te
 DefaultsOpt = Annotated[bool, typer.Option(
     "--defaults", help="Use the default profile: balanced, both, x86-cpu, no expertise, "
                        "existing none.")]
-PriorityOpt = Annotated[str | None, typer.Option(help="research, balanced or production.")]
-GoalOpt = Annotated[str | None, typer.Option(help="training, inference or both.")]
-TargetOpt = Annotated[list[str] | None, typer.Option(
-    "--target", help="Mandatory target (repeatable or comma list), e.g. nvidia-gpu,android.")]
+# Flag help comes from the questions table (profile_questions.QUESTIONS).
+PriorityOpt = Annotated[str | None, typer.Option(help=cli_help("priority"))]
+GoalOpt = Annotated[str | None, typer.Option(help=cli_help("goal"))]
+TargetOpt = Annotated[list[str] | None, typer.Option("--target", help=cli_help("targets"))]
+TrainOnOpt = Annotated[list[str] | None, typer.Option("--train-on", help=cli_help("train_on"))]
 ExpertiseOpt = Annotated[list[str] | None, typer.Option(
-    "--expertise", help="FRAMEWORK=LEVEL pairs, e.g. pytorch=strong,jax=some.")]
-ExistingOpt = Annotated[str | None, typer.Option(
-    help="Existing serving stack: none, tf-serving, triton, torchserve, kserve, "
-         "onnxruntime, litert, executorch, other.")]
+    "--expertise", help=cli_help("expertise"))]
+ExistingOpt = Annotated[str | None, typer.Option(help=cli_help("existing"))]
 BudgetOpt = Annotated[float | None, typer.Option(
-    "--latency-budget", help="Per-request latency budget in ms.")]
-FamilyOpt = Annotated[str | None, typer.Option(
-    "--model-family", help="mlp, cnn, transformer, llm or other.")]
-NeedOpt = Annotated[list[str] | None, typer.Option(
-    "--need", help="functional-transforms or pretrained-models (repeatable).")]
+    "--latency-budget", help=cli_help("latency_budget_ms"))]
+FamilyOpt = Annotated[str | None, typer.Option("--model-family", help=cli_help("model_family"))]
+NeedOpt = Annotated[list[str] | None, typer.Option("--need", help=cli_help("needs"))]
+AllowUnknownOpt = Annotated[bool, typer.Option(
+    "--allow-unknown", help="Keep stacks whose reach to a mandatory target no source states "
+                            "(ruled out as 'unknown: verify' by default).")]
+NoMeasurementsOpt = Annotated[bool, typer.Option(
+    "--no-measurements", help="Advise from facts and answers only (ignore the store).")]
+
+
+def _joined(values: list[str] | None) -> str | None:
+    """Repeated / comma flags as one string; an explicitly empty one stays '' (an error)."""
+    return None if values is None else ",".join(values)
 
 
 def answer_flags(priority: str | None, goal: str | None, target: list[str] | None,
                  expertise: list[str] | None, existing: str | None,
                  latency_budget: float | None, model_family: str | None,
-                 need: list[str] | None) -> dict[str, object]:
+                 need: list[str] | None, train_on: list[str] | None = None
+                 ) -> dict[str, object]:
     """The answer flags as profile fields (None where not given)."""
-    return {"priority": priority, "goal": goal, "targets": ",".join(target or []) or None,
+    return {"priority": priority, "goal": goal, "targets": _joined(target),
             "expertise": ",".join(expertise or []) or None, "existing": existing,
             "latency_budget_ms": latency_budget, "model_family": model_family,
-            "needs": ",".join(need or []) or None}
+            "needs": ",".join(need or []) or None, "train_on": ",".join(train_on or []) or None}
 
 
 def advise(
@@ -84,6 +93,9 @@ def advise(
     latency_budget: BudgetOpt = None,
     model_family: FamilyOpt = None,
     need: NeedOpt = None,
+    train_on: TrainOnOpt = None,
+    allow_unknown: AllowUnknownOpt = False,
+    no_measurements: NoMeasurementsOpt = False,
     run: Annotated[int | None, typer.Option(
         "--run", help="Use this stored run as evidence (default: the latest).")] = None,
     db: Db = None,
@@ -98,9 +110,12 @@ def advise(
     from stackpick.advice.render import print_advice
 
     flags = answer_flags(priority, goal, target, expertise, existing, latency_budget,
-                         model_family, need)
+                         model_family, need, train_on)
     prof, source = resolve_profile(profile, ask, defaults, flags)
-    advice = run_advice(prof, evidence=load_evidence(db, run), source=source)
+    if no_measurements and run is not None:
+        raise UserError("--no-measurements and --run exclude each other; drop one")
+    evidence = None if no_measurements else load_evidence(db, run)
+    advice = run_advice(prof, evidence=evidence, source=source, allow_unknown=allow_unknown)
     if json_out:
         _write_json(json_out, advice.to_dict())
     if json_out != "-":

@@ -19,7 +19,7 @@ from stackpick.advice.model import Ranked, Reason, Route, Score, Weight
 from stackpick.advice.scoring import score_stack
 from stackpick.knowledge import KnowledgeBase
 from stackpick.knowledge.stacks import AUTHOR_NAME, AUTHORS, STACK_IDS, Stack, family, get_stack
-from stackpick.profile import Profile
+from stackpick.profile import EDGE_TARGETS, Profile
 
 MAX_COMBOS = 24  # per author; the catalogue order decides which are kept beyond it
 
@@ -54,6 +54,23 @@ def _options(kb: KnowledgeBase, p: Profile, author: str, allow_unknown: bool,
     return None if any(not ok for ok in per_target) else per_target
 
 
+def _minimal(combo: tuple[Stack, ...], options: list[list[Stack]], targets: tuple[str, ...]
+             ) -> bool:
+    """One runtime per kind of target (servers, devices) unless it cannot reach them all: drop
+    a combination in which one stack's targets could be served by another stack it already
+    uses for the same kind of target."""
+    def kinds(stack: Stack) -> frozenset[bool]:
+        return frozenset(targets[i] in EDGE_TARGETS for i, s in enumerate(combo) if s == stack)
+
+    used = dict.fromkeys(combo)
+    for b in used:
+        mine = [i for i, s in enumerate(combo) if s == b]
+        if any(a != b and kinds(a) == kinds(b) and all(a in options[i] for i in mine)
+               for a in used):
+            return False
+    return True
+
+
 def enumerate_candidates(kb: KnowledgeBase, p: Profile, allow_unknown: bool,
                          blocked: dict[str, list[Reason]]
                          ) -> tuple[list[tuple[str, tuple[Route, ...]]], dict[str, list[Reason]]]:
@@ -69,7 +86,9 @@ def enumerate_candidates(kb: KnowledgeBase, p: Profile, allow_unknown: bool,
             found.append((author, ()))
             used.add(_base(author).id)
             continue
-        for combo in list(product(*options))[:MAX_COMBOS]:
+        combos = [c for c in product(*options)
+                  if _minimal(c, options, p.serve_targets())]
+        for combo in combos[:MAX_COMBOS]:
             routes = tuple(Route(t, s.id, s.runtime) for t, s in zip(p.serve_targets(), combo,
                                                                      strict=True))
             found.append((author, routes))
@@ -102,22 +121,33 @@ def _merge(c: str, parts: list[tuple[Score, int, Route | None]]) -> Score:
 
 
 def score_candidate(kb: KnowledgeBase, ev: Evidence | None, author: str,
-                    routes: tuple[Route, ...], weights: list[Weight], p: Profile) -> Ranked:
-    """One candidate's scores: each stack for its own targets, merged per criterion."""
+                    routes: tuple[Route, ...], weights: list[Weight], p: Profile,
+                    cache: dict[tuple[str, tuple[str, ...]], Ranked] | None = None) -> Ranked:
+    """One candidate's scores: each stack for its own targets, merged per criterion
+    (``cache`` keeps one stack's scores for one set of targets across candidates)."""
     train = p.training_targets()
+    cache = {} if cache is None else cache
+
+    def scored(sid: str, targets: tuple[str, ...]) -> Ranked:
+        if (sid, targets) not in cache:
+            cache[(sid, targets)] = score_stack(kb, ev, get_stack(sid), weights,
+                                                replace(p, targets=targets, train_on=train))
+        return cache[(sid, targets)]
+
     by_stack: dict[str, list[Route]] = {}
     for r in routes:
         by_stack.setdefault(r.stack, []).append(r)
     if not by_stack:
         ranked = [(score_stack(kb, ev, _base(author), weights, p), 1, None)]
     else:
-        ranked = [(score_stack(kb, ev, get_stack(sid), weights,
-                               replace(p, targets=tuple(r.target for r in rs), train_on=train)),
-                   len(rs), rs[0] if len(by_stack) > 1 else None)
+        ranked = [(scored(sid, tuple(r.target for r in rs)), len(rs),
+                   rs[0] if len(by_stack) > 1 else None)
                   for sid, rs in by_stack.items()]
     scores = tuple(_merge(w.criterion, [(r.scores[i], n, route) for r, n, route in ranked])
                    for i, w in enumerate(weights))
     ids = list(by_stack) or [_base(author).id]
-    name = get_stack(ids[0]).name if len(ids) == 1 else (
-        f"{AUTHOR_NAME[author]}: " + ", ".join(f"{r.runtime} on {r.target}" for r in routes))
-    return Ranked("+".join(ids), name, scores, author, train, routes)
+    if len(ids) == 1:
+        return Ranked(ids[0], get_stack(ids[0]).name, scores, author, train, routes)
+    name = f"{AUTHOR_NAME[author]}: " + ", ".join(f"{r.runtime} on {r.target}" for r in routes)
+    key = "+".join(f"{sid}@{','.join(r.target for r in rs)}" for sid, rs in by_stack.items())
+    return Ranked(key, name, scores, author, train, routes)

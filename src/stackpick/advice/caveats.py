@@ -27,7 +27,9 @@ def _evidence(advice: Advice, p: Profile, ev: Evidence | None, today: date) -> l
     if age is not None and age > OLD_RUN_DAYS:
         out.append(Caveat(f"run {ev.run['id']} is {age} days old; framework releases since then "
                           "may change the numbers", BENCH_ALL))
-    wanted = {b for r in advice.ranking for sid in r.stack.split("+")
+    sids = {x.stack for r in advice.ranking for x in r.routes} | {
+        r.stack for r in advice.ranking if not r.routes}
+    wanted = {b for sid in sids
               for b in (*get_stack(sid).infer_backends, *get_stack(sid).train_backends)}
     missing = missing_backends(ev, wanted)
     if missing and ev.model_kind:  # the user's model cannot run there without a rewrite
@@ -60,7 +62,7 @@ def _scope(p: Profile, ev: Evidence | None) -> list[Caveat]:
 
 
 def _unscored(advice: Advice, kb: KnowledgeBase) -> list[Caveat]:
-    stacks = {s for r in advice.ranking[:2] for s in r.stack.split("+")}
+    stacks = {s.partition("@")[0] for r in advice.ranking[:2] for s in r.stack.split("+")}
     found = {f.id: f for s in sorted(stacks) for f in kb.unscored(s)}
     return [Caveat(f"fact {f.id} (as of {f.as_of}) was not re-read, so it is not scored: "
                    f"{f.statement}", facts=(f.id,)) for f in found.values()]
@@ -111,7 +113,7 @@ def _answers(p: Profile) -> list[Caveat]:
 def _latency(p: Profile, ev: Evidence | None, pick: str | None) -> list[Caveat]:
     if p.latency_budget_ms is None or ev is None or pick is None:
         return []
-    stacks = pick.split("+")
+    stacks = [s.partition("@")[0] for s in pick.split("+")]
     best = sorted(x for s in stacks for x in ev.latency.get(s, {}).items())
     return [Caveat(f"{pick}: its fastest {workload} cell ({cell}) measured a median {ms:.2f} ms "
                    f"at batch 1 on this machine, above your {p.latency_budget_ms:g} ms budget",

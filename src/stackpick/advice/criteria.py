@@ -8,13 +8,18 @@ conversion's destination is a stack of its own and scores that reach itself.
 
 from __future__ import annotations
 
-from statistics import mean
 from typing import TYPE_CHECKING
 
 from stackpick.advice.model import Reason
 from stackpick.knowledge import LEVEL_NAME, KnowledgeBase, Value, value_score
 from stackpick.knowledge.stacks import Stack
 from stackpick.profile import EDGE_TARGETS, TARGETS, TRAINING_TARGETS, Profile
+
+
+def mean(values) -> float:  # noqa: ANN001 - statistics.mean is slow on this hot path
+    items = list(values)
+    return sum(items) / len(items)
+
 
 if TYPE_CHECKING:
     from stackpick.advice.evidence import Evidence
@@ -69,13 +74,17 @@ def portability(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
     """80% how well the mandatory targets are reached, 20% breadth over every target."""
     role = "train" if p.goal == "training" else "serve"
     universe = TRAINING_TARGETS if role == "train" else TARGETS
-    listed = list((p.training_targets() if role == "train" else p.serve_targets()) or p.targets)
+    listed = [(t, role) for t in (p.training_targets() if role == "train" else p.serve_targets())
+              or p.targets]
+    if p.goal == "both":  # the training platform counts too: train on tpu, serve on ios
+        listed += [(t, "train") for t in p.training_targets()]
     reasons, scores = [], []
-    for t in listed:
-        level, facts = kb.reach(stack.id, t, role)
+    for t, how in listed:
+        level, facts = kb.reach(stack.id, t, how)
         scores.append(_reach_value(level))
-        text = f"{role}s on {t}: {LEVEL_NAME[level]} ({level})"
-        reasons.append(Reason(text + ("" if facts else "; no sourced fact"), facts, ("targets",)))
+        text = f"{how}s on {t}: {LEVEL_NAME[level]} ({level})"
+        reasons.append(Reason(text + ("" if facts else "; no sourced fact"), facts,
+                              ("train_on" if how == "train" and p.train_on else "targets",)))
     breadth_levels = [kb.reach(stack.id, t, role) for t in universe]
     breadth = mean(_reach_value(lv) for lv, _ in breadth_levels)
     native = sum(lv == "N" for lv, _ in breadth_levels)

@@ -34,7 +34,7 @@ class Ranking:
 
 
 def _order(r: Ranked) -> tuple[float, int, list[int]]:
-    ids = [STACK_IDS.index(i) for i in r.stack.split("+")]
+    ids = [STACK_IDS.index(i.partition("@")[0]) for i in r.stack.split("+")]
     return (-r.total, AUTHORS.index(r.author) if r.author in AUTHORS else 99, ids)
 
 
@@ -46,7 +46,8 @@ def rank(p: Profile, kb: KnowledgeBase, ev: Evidence | None,
     blocked = ev.blocked if ev else {}  # a path failed for the user's model
     found, out = enumerate_candidates(kb, effective, allow_unknown, blocked)
     weights = derive_weights(effective, overrides)
-    ranked = [score_candidate(kb, ev, author, routes, weights, effective)
+    cache: dict = {}
+    ranked = [score_candidate(kb, ev, author, routes, weights, effective, cache)
               for author, routes in found]
     ranked.sort(key=_order)
     gone = [Eliminated(s.id, s.name, tuple(out[s.id])) for s in STACKS if s.id in out]
@@ -83,4 +84,6 @@ def advise(profile: Profile, *, evidence: Evidence | None = None, kb: KnowledgeB
             advice.rests_on = rests_on(r.ranked)
     advice.caveats = caveats(advice, r.effective, kb, evidence, today)
     advice.summary = summary(advice)
+    advice.facts = [{k: v for k, v in kb.get(f).to_dict().items()
+                     if k in ("id", "statement", "source", "as_of")} for f in advice.fact_ids()]
     return advice

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from statistics import mean
 from typing import TYPE_CHECKING, Any
 
 from stackpick.advice.devices import device_class
@@ -25,6 +24,12 @@ from stackpick.advice.model import Caveat, Reason
 from stackpick.errors import UserError
 from stackpick.knowledge.stacks import STACKS
 from stackpick.usermodel.paths import CONVERT, failed_paths
+
+
+def mean(values) -> float:  # noqa: ANN001 - statistics.mean is slow on this hot path
+    items = list(values)
+    return sum(items) / len(items)
+
 
 if TYPE_CHECKING:
     from stackpick.results import GroupView, RunResults

@@ -6,7 +6,7 @@
 | ecosystem                  | 1.5 for research else 1; +1 for transformer / llm models          |
 | eager_to_compiled          | 1; +0.5 when the stack must serve (goal != training)              |
 | deployment_maturity        | research 0.5, balanced 1.5, production 3; 0 when goal = training  |
-| portability                | 0.5 + 0.5 per target, at most 3                                   |
+| portability                | 1 + 0.5 per target, at most 3.5                                   |
 | team_fit                   | 2; +1 for production (switching costs more in production)        |
 | measured_inference_speed   | training 0, both 1, inference 2; +1.5 with a latency budget       |
 | measured_training_speed    | inference 0, both 1, training 2                                   |
@@ -77,7 +77,7 @@ def derive_weights(p: Profile, overrides: Mapping[str, float] | None = None) -> 
         Weight("eager_to_compiled", 1.0 if p.goal == "training" else 1.5,
                f"goal={p.goal}", ("goal",)),
         _deployment(p),
-        Weight("portability", min(0.5 + 0.5 * len(p.targets), 3.0),
+        Weight("portability", min(1.0 + 0.5 * len(p.targets), 3.5),
                f"{len(p.targets)} mandatory target(s); a stack that cannot reach one is ruled "
                "out, this scores how well and how broadly", ("targets",)),
         Weight("team_fit", 3.0 if p.priority == "production" else 2.0,

@@ -195,6 +195,8 @@ class KnowledgeBase:
 
     def __init__(self, facts: Iterable[Fact]) -> None:
         self.facts: dict[str, Fact] = {}
+        self._reach: dict[tuple[str, str, str], tuple[str, tuple[str, ...]]] = {}
+        self._scores: dict[tuple[str, str], list[tuple[Fact, Value]]] = {}
         for fact in facts:
             if fact.id in self.facts:
                 raise _bad(fact.file, fact.id, f"duplicate id (also in {self.facts[fact.id].file})")
@@ -213,7 +215,13 @@ class KnowledgeBase:
 
     def reach(self, stack: str, target: str, role: str) -> tuple[str, tuple[str, ...]]:
         """Best level at which ``stack`` can ``role`` (serve/train) on ``target``, and the facts
-        behind it; ``?`` with no facts when nothing is known."""
+        behind it; ``?`` with no facts when nothing is known (memoised: facts never change)."""
+        key = (stack, target, role)
+        if key not in self._reach:
+            self._reach[key] = self._reach_of(stack, target, role)
+        return self._reach[key]
+
+    def _reach_of(self, stack: str, target: str, role: str) -> tuple[str, tuple[str, ...]]:
         found = self._own_reach(stack, target, role)
         spec = BY_ID[stack]
         if target in spec.via_targets:  # Keras 3 runs in-process on its backends, where sourced
@@ -227,8 +235,11 @@ class KnowledgeBase:
 
     def scores(self, criterion: str, stack: str) -> list[tuple[Fact, Value]]:
         """Every fact that gives ``stack`` a value on ``criterion``, in file order."""
-        return [(f, f.scores[criterion][stack]) for f in self.facts.values()
+        key = (criterion, stack)
+        if key not in self._scores:
+            self._scores[key] = [(f, f.scores[criterion][stack]) for f in self.facts.values()
                 if f.scored and stack in f.scores.get(criterion, {})]
+        return self._scores[key]
 
     def notes(self, stack: str) -> list[Fact]:
         """Pitfall and context facts (no machine value) that name ``stack``."""

@@ -57,6 +57,7 @@ class Advice:
     cells: list[int] = field(default_factory=list)
     summary: str = ""
     options: dict[str, Any] = field(default_factory=dict)  # allow_unknown, measurements
+    facts: list[dict[str, Any]] = field(default_factory=list)  # the cited facts, with sources
 
     @property
     def recommended(self) -> str | None:
@@ -108,6 +109,7 @@ class Advice:
                             "checked": self.changes_checked, "rests_on": self.rests_on},
             "evidence": {"facts": self.fact_ids(), "run": self.run, "cells": self.cells},
             "caveats": [c.to_dict() for c in self.caveats],
+            "facts": self.facts,
         }
 
     @classmethod
@@ -135,4 +137,5 @@ class Advice:
             _d(d.get("evidence")).get("run"),
             cells=list(_ints(_d(d.get("evidence")).get("cells"))),
             summary=str(d.get("summary") or ""), options=_d(d.get("options")),
+            facts=[f for f in _list(d.get("facts")) if isinstance(f, dict)],
         )
