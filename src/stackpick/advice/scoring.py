@@ -13,7 +13,7 @@ from stackpick.advice.devices import PROXY, classes_for, describe, measure_comma
 from stackpick.advice.evidence import Evidence, GroupValue
 from stackpick.advice.model import Ranked, Reason, Score, Weight
 from stackpick.advice.weights import ON_DEVICE
-from stackpick.knowledge import KnowledgeBase
+from stackpick.knowledge import KnowledgeBase, value_score
 from stackpick.knowledge.stacks import Stack
 from stackpick.profile import Profile
 
@@ -71,9 +71,12 @@ def footprint(kb: KnowledgeBase, ev: Evidence | None, stack: Stack, w: Weight, p
     measured inference memory where it was measured, and install size for serverless."""
     fact_value, reasons = None, []
     serve = p.serve_targets()
-    if any(t in ON_DEVICE for t in serve):
-        fact_value, found = criteria.fact_best(kb, "footprint", stack.id)
-        reasons = [Reason(r.text, r.facts, ("targets",)) for r in found]
+    if any(t in ON_DEVICE for t in serve):  # a size fact counts only for the targets it names
+        pairs = [(f, v) for f, v in kb.scores("footprint", stack.id)
+                 if not f.named_targets or set(f.named_targets) & set(serve)]
+        known = [x for _, v in pairs if (x := value_score(v)) is not None]
+        fact_value = max(known) if known else None
+        reasons = [Reason(f"{f.statement} -> {v}", (f.id,), ("targets",)) for f, v in pairs]
     parts = [v for v in (fact_value,) if v is not None]
     basis = "facts" if parts else "none"
     sources = [ev.memory.get(stack.id, [])] if ev else []
