@@ -9,7 +9,14 @@ from typing import Any
 import yaml
 
 from stackpick.errors import UserError
-from stackpick.profile import EDGE_TARGETS, FRAMEWORKS, LEVELS, TRAINING_TARGETS, Profile, make_profile
+from stackpick.profile import (
+    EDGE_TARGETS,
+    FRAMEWORKS,
+    LEVELS,
+    TRAINING_TARGETS,
+    Profile,
+    make_profile,
+)
 from stackpick.profile_questions import QUESTIONS, Question
 
 

@@ -54,7 +54,7 @@ def test_bad_latency_budget(budget: object) -> None:
 def test_yaml_error_names_file_and_line_of_the_bad_item(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("priority: research\ntargets:\n  - x86-cpu\n  - tpuu\n")
-    with pytest.raises(UserError, match=rf"^{path}:4: unknown target 'tpuu'.*did you mean tpu$"):
+    with pytest.raises(UserError, match=rf"^{path}:4: unknown target 'tpuu'.*did you mean tpu\?$"):
         load_profile(path)
 
 
@@ -108,7 +108,7 @@ def test_flags_refine_a_profile_and_errors_name_the_flag() -> None:
 
 
 def test_ask_explains_each_choice_and_retries_bad_answers() -> None:
-    script = iter(["research", "training", "tpuu", "tpu", *["strong", "none", "none", "none",
+    script = iter(["research", "training", "tpuu", "tpu", "", *["strong", "none", "none", "none",
                    "none"], "none", "abc", "", "transformer", "functional-transforms"])
     out = io.StringIO()
     p = ask_profile(Console(file=out, width=200), lambda _q, _c, _d: next(script))

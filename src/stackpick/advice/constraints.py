@@ -87,11 +87,9 @@ def _training_on_devices(p: Profile, deploy_only: list[str]) -> Contradiction:
 
 
 def _destination(stack: Stack, target: str, kb: KnowledgeBase) -> str:
-    """The sibling stack that serves ``target`` natively (a conversion's destination)."""
-    for other in family(stack.author):
-        if other.id != stack.id and kb.reach(other.id, target, "serve")[0] in ("N", "P", "E"):
-            return other.id
-    return ""
+    """The sibling stacks that serve ``target`` (a conversion's destinations)."""
+    return ", ".join(o.id for o in family(stack.author) if o.id != stack.id
+                     and kb.reach(o.id, target, "serve")[0] in ("N", "P", "E"))
 
 
 def reach_block(kb: KnowledgeBase, stack: Stack, target: str, role: str, allow_unknown: bool
@@ -107,7 +105,7 @@ def reach_block(kb: KnowledgeBase, stack: Stack, target: str, role: str, allow_u
                       "--allow-unknown to keep it)", facts, ("targets",))
     if level == "C":
         dest = _destination(stack, target, kb)
-        via = f"; the {dest} stack covers that path" if dest else ""
+        via = f"; scored as its own stack: {dest}" if dest else ""
         return Reason(f"reaches {target} only via conversion to another runtime{via}", facts,
                       ("targets",))
     return None

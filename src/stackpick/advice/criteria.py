@@ -16,7 +16,7 @@ from stackpick.knowledge.stacks import Stack
 from stackpick.profile import EDGE_TARGETS, TARGETS, TRAINING_TARGETS, Profile
 
 
-def mean(values) -> float:  # noqa: ANN001 - statistics.mean is slow on this hot path
+def mean(values) -> float:
     items = list(values)
     return sum(items) / len(items)
 

@@ -26,7 +26,7 @@ from stackpick.knowledge.stacks import STACKS
 from stackpick.usermodel.paths import CONVERT, failed_paths
 
 
-def mean(values) -> float:  # noqa: ANN001 - statistics.mean is slow on this hot path
+def mean(values) -> float:
     items = list(values)
     return sum(items) / len(items)
 

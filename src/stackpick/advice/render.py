@@ -10,8 +10,8 @@ from rich.table import Table
 
 from stackpick.advice.model import Advice, Ranked, Reason
 from stackpick.advice.summary import top_criteria
-from stackpick.protocol.advice import LABELS
 from stackpick.knowledge import Fact
+from stackpick.protocol.advice import LABELS
 
 SHOWN_REASONS = 3
 

@@ -34,7 +34,7 @@ def _not_here(kind: str, groups: list[GroupValue], targets: tuple[str, ...], w: 
               ev: Evidence | None) -> Reason:
     names = ", ".join(targets) or "no target of this kind"
     if ev is None:
-        return Reason(f"no measurement (no run in the store or --no-measurements); no points",
+        return Reason("no measurement (no run in the store or --no-measurements); no points",
                       answers=w.answers)
     if not groups:
         return Reason(f"run {ev.run['id']} has no {kind} comparison for this runtime; no points",

@@ -26,9 +26,10 @@ def summary(advice: Advice) -> str:
         others = ", ".join(f"{names.get(s, s)} ({t:.2f})" for s, t in
                            ((s, next(r.total for r in advice.ranking if r.stack == s))
                             for s in advice.tied_with))
+        tie = advice.tie
         text = (f"Tie between {first.name} ({first.total:.2f}) and {others}: the margin "
-                f"{advice.tie.margin:.2f} is within its uncertainty ({advice.tie.uncertainty:.2f}); "
-                f"decided by {advice.tie.decided_by.lower()}, listed first")
+                f"{tie.margin:.2f} is within its uncertainty ({tie.uncertainty:.2f}); "
+                f"decided by {tie.decided_by.lower()}, listed first")
     why = [LABELS[s.criterion].lower() for s in top_criteria(first)]
     if why:
         text += f", mostly for {', '.join(why)}"

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from stackpick.advice.model import Weight
-from stackpick.protocol.advice import LABELS
 from stackpick.profile import Profile
+from stackpick.protocol.advice import LABELS
 
 CRITERIA = tuple(LABELS)
 __all__ = ["CRITERIA", "LABELS", "ON_DEVICE", "derive_weights"]
