@@ -115,6 +115,11 @@ def _speed_group(group: GroupView) -> dict[str, GroupValue]:
     for cmp in group.comparisons:
         value, low, high, text = _standing(cmp)
         scored[cmp.slow.label] = (value, low, high, text, (cmp.fast.cell_id, cmp.slow.cell_id))
+    # The fastest by median should never be slower in the paired rounds; when it is, the run
+    # contradicts itself and its values here are anyone's guess (range 0..1).
+    if any(cmp.ratio.value < 1 for cmp in group.comparisons):
+        scored = {k: (v, 0.0, 1.0, t + "; medians and paired rounds disagree: uncertain", c)
+                  for k, (v, _, _, t, c) in scored.items()}
     out: dict[str, GroupValue] = {}
     for label, (value, low, high, text, cells) in scored.items():
         where = cls.get(label, "x86-cpu")
