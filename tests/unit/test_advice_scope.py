@@ -155,3 +155,21 @@ def test_did_you_mean_uses_parts_and_edit_distance() -> None:
     assert closest("gpu", targets) == "nvidia-gpu, amd-gpu, intel-gpu"
     assert closest("tpuu", targets) == "tpu" and closest("x86cpu", targets) == "x86-cpu"
     assert closest("banana", targets) is None
+
+
+def test_capability_probes_feed_needs_and_research_velocity(tmp_path: Path) -> None:
+    with open_store(tmp_path / "p.db") as store:
+        run = store.create_run("bench", {"json": "{}"}, {})
+        store.save_cell(run, Cell("mlp", "jax", "default", "per_example_grad", 8), "ok",
+                        {"latency_ns": {"median": 2e6}})
+        store.save_cell(run, Cell("mlp", "torch", "default", "per_example_grad", 8),
+                        "unsupported", {}, reason="no vmap over this op")
+        ev = from_results(load_results(store, run))
+    a = advise(make_profile({"priority": "research", "goal": "training",
+                             "targets": ["x86-cpu"], "needs": ["per-example-gradients"]}),
+               evidence=ev, today=TODAY, sensitivity=False)
+    by = {r.stack: r for r in a.ranking}
+    jax_need = by["jax"].score("needs_fit")
+    assert jax_need.value == 1.0 and "2.00 ms" in jax_need.reasons[0].text
+    assert by["pytorch"].score("needs_fit").value == 0.0
+    assert by["jax"].score("research_velocity").basis == "facts+measured"
