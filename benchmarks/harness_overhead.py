@@ -14,7 +14,7 @@ import argparse
 import statistics
 import time
 
-from stackpick.measure.timing import take_samples
+from stackpick.worker.timing import take_samples
 
 
 def noop() -> None:

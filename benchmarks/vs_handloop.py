@@ -23,12 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from stackpick.backends.registry import parse_backends
-from stackpick.measure.environment import worker_environment
-from stackpick.measure.fingerprint import physical_cores
-from stackpick.measure.materials import build_materials, save_materials
-from stackpick.measure.plan import Cell, StudyPlan
-from stackpick.measure.runner import CellResult, run_plan
+from stackpick.harness.environment import worker_environment
+from stackpick.harness.fingerprint import physical_cores
+from stackpick.harness.plan import StudyPlan
+from stackpick.harness.runner import CellResult, run_plan
+from stackpick.protocol.cells import Cell
+from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
+from stackpick.registry import parse_backends
 from stackpick.workloads import get_workload
 
 WARMUP_CALLS = 50
@@ -44,15 +45,15 @@ def hand_loop(cell: Cell, materials: str, threads: int, seconds: float) -> float
 
 
 def _hand_child(cell_json: str, materials: str, threads: int, seconds: float) -> None:
-    from stackpick.backends.base import Job
-    from stackpick.backends.registry import get_spec, load_backend_class
-    from stackpick.measure.materials import load_materials
+    from stackpick.protocol.group_arrays import load_group_arrays
+    from stackpick.registry import get_spec, load_backend_class
+    from stackpick.worker.backends.base import Job
 
     cell = Cell.from_dict(json.loads(cell_json))
     backend = load_backend_class(get_spec(cell.backend))(threads=threads, device=cell.device,
                                                           variant=cell.variant)
     backend.configure()
-    m = load_materials(materials)
+    m = load_group_arrays(materials)
     job = Job(get_workload(cell.workload), cell.task, cell.batch, m.weights, m.inputs, m.labels)
     call = backend.prepare(job).call
     for _ in range(WARMUP_CALLS):
@@ -100,7 +101,8 @@ def main() -> None:
         paths = {}
         for w, b in specs:
             paths[(w, b)] = str(Path(tmp) / f"{w}-{b}.npz")
-            save_materials(build_materials(get_workload(w), "inference", b), Path(paths[(w, b)]))
+            arrays = build_group_arrays(get_workload(w), "inference", b)
+            save_group_arrays(arrays, Path(paths[(w, b)]))
         def hand_runs() -> dict[str, list[float]]:
             return {c.key: [hand_loop(c, paths[(c.workload, c.batch)], args.threads,
                                       args.seconds) for _ in range(args.hand_runs)]

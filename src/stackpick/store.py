@@ -11,14 +11,17 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from stackpick.errors import StoreError, UserError
+import msgspec
 
-SCHEMA_VERSION = 1
+from stackpick.errors import StoreError, UserError
+from stackpick.protocol.cells import Cell, CellMetrics, CellResult, StoredCell, StoredRun
+from stackpick.protocol.conversions import Conversion, StoredConversion
+
+SCHEMA_VERSION = 2
 
 SCHEMA_V1 = """
 CREATE TABLE runs (
@@ -60,6 +63,28 @@ CREATE VIEW failures AS
     SELECT run_id, key, status, reason, error_tail FROM cells WHERE status != 'ok';
 """
 
+# Version 2: a user model's conversion paths get their own table; version 1 stored them as
+# cells of task "convert" (ids are kept, so reports that cite them still match).
+SCHEMA_V2 = """
+CREATE TABLE conversions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    grp TEXT NOT NULL,
+    model TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    details_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (run_id, grp, path)
+);
+INSERT INTO conversions (id, run_id, grp, model, path, status, reason, details_json, created_at)
+    SELECT id, run_id, grp, workload, backend, status,
+           reason, metrics_json, created_at FROM cells WHERE task = 'convert';
+DELETE FROM cells WHERE task = 'convert'
+"""
+
+
 # One function per step: MIGRATIONS[n] upgrades a database at version n to n + 1.
 def _statements(conn: sqlite3.Connection, script: str) -> None:
     """Run a script statement by statement (executescript would COMMIT the migration's
@@ -71,7 +96,14 @@ def _statements(conn: sqlite3.Connection, script: str) -> None:
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: lambda conn: _statements(conn, SCHEMA_V1),
+    1: lambda conn: _statements(conn, SCHEMA_V2),
 }
+
+
+def conversion_group(cell: Cell) -> str:
+    """The key a user model's conversions are filed under: ``model/convert/bN/device``, next to
+    the ``model/inference/bN/device`` group of the cells they feed."""
+    return f"{cell.workload}/convert/b{cell.batch}/{cell.device}"
 
 
 def now() -> str:
@@ -86,41 +118,6 @@ def default_db_path() -> Path:
     return base / "stackpick" / "stackpick.db"
 
 
-@dataclass
-class StoredCell:
-    id: int
-    run_id: int
-    key: str
-    group: str
-    workload: str
-    backend: str
-    variant: str
-    task: str
-    batch: int
-    device: str
-    status: str
-    reason: str | None
-    error_tail: str | None
-    metrics: dict[str, Any]
-
-    @property
-    def label(self) -> str:
-        return self.backend if self.variant == "default" else f"{self.backend}:{self.variant}"
-
-
-@dataclass
-class StoredRun:
-    id: int
-    kind: str
-    status: str
-    started_at: str
-    finished_at: str | None
-    command: str | None
-    plan: dict[str, Any]
-    fingerprint: dict[str, Any]
-    extra: dict[str, Any]
-
-
 class Store:
     """A connection to one store file. Use :func:`open_store` to get one."""
 
@@ -130,13 +127,13 @@ class Store:
 
     # -- runs -------------------------------------------------------------------------------
     def create_run(self, kind: str, plan: dict[str, Any], fingerprint: dict[str, Any],
-                   command: str = "", extra: dict[str, Any] | None = None) -> int:
+                   command: str = "", notes: dict[str, Any] | None = None) -> int:
         with self.conn:
             cur = self.conn.execute(
                 "INSERT INTO runs (kind, status, started_at, command, plan_json,"
                 " fingerprint_json, extra_json) VALUES (?, 'running', ?, ?, ?, ?, ?)",
                 (kind, now(), command, json.dumps(plan), json.dumps(fingerprint),
-                 json.dumps(extra or {})),
+                 json.dumps(notes or {})),
             )
         return int(cur.lastrowid or 0)
 
@@ -145,11 +142,12 @@ class Store:
             self.conn.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
                               (status, now(), run_id))
 
-    def update_run_extra(self, run_id: int, **fields: Any) -> None:
+    def update_run_notes(self, run_id: int, **fields: Any) -> None:
+        """Add ``fields`` to the run's notes (e.g. the advice `stackpick run` made)."""
         run = self.get_run(run_id)
         with self.conn:
             self.conn.execute("UPDATE runs SET extra_json = ? WHERE id = ?",
-                              (json.dumps({**run.extra, **fields}), run_id))
+                              (json.dumps({**run.notes, **fields}), run_id))
 
     def runs(self, limit: int = 20) -> list[StoredRun]:
         rows = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
@@ -174,10 +172,19 @@ class Store:
                          json.loads(row["fingerprint_json"]), json.loads(row["extra_json"]))
 
     # -- cells ------------------------------------------------------------------------------
-    def save_cell(self, run_id: int, cell: Any, status: str, metrics: dict[str, Any],
-                  reason: str | None = None, error_tail: str | None = None,
-                  rounds: Iterable[Iterable[float]] = ()) -> int:
+    def save_result(self, run_id: int, result: CellResult) -> int:
         """Store one finished cell and its samples in one transaction (committed at once)."""
+        return self.save_cell(run_id, result.cell, result.status, result.metrics, result.reason,
+                              result.error_tail, result.rounds)
+
+    def save_cell(self, run_id: int, cell: Cell, status: str,
+                  metrics: CellMetrics | dict[str, Any], reason: str | None = None,
+                  error_tail: str | None = None,
+                  rounds: Iterable[Iterable[float]] = ()) -> int:
+        """:meth:`save_result` in parts; ``metrics`` may be the stored JSON shape (tests,
+        imports), which is read as :meth:`CellMetrics.from_dict` reads a stored row."""
+        if isinstance(metrics, dict):
+            metrics = CellMetrics.from_dict(metrics)
         with self.conn:
             cur = self.conn.execute(
                 "INSERT OR REPLACE INTO cells (run_id, key, grp, workload, backend, variant, task,"
@@ -185,7 +192,7 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, cell.key, cell.group, cell.workload, cell.backend, cell.variant,
                  cell.task, cell.batch, cell.device, status, reason, error_tail,
-                 json.dumps(metrics), now()),
+                 json.dumps(metrics.to_dict()), now()),
             )
             cell_id = int(cur.lastrowid or 0)
             self.conn.executemany(
@@ -211,12 +218,36 @@ class Store:
             out.setdefault(rnd, []).append(value)
         return [out[k] for k in sorted(out)]
 
+    # -- conversions of a user's model --------------------------------------------------------
+    def save_conversion(self, run_id: int, cell: Cell, conversion: Conversion) -> int:
+        """Store one conversion path of the model that ``cell``'s group measures."""
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT OR REPLACE INTO conversions (run_id, grp, model, path, status, reason,"
+                " details_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, conversion_group(cell), cell.workload, conversion.path,
+                 conversion.status,
+                 conversion.reason, json.dumps(conversion.details()), now()))
+        return int(cur.lastrowid or 0)
+
+    def conversions(self, run_id: int) -> list[StoredConversion]:
+        rows = self.conn.execute("SELECT * FROM conversions WHERE run_id = ? ORDER BY id",
+                                 (run_id,))
+        return [self._conversion(r) for r in rows]
+
+    @staticmethod
+    def _conversion(row: sqlite3.Row) -> StoredConversion:
+        data = {**json.loads(row["details_json"]), "path": row["path"],
+                "status": row["status"], "reason": row["reason"]}
+        return StoredConversion(**vars(msgspec.convert(data, Conversion)), id=row["id"],
+                                run_id=row["run_id"], group=row["grp"], model=row["model"])
+
     @staticmethod
     def _cell(row: sqlite3.Row) -> StoredCell:
         return StoredCell(row["id"], row["run_id"], row["key"], row["grp"], row["workload"],
                           row["backend"], row["variant"], row["task"], row["batch"],
                           row["device"], row["status"], row["reason"], row["error_tail"],
-                          json.loads(row["metrics_json"]))
+                          CellMetrics.from_dict(json.loads(row["metrics_json"])))
 
     def close(self) -> None:
         self.conn.close()

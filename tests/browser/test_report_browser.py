@@ -16,8 +16,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from report_data import advice_dict, make_store
 
+from stackpick.analysis.run_view import load_results
 from stackpick.report.writer import write_report
-from stackpick.results import load_results
 from stackpick.store import open_store
 
 pytestmark = pytest.mark.browser

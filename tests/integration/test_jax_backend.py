@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from stackpick.backends.registry import get_spec
-from stackpick.measure.client import WorkerUnsupported
-from stackpick.measure.materials import build_materials
-from stackpick.measure.plan import Cell
-from stackpick.measure.probe import setup_cell
+from stackpick.harness.client import WorkerUnsupported
+from stackpick.harness.single_cell import setup_cell
+from stackpick.protocol.cells import Cell
+from stackpick.protocol.group_arrays import build_group_arrays
+from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 
 _missing = get_spec("jax").unavailable_reason()
@@ -61,7 +61,7 @@ def test_thread_count_is_enforced_and_read_back(threads: int) -> None:
 def test_a_corrupted_weight_fails_parity() -> None:
     cell = tiny_cell("mlp", "inference")
     workload = get_workload(cell.workload, cell.workload_params)
-    materials = build_materials(workload, cell.task, cell.batch)
+    materials = build_group_arrays(workload, cell.task, cell.batch)
     materials.weights["fc2.W"] = materials.weights["fc2.W"] + 0.05  # reference left as it was
     parity = setup_cell(cell, materials_override=materials)["setup"]["parity"]
     assert not parity["ok"]

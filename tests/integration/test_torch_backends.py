@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from stackpick.backends.registry import get_spec
-from stackpick.measure.client import WorkerHandle, WorkerUnsupported
-from stackpick.measure.materials import Materials, build_materials
-from stackpick.measure.plan import Cell
-from stackpick.measure.probe import setup_in
+from stackpick.harness.client import WorkerHandle, WorkerUnsupported
+from stackpick.harness.single_cell import setup_in
+from stackpick.protocol.cells import Cell
+from stackpick.protocol.group_arrays import GroupArrays, build_group_arrays
+from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 
 # find_spec, not importorskip: the frameworks load only in workers, never in pytest itself.
@@ -44,12 +44,12 @@ def _cell(backend: str, workload: str, task: str, device: str = "cpu") -> Cell:
     return Cell(workload, backend, "default", task, BATCH, device, TINY[workload])
 
 
-def _materials(cell: Cell) -> Materials:
-    return build_materials(get_workload(cell.workload, cell.workload_params), cell.task,
+def _materials(cell: Cell) -> GroupArrays:
+    return build_group_arrays(get_workload(cell.workload, cell.workload_params), cell.task,
                            cell.batch)
 
 
-def _corrupt(materials: Materials, name: str, index: tuple[int, ...]) -> Materials:
+def _corrupt(materials: GroupArrays, name: str, index: tuple[int, ...]) -> GroupArrays:
     weights = {k: v.copy() for k, v in materials.weights.items()}
     weights[name][index] += 0.05
     return dataclasses.replace(materials, weights=weights)
@@ -77,7 +77,7 @@ def workers() -> Iterator[Workers]:
             handle.close()
 
 
-def _setup_in(handle: WorkerHandle, cell: Cell, materials: Materials) -> dict[str, Any]:
+def _setup_in(handle: WorkerHandle, cell: Cell, materials: GroupArrays) -> dict[str, Any]:
     """hello + setup in a shared worker with a short warm-up, then release the model."""
     return setup_in(handle, cell, materials, TIMEOUT, SHORT_WARMUP, release=True)
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from stackpick.backends.registry import get_spec
 from stackpick.cli import main
+from stackpick.registry import get_spec
 
 _MISSING = get_spec("torch").unavailable_reason() or get_spec("onnxruntime").unavailable_reason()
 pytestmark = [pytest.mark.integration,

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from stackpick.backends import registry
-from stackpick.backends.registry import BackendSpec
+from stackpick import registry
 from stackpick.cli import main
+from stackpick.registry import BackendSpec
 
 
 def bench_json(capsys, *args: str) -> dict:

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stackpick import study
+from stackpick import pipeline
 from stackpick.cli import main
 from stackpick.errors import UserError
 
@@ -91,10 +91,10 @@ bench_values = st.one_of(st.sampled_from(BENCH_WORDS), st.text(max_size=8))
        device=bench_values)
 def test_bench_options_plan_or_one_user_error(workload: str, backends: str, task: str,
                                               batch: str, device: str) -> None:
-    opts = study.BenchOptions(workload=workload, backends=backends, task=task, batch=batch,
+    opts = pipeline.BenchOptions(workload=workload, backends=backends, task=task, batch=batch,
                               device=device)
     try:
-        plan = study.build_plan(opts)
+        plan = pipeline.build_plan(opts)
     except UserError as exc:
         assert "\n" not in str(exc) and str(exc)
     else:

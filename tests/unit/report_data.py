@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from stackpick.measure.plan import Cell
-from stackpick.measure.stats import summarize
+from stackpick.analysis.stats import summarize
+from stackpick.protocol.cells import Cell
 from stackpick.store import Store, open_store
 
 HOSTILE = "<script>window.__pwned=1</script>"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from stackpick.cli import main
-from stackpick.measure.plan import Cell
+from stackpick.protocol.cells import Cell
 from stackpick.store import open_store
 
 DATA = Path(__file__).parent.parent / "data" / "profiles"

@@ -10,12 +10,12 @@ import pytest
 
 from stackpick.advice import advise, device_class, from_results
 from stackpick.advice.devices import PROXY, classes_for, measure_command
+from stackpick.analysis.run_view import load_results
 from stackpick.errors import UserError
-from stackpick.measure.plan import Cell
 from stackpick.profile import closest, make_profile, override
-from stackpick.profile_yaml import parse_profile
+from stackpick.profile.yaml_file import parse_profile
 from stackpick.protocol.advice import Advice
-from stackpick.results import load_results
+from stackpick.protocol.cells import Cell
 from stackpick.store import open_store
 
 TODAY = date(2026, 12, 1)

@@ -16,7 +16,6 @@ from stackpick.advice.evidence import BENCH_ALL
 from stackpick.advice.weights import CRITERIA
 from stackpick.knowledge import Fact, KnowledgeBase, load_knowledge
 from stackpick.knowledge.stacks import STACK_IDS, STACKS
-from stackpick.measure.plan import Cell
 from stackpick.profile import (
     EXISTING,
     FRAMEWORKS,
@@ -30,7 +29,8 @@ from stackpick.profile import (
     Profile,
     make_profile,
 )
-from stackpick.profile_yaml import load_profile
+from stackpick.profile.yaml_file import load_profile
+from stackpick.protocol.cells import Cell
 from stackpick.store import open_store
 
 DATA = Path(__file__).parent.parent / "data" / "profiles"

@@ -1,11 +1,11 @@
-from stackpick.measure.economics import group_economics
-from stackpick.store import StoredCell
+from stackpick.analysis.economics import group_economics
+from stackpick.protocol.cells import CellMetrics, StoredCell
 
 
 def cell(backend, variant, build_s, first_s, median_ns, status="ok"):
     metrics = {"build_s": build_s, "first_call_s": first_s, "latency_ns": {"median": median_ns}}
     return StoredCell(1, 1, backend + variant, "g", "mlp", backend, variant, "inference", 1,
-                      "cpu", status, None, None, metrics)
+                      "cpu", status, None, None, CellMetrics.from_dict(metrics))
 
 
 def test_break_even_counts_calls_to_recover_compile_time():

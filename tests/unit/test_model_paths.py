@@ -3,22 +3,22 @@ rules out, the worker environment per Keras backend, and materials with several 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from stackpick.backends.registry import get_spec, parse_backends
 from stackpick.errors import UserError
-from stackpick.measure import parity
-from stackpick.measure.environment import worker_environment
-from stackpick.measure.materials import Materials, load_materials, save_materials
+from stackpick.harness.environment import worker_environment
+from stackpick.harness.model_plan import select_backends
+from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays, save_group_arrays
+from stackpick.registry import get_spec, parse_backends
 from stackpick.usermodel import diagnose, shapes
-from stackpick.usermodel.paths import failed_paths, runtime_backends
-from stackpick.usermodel.planning import select_backends
+from stackpick.usermodel.routes import failed_paths, runtime_backends
 from stackpick.usermodel.spec import ModelSpec
+from stackpick.worker import parity
 
 
 @pytest.mark.parametrize(("text", "cause"), [
@@ -90,21 +90,22 @@ def test_seeded_inputs_are_deterministic_and_typed() -> None:
 
 @dataclass
 class C:
-    """A stand-in for a stored cell."""
+    """A stand-in for a stored cell or conversion."""
 
     id: int
     label: str
     status: str
-    task: str = "inference"
     reason: str | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
+    cause: str | None = None
+    cause_text: str | None = None
+    error: str | None = None
 
 
 def test_failed_export_rules_out_the_stack_that_needs_it() -> None:
-    cells = [C(1, "torch", "ok"), C(2, "torch.export", "fail_export", "convert", "boom",
-                                   {"cause": "data-dependent control flow", "cause_text": "x"}),
-             C(3, "onnx-export", "ok", "convert"), C(4, "onnxruntime", "fail_parity",
-                                                      reason="parity: max abs error 0.3")]
+    cells = [C(1, "torch", "ok"), C(2, "torch.export", "fail_export", "boom",
+                                   cause="data-dependent control flow", cause_text="x"),
+             C(3, "onnx-export", "ok"), C(4, "onnxruntime", "fail_parity",
+                                          reason="parity: max abs error 0.3")]
     out = failed_paths("pytorch", cells)
     assert set(out) == {"pytorch-executorch", "pytorch-onnxruntime"}
     (why, cited), = out["pytorch-executorch"]
@@ -114,7 +115,7 @@ def test_failed_export_rules_out_the_stack_that_needs_it() -> None:
 
 
 def test_a_runtime_left_unrun_by_its_export_adds_no_second_reason() -> None:
-    cells = [C(3, "onnx-export", "fail_export", "convert", "onnx-export failed"),
+    cells = [C(3, "onnx-export", "fail_export", "onnx-export failed"),
              C(4, "onnxruntime", "fail_export", reason="not run")]
     assert [c for _, c in failed_paths("pytorch", cells)["pytorch-onnxruntime"]] == [(3,)]
 
@@ -154,8 +155,8 @@ def test_each_keras_variant_gets_its_backend_before_import() -> None:
 def test_materials_keep_several_inputs_and_outputs(tmp_path: Path) -> None:
     inputs = [np.ones((2, 3), np.float32), np.arange(4, dtype=np.int64)]
     ref = {"out0": np.zeros(2), "out1": np.ones(3)}
-    save_materials(Materials({}, inputs, np.zeros(0), ref), tmp_path / "m.npz")
-    back = load_materials(tmp_path / "m.npz")
+    save_group_arrays(GroupArrays({}, inputs, np.zeros(0), ref), tmp_path / "m.npz")
+    back = load_group_arrays(tmp_path / "m.npz")
     assert isinstance(back.inputs, list) and [a.dtype for a in back.inputs] == [
         np.float32, np.int64]
     assert set(back.reference) == {"out0", "out1"}  # type: ignore[arg-type]
@@ -170,7 +171,7 @@ def test_parity_reports_a_different_output_structure() -> None:
 
 
 def test_a_variant_can_need_its_own_framework() -> None:
-    from stackpick.backends.registry import BackendSpec
+    from stackpick.registry import BackendSpec
 
     spec = BackendSpec("k", "x:Y", "keras", (), "base",
                        variant_requires={"gone": ("no_such_module_xyz", "gonextra")})

@@ -8,7 +8,6 @@ import io
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from report_data import HOSTILE, metrics_for, rounds_for
@@ -16,15 +15,15 @@ from rich.console import Console
 
 from stackpick.advice import advise
 from stackpick.advice.evidence import from_results
-from stackpick.measure.plan import Cell
+from stackpick.analysis.run_view import RunView, load_results
 from stackpick.profile import make_profile
+from stackpick.protocol.cells import Cell
+from stackpick.protocol.conversions import Conversion
 from stackpick.report.html import render_html
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
 from stackpick.report.terminal import print_results
-from stackpick.results import RunResults, load_results
 from stackpick.store import open_store
-from stackpick.usermodel.paths import CONVERT
 
 NAME = f"evil{HOSTILE}.py:build"
 MODEL = {"kind": "pytorch", "path": "/m/evil.py", "shown": NAME, "name": NAME,
@@ -34,28 +33,28 @@ MODEL = {"kind": "pytorch", "path": "/m/evil.py", "shown": NAME, "name": NAME,
 EXPORT_ERROR = f"GuardOnDataDependentSymNode: Could not guard {HOSTILE}"
 
 
-def _conversions(base: Cell) -> list[tuple[Cell, str, dict[str, Any], str | None]]:
+def _conversions() -> list[Conversion]:
     cause = {"cause": "data-dependent control flow", "cause_text": f"branches {HOSTILE}"}
     return [
-        (replace(base, backend="dynamo-explain", task=CONVERT), "ok",
-         {"seconds": 0.1, "extras": {"graphs": 2, "graph_breaks": 1,
-                                     "reasons": [f"Data-dependent branching {HOSTILE}"]}}, None),
-        (replace(base, backend="torch.export", task=CONVERT), "fail_export",
-         {"seconds": 0.05, "error": EXPORT_ERROR, **cause}, f"torch.export failed {HOSTILE}"),
-        (replace(base, backend="onnx-export", task=CONVERT), "fail_export",
-         {"seconds": 0.7, "error": EXPORT_ERROR, **cause}, "onnx-export failed"),
+        Conversion("dynamo-explain", "ok", 0.1,
+                   extras={"graphs": 2, "graph_breaks": 1,
+                           "reasons": [f"Data-dependent branching {HOSTILE}"]}),
+        Conversion("torch.export", "fail_export", 0.05, error=EXPORT_ERROR, **cause,
+                   reason=f"torch.export failed {HOSTILE}"),
+        Conversion("onnx-export", "fail_export", 0.7, error=EXPORT_ERROR, **cause,
+                   reason="onnx-export failed"),
     ]
 
 
 @pytest.fixture
-def results(tmp_path: Path) -> RunResults:
+def results(tmp_path: Path) -> RunView:
     with open_store(tmp_path / "s.db") as store:
         run_id = store.create_run("run", {"json": '{"cells": [{}, {}, {}]}'},
                                   {"cpu": {"model": "Synthetic"}}, "stackpick run --model x",
                                   {"model": MODEL})
         base = Cell(NAME, "torch", "default", "inference", 2)
-        for cell, status, metrics, reason in _conversions(base):
-            store.save_cell(run_id, cell, status, metrics, reason)
+        for conversion in _conversions():
+            store.save_conversion(run_id, base, conversion)
         for i, (backend, median) in enumerate((("torch", 15), ("torch-compile", 40))):
             rounds = rounds_for(median, i)
             store.save_cell(run_id, replace(base, backend=backend), "ok",
@@ -66,7 +65,7 @@ def results(tmp_path: Path) -> RunResults:
         return load_results(store, run_id)
 
 
-def test_html_shows_the_model_and_its_matrix_escaped(results: RunResults) -> None:
+def test_html_shows_the_model_and_its_matrix_escaped(results: RunView) -> None:
     page = render_html(results)
     assert "<script>window" not in page and "&lt;script&gt;" in page
     assert 'id="model"' in page and 'href="#model"' in page
@@ -86,7 +85,7 @@ def test_reference_workload_reports_have_no_model_section(tmp_path: Path) -> Non
     assert 'id="model"' not in page and 'href="#model"' not in page
 
 
-def test_markdown_and_json_carry_the_matrix(results: RunResults) -> None:
+def test_markdown_and_json_carry_the_matrix(results: RunView) -> None:
     text = render_markdown(results)
     assert "## Your model" in text and "### Portability matrix" in text
     assert HOSTILE not in text and "fail\\_export" in text
@@ -101,7 +100,7 @@ def test_markdown_and_json_carry_the_matrix(results: RunResults) -> None:
 
 
 def test_terminal_prints_the_matrix_instead_of_the_conversion_group(
-        results: RunResults) -> None:
+        results: RunView) -> None:
     buffer = io.StringIO()
     print_results(results, Console(file=buffer, width=200, highlight=False))
     out = buffer.getvalue()
@@ -109,12 +108,12 @@ def test_terminal_prints_the_matrix_instead_of_the_conversion_group(
     assert f"{NAME}/convert" not in out
 
 
-def test_advisor_rules_out_stacks_whose_path_failed(results: RunResults) -> None:
+def test_advisor_rules_out_stacks_whose_path_failed(results: RunView) -> None:
     profile = make_profile({"goal": "inference", "targets": ["x86-cpu"]})
     advice = advise(profile, evidence=from_results(results)).to_dict()
     gone = {e["stack"]: e["reasons"] for e in advice["eliminated"]}
     assert {"pytorch-onnxruntime", "pytorch-executorch"} <= set(gone)
-    export_cell = next(c.id for c in results.cells if c.backend == "torch.export")
+    export_cell = next(c.id for c in results.conversions if c.path == "torch.export")
     reasons = gone["pytorch-executorch"]
     assert any(export_cell in r["cells"] and "torch.export failed for this model" in r["text"]
                for r in reasons)

@@ -11,8 +11,8 @@ from rich.console import Console
 
 from stackpick.errors import UserError
 from stackpick.profile import DEFAULT_PROFILE, TARGETS, make_profile, override
-from stackpick.profile_ask import ask_profile, require_terminal
-from stackpick.profile_yaml import example_yaml, load_profile, parse_profile, write_example
+from stackpick.profile.ask import ask_profile, require_terminal
+from stackpick.profile.yaml_file import example_yaml, load_profile, parse_profile, write_example
 
 DATA = Path(__file__).parent.parent / "data" / "profiles"
 

@@ -1,7 +1,9 @@
+import importlib.util
+
 import pytest
 
-from stackpick.backends.registry import BUILTIN, BackendSpec, get_spec, parse_backends
 from stackpick.errors import UserError
+from stackpick.registry import BUILTIN, BackendSpec, get_spec, parse_backends
 from stackpick.workloads import parse_workloads
 
 
@@ -41,7 +43,9 @@ def test_onnxruntime_training_is_unsupported_with_a_reason():
     assert get_spec("torch").unsupported_reason("training", "cpu") is None
 
 
-def test_every_builtin_target_names_a_module_and_class():
+def test_every_builtin_target_names_a_findable_worker_module_and_a_class():
+    # find_spec locates the module file without importing it (nor its framework)
     for spec in BUILTIN.values():
         module, _, cls = spec.target.partition(":")
-        assert module.startswith("stackpick.backends.") and cls
+        assert module.startswith("stackpick.worker.backends.") and cls.isidentifier()
+        assert importlib.util.find_spec(module) is not None, spec.target

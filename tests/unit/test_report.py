@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from report_data import HOSTILE, advice_dict, make_store
 
+from stackpick.analysis.run_view import RunView, load_results
 from stackpick.errors import UserError
 from stackpick.report.advice_view import read_advice
 from stackpick.report.html import render_html
@@ -19,26 +20,25 @@ from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
 from stackpick.report.views import break_even_text, first_calls
 from stackpick.report.writer import FILES, new_report_dir, write_report
-from stackpick.results import RunResults, load_results
 from stackpick.store import open_store
 
 SECTIONS = ("recommendation", "answers", "latency", "speedup", "first-call", "training",
             "memory", "parity", "failures", "stability", "facts", "machine")
 
 
-def _results(tmp_path: Path, **kwargs: Any) -> RunResults:
+def _results(tmp_path: Path, **kwargs: Any) -> RunView:
     db, run_id = make_store(tmp_path / "s.db", **kwargs)
     with open_store(db) as store:
         return load_results(store, run_id)
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> RunResults:
+def results(tmp_path_factory: pytest.TempPathFactory) -> RunView:
     return _results(tmp_path_factory.mktemp("report"))
 
 
 @pytest.fixture(scope="module")
-def page(results: RunResults) -> str:
+def page(results: RunView) -> str:
     return render_html(results, advice_dict())
 
 
@@ -67,7 +67,7 @@ def test_html_escapes_hostile_strings(page: str) -> None:
     assert page.count("<script>") == 1  # our own few lines only
 
 
-def test_markdown_has_tables_and_no_html(results: RunResults) -> None:
+def test_markdown_has_tables_and_no_html(results: RunView) -> None:
     text = render_markdown(results, advice_dict())
     assert "| backend | status | median ± 95% CI |" in text
     assert "| --- | --- | ---: |" in text
@@ -77,17 +77,17 @@ def test_markdown_has_tables_and_no_html(results: RunResults) -> None:
     assert "- priority production -> research: the pick becomes PyTorch (eager)" in text
 
 
-def test_writer_writes_three_files_with_schema(results: RunResults, tmp_path: Path) -> None:
+def test_writer_writes_three_files_with_schema(results: RunView, tmp_path: Path) -> None:
     index = write_report(results, advice_dict(), tmp_path / "out")
     assert index == tmp_path / "out" / "index.html"
     assert sorted(p.name for p in index.parent.iterdir()) == sorted(FILES)
     data = json.loads((index.parent / "results.json").read_text())
-    assert data["schema"] == 1 and data["partial"] is False
+    assert data["schema"] == 2 and data["partial"] is False
     assert data["advice"]["ranking"][0]["total"] == 0.82
     assert {s["backend"] for s in data["derived"]["speedups"]} >= {"onnxruntime", "jax"}
 
 
-def test_writer_refuses_to_overwrite(results: RunResults, tmp_path: Path) -> None:
+def test_writer_refuses_to_overwrite(results: RunView, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
@@ -114,13 +114,13 @@ def test_partial_run_has_a_banner(tmp_path: Path) -> None:
     assert "> **PARTIAL:**" in render_markdown(res, None)
 
 
-def test_report_without_advice_says_so(results: RunResults) -> None:
+def test_report_without_advice_says_so(results: RunView) -> None:
     page = render_html(results, None)
     assert "No recommendation in this report" in page
     assert 'id="facts"' not in page
 
 
-def test_compile_economics_rows(results: RunResults) -> None:
+def test_compile_economics_rows(results: RunView) -> None:
     texts = {(g.key, r.cell.label): break_even_text(r) for g in results.groups
              for r in first_calls(g)}
     assert texts["mlp/inference/b1/cpu", "torch"] == "baseline"

@@ -1,4 +1,4 @@
-"""`stackpick run` end to end with the fake backend standing in for the study."""
+"""`stackpick run` end to end with the fake backend standing in for the pipeline."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from stackpick import journey, study
+from stackpick import pipeline
 from stackpick.cli import main
-from stackpick.measure.plan import plan_study
-from stackpick.measure.stopping import StopRule
+from stackpick.harness.plan import plan_study
+from stackpick.harness.stopping import StopRule
 from stackpick.store import open_store
 
 
@@ -17,9 +17,9 @@ from stackpick.store import open_store
 def fake_study(monkeypatch):
     def plan_for(profile, *, quick, threads, device):
         return plan_study(["mlp"], [("fake", "latency=100"), ("fake", "latency=300")],
-                          journey.GOAL_TASKS[profile.goal], [1], [4], 1, device,
+                          pipeline.GOAL_TASKS[profile.goal], [1], [4], 1, device,
                           StopRule.quick())
-    monkeypatch.setattr(journey, "plan_for", plan_for)
+    monkeypatch.setattr(pipeline, "plan_for_profile", plan_for)
 
 
 def test_run_measures_advises_and_writes_the_report(fake_study, capsys, tmp_path):
@@ -34,8 +34,8 @@ def test_run_measures_advises_and_writes_the_report(fake_study, capsys, tmp_path
     assert data["advice"]["recommended"]
     with open_store(tmp_path / "s.db") as store:
         run = store.get_run(1)
-        assert run.kind == "run" and run.extra["advice"]["recommended"]
-        assert run.extra["profile"]["goal"] == "both"
+        assert run.kind == "run" and run.notes["advice"]["recommended"]
+        assert run.notes["profile"]["goal"] == "both"
         assert {c.task for c in store.cells(1)} == {"inference", "training"}
 
 
@@ -65,14 +65,14 @@ def test_no_answers_without_a_terminal_is_one_line(capsys, monkeypatch):
 
 def test_ctrl_c_keeps_cells_and_writes_a_partial_report(fake_study, capsys, tmp_path,
                                                          monkeypatch):
-    real_run_plan = study.run_plan
+    real_run_plan = pipeline.run_plan
 
     def interrupted(plan, emit, **kwargs):
         plan.cells[:] = plan.cells[:2]  # measure the first group, then "press Ctrl-C"
         real_run_plan(plan, emit, **kwargs)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(study, "run_plan", interrupted)
+    monkeypatch.setattr(pipeline, "run_plan", interrupted)
     out = tmp_path / "partial"
     code = main(["run", "--defaults", "--out", str(out), "--db", str(tmp_path / "s.db")])
     err = capsys.readouterr().err

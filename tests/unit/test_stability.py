@@ -1,7 +1,7 @@
 import numpy as np
 
-from stackpick.measure.stability import sample_warnings
-from stackpick.measure.stats import summarize
+from stackpick.analysis.stability import sample_warnings
+from stackpick.analysis.stats import summarize
 
 
 def warnings_for(samples, stop="converged"):

@@ -2,9 +2,9 @@ import math
 
 import pytest
 
-from stackpick.measure import stats
-from stackpick.measure.compare import Contender, compare_group
-from stackpick.measure.stopping import StopRule
+from stackpick.analysis import stats
+from stackpick.analysis.compare import Contender, compare_group
+from stackpick.harness.stopping import StopRule
 
 
 def test_median_ci_brackets_the_median_and_narrows_with_n():

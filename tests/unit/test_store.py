@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from stackpick.errors import StoreError, UserError
-from stackpick.measure.plan import Cell
+from stackpick.protocol.cells import Cell
 from stackpick.store import SCHEMA_VERSION, open_store
 
 
@@ -76,7 +76,7 @@ def test_unknown_run_lists_recent_ids(tmp_path):
 
 
 def test_ratios_only_between_cells_of_one_session(tmp_path):
-    from stackpick.results import load_results
+    from stackpick.analysis.run_view import load_results
 
     with open_store(tmp_path / "s.db") as store:
         run = store.create_run("bench", {"json": "{}"}, {})

@@ -1,5 +1,5 @@
-from stackpick.measure import timing
-from stackpick.measure.timing import WarmupRule
+from stackpick.worker import timing
+from stackpick.worker.timing import WarmupRule
 
 
 def test_slow_calls_are_timed_singly(fake_clock):

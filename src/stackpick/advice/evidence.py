@@ -23,7 +23,7 @@ from stackpick.advice.evidence_extra import capabilities, cold_starts, install_s
 from stackpick.advice.model import Caveat, Reason
 from stackpick.errors import UserError
 from stackpick.knowledge.stacks import STACKS
-from stackpick.usermodel.paths import CONVERT, failed_paths
+from stackpick.usermodel.routes import failed_paths
 
 
 def mean(values) -> float:
@@ -32,7 +32,7 @@ def mean(values) -> float:
 
 
 if TYPE_CHECKING:
-    from stackpick.results import GroupView, RunResults
+    from stackpick.analysis.run_view import GroupView, RunView
 
 MEMORY_TIE = 0.10
 FAMILY_WORKLOAD = {"mlp": "mlp", "cnn": "cnn", "transformer": "transformer",
@@ -134,7 +134,7 @@ def _speed_group(group: GroupView) -> dict[str, GroupValue]:
 def _memory_group(group: GroupView) -> dict[str, GroupValue]:
     rss: dict[str, tuple[float, int, str]] = {}
     for cell in group.cells:
-        peak = (cell.metrics.get("memory") or {}).get("peak_rss_bytes")
+        peak = cell.metrics.memory.peak_rss_bytes if cell.metrics.memory else None
         if cell.status != "ok" or not peak or cell.task != "inference":
             continue
         for stack in stacks_for(cell.backend, "inference"):
@@ -153,12 +153,12 @@ def _memory_group(group: GroupView) -> dict[str, GroupValue]:
     return out
 
 
-def _batch1_latency(results: RunResults) -> dict[str, dict[str, tuple[int, float]]]:
+def _batch1_latency(results: RunView) -> dict[str, dict[str, tuple[int, float]]]:
     """Per stack and workload, the best median batch-1 inference latency (cell id, ms), for
     checking a latency budget."""
     out: dict[str, dict[str, tuple[int, float]]] = {}
     for c in results.cells:
-        median = (c.metrics.get("latency_ns") or {}).get("median")
+        median = c.metrics.latency.median if c.metrics.latency else None
         if c.status != "ok" or c.task != "inference" or c.batch != 1 or not median:
             continue
         for stack in stacks_for(c.backend, "inference"):
@@ -168,15 +168,15 @@ def _batch1_latency(results: RunResults) -> dict[str, dict[str, tuple[int, float
     return out
 
 
-def _failure_notes(results: RunResults) -> list[Caveat]:
+def _failure_notes(results: RunView) -> list[Caveat]:
     # A user model's conversion rows earn no points either way: the matrix shows them, and a
     # failed one rules its stack out with the reason.
     return [Caveat(f"cell {c.id} ({c.label}, {c.group}) {c.status}: "
                    f"{c.reason or 'see the run report'}; it earns no points", cells=(c.id,))
-            for c in results.failures() if c.task != CONVERT]
+            for c in results.failures()]
 
 
-def from_results(results: RunResults) -> Evidence:
+def from_results(results: RunView) -> Evidence:
     """Evidence from a loaded run (see the module docstring for the rules)."""
     run = results.run
     ev = Evidence({"id": run.id, "kind": run.kind, "status": run.status,
@@ -195,11 +195,11 @@ def from_results(results: RunResults) -> Evidence:
     ev.backends = {c.backend for c in ok}
     ev.classes = {device_class(c.backend, c.device) for c in ok}
     ev.notes = _failure_notes(results)
-    model = results.run.extra.get("model")
+    model = results.run.notes.get("model")
     ev.model_kind = model.get("kind") if isinstance(model, dict) else None
     if ev.model_kind:  # stacks whose path failed for the user's model
         ev.blocked = {stack: [Reason(why, cells=cells) for why, cells in found]
-                      for stack, found in failed_paths(ev.model_kind, results.cells).items()}
+                      for stack, found in failed_paths(ev.model_kind, results.paths).items()}
     return ev
 
 
@@ -217,7 +217,7 @@ def load_evidence(db: Path | None, run_id: int | None) -> Evidence | None:
         run_id = run_id if run_id is not None else store.latest_run_id()
         if run_id is None:
             return None
-        from stackpick.results import load_results
+        from stackpick.analysis.run_view import load_results
 
         return from_results(load_results(store, run_id))
 

@@ -44,7 +44,7 @@ def _relative(cells: Iterable[StoredCell], measure: Any, unit: str
 
     best: dict[tuple[str, str], tuple[float, StoredCell]] = {}  # (workload, stack)
     for c in cells:
-        amount = measure(c.metrics) if c.task == "inference" else None
+        amount = measure(c.metrics.to_dict()) if c.task == "inference" else None
         if amount is None:
             continue
         for stack in stacks_for(c.backend, "inference"):
@@ -81,7 +81,7 @@ def capabilities(cells: list[StoredCell]) -> dict[str, dict[str, tuple[bool, int
     for c in cells:
         if c.task not in CAPABILITY_TASKS:
             continue
-        median = (c.metrics.get("latency_ns") or {}).get("median")
+        median = c.metrics.latency.median if c.metrics.latency else None
         ok = c.status == "ok"
         text = (f"{c.label} ran {c.task} on {c.workload}"
                 + (f" in {median / 1e6:.2f} ms (median)" if ok and median else "")

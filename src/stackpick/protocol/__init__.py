@@ -1,1 +1,2 @@
-"""Typed records that cross a process boundary or the store (plain data, no framework)."""
+"""Typed records that cross a process or the store: cells, worker messages, metrics,
+conversion results, advice, and the materials files handed to workers."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stackpick.analysis.run_view import GroupView, RunView
+from stackpick.protocol.cells import StoredCell
 from stackpick.report import views
 from stackpick.report.format import duration_ns, duration_s, size_bytes
 from stackpick.report.svg import PALETTE, Bar, Pair, bar_chart, family_color, pair_chart
-from stackpick.results import GroupView, RunResults
-from stackpick.store import StoredCell
 
 
 @dataclass
@@ -26,14 +26,21 @@ class Chart:
 
 def _ci_text(c: StoredCell) -> str:
     lat = views.latency(c)
-    half = (lat["ci_high"] - lat["ci_low"]) / 2
-    return f"{duration_ns(lat['median'])} ± {duration_ns(half)}"
+    if lat is None:
+        return "-"
+    half = (lat.ci_high - lat.ci_low) / 2
+    return f"{duration_ns(lat.median)} ± {duration_ns(half)}"
+
+
+def _ci(c: StoredCell, end: str) -> float | None:
+    lat = views.latency(c)
+    return getattr(lat, end) if lat else None
 
 
 def _time_bars(g: GroupView) -> list[Bar]:
     """Timed cells fastest first, then failed cells with their status instead of a bar."""
-    bars = [Bar(c.label, views.median_ns(c), views.latency(c).get("ci_low"),
-                views.latency(c).get("ci_high"), _ci_text(c), family_color(c.backend))
+    bars = [Bar(c.label, views.median_ns(c), _ci(c, "ci_low"), _ci(c, "ci_high"),
+                _ci_text(c), family_color(c.backend))
             for c in views.ok_cells(g)]
     timed = {id(c) for c in views.ok_cells(g)}
     bars += [Bar(c.label, None, note=f"no timing: {c.status}")
@@ -49,19 +56,19 @@ def _time_chart(g: GroupView, what: str) -> Chart:
     return Chart(title, bar_chart(title, desc, _time_bars(g), duration_ns))
 
 
-def latency_charts(res: RunResults) -> list[Chart]:
+def latency_charts(res: RunView) -> list[Chart]:
     """One chart per inference group (workload, batch, device)."""
     return [_time_chart(g, "Latency per call") for g in res.groups
             if g.cells and g.cells[0].task == "inference"]
 
 
-def training_charts(res: RunResults) -> list[Chart]:
+def training_charts(res: RunView) -> list[Chart]:
     """One chart per training group: forward + loss + backward + optimiser step."""
     return [_time_chart(g, "Training step time") for g in res.groups
             if g.cells and g.cells[0].task == "training"]
 
 
-def speedup_charts(res: RunResults) -> list[Chart]:
+def speedup_charts(res: RunView) -> list[Chart]:
     """Speed relative to eager PyTorch, one chart per workload and task, on a log scale."""
     sets: dict[str, list[Bar]] = {}
     for g in res.groups:
@@ -85,7 +92,7 @@ def _speedup_chart(name: str, bars: list[Bar]) -> Chart:
     return Chart(title, svg)
 
 
-def first_call_charts(res: RunResults) -> list[tuple[Chart, list[views.FirstCall]]]:
+def first_call_charts(res: RunView) -> list[tuple[Chart, list[views.FirstCall]]]:
     """Up-front time (build + first call, compile included) against one steady-state call,
     per group, with the break-even call count against each cell's eager baseline."""
     out = []
@@ -107,7 +114,7 @@ def first_call_charts(res: RunResults) -> list[tuple[Chart, list[views.FirstCall
     return out
 
 
-def memory_charts(res: RunResults) -> list[Chart]:
+def memory_charts(res: RunView) -> list[Chart]:
     """Peak resident memory of the worker per cell, one chart per workload and task."""
     out = []
     for name, cells in views.memory_sets(res).items():

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from stackpick.protocol.cells import StoredCell
 from stackpick.report.format import duration_ns
-from stackpick.store import Store, StoredCell
+from stackpick.store import Store
 
 RESAMPLES = 1000
 MAX_SAMPLES = 4000  # per cell; an even subsample keeps the bootstrap fast and the CI honest

@@ -11,6 +11,8 @@ from string import Template
 from typing import Any
 
 from stackpick import __version__
+from stackpick.analysis.run_view import RunView
+from stackpick.protocol.cells import StoredCell
 from stackpick.report import charts, views
 from stackpick.report.advice_view import read_advice
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
@@ -18,8 +20,6 @@ from stackpick.report.html_advice import answers, facts, recommendation
 from stackpick.report.html_model import model_section
 from stackpick.report.html_parts import Markup, badge, dl, h, join, plain, section, table, tag, ul
 from stackpick.report.jsondoc import SCHEMA, SCHEMA_DOC
-from stackpick.results import RunResults
-from stackpick.store import StoredCell
 
 
 def _template(name: str) -> str:
@@ -36,16 +36,17 @@ def _figures(items: list[charts.Chart], empty: str = "") -> Markup:
 
 def _measurement_row(c: StoredCell) -> list[Any]:
     lat = views.latency(c)
-    half = (lat["ci_high"] - lat["ci_low"]) / 2 if lat else None
-    loops = c.metrics.get("loops") or 1
-    n = f"{lat['n']}" + (f" (loops of {loops})" if loops > 1 else "") if lat else "-"
-    return [c.label, badge(c.status), duration_ns(lat.get("median")), duration_ns(half), n,
-            duration_ns(lat.get("p90")), duration_ns(lat.get("p99")),
-            rate(c.metrics.get("throughput")), duration_s(c.metrics.get("first_call_s")),
+    half = (lat.ci_high - lat.ci_low) / 2 if lat else None
+    loops = c.metrics.loops or 1
+    n = f"{lat.n}" + (f" (loops of {loops})" if loops > 1 else "") if lat else "-"
+    return [c.label, badge(c.status), duration_ns(lat.median if lat else None),
+            duration_ns(half), n, duration_ns(lat.p90 if lat else None),
+            duration_ns(lat.p99 if lat else None),
+            rate(c.metrics.throughput), duration_s(c.metrics.first_call_s),
             size_bytes(views.peak_rss(c))]
 
 
-def _measurements(res: RunResults) -> Markup:
+def _measurements(res: RunView) -> Markup:
     heads = ["backend", "status", "median", "± 95% CI", "n", "p90", "p99", "items/s",
              "first call", "peak RSS"]
     parts = []
@@ -72,7 +73,7 @@ def _break_even_table(first: list[tuple[charts.Chart, list[views.FirstCall]]]) -
     return table(heads, rows, (2, 3))
 
 
-def _chart_sections(res: RunResults) -> Markup:
+def _chart_sections(res: RunView) -> Markup:
     first = charts.first_call_charts(res)
     return join([
         section("latency", "Latency", join([_figures(charts.latency_charts(res)),
@@ -94,14 +95,18 @@ def _chart_sections(res: RunResults) -> Markup:
     ])
 
 
+def _or_dash(value: float | None) -> str:
+    return "-" if value is None else f"{value}"
+
+
 def _none(sentence: str) -> Markup:
     return tag("p", sentence, "muted")
 
 
-def _parity(res: RunResults) -> Markup:
-    rows = [[views.group_title(g), c.label, "pass" if p.get("ok") else "FAIL",
-             sci(p.get("max_abs")), sci(p.get("max_rel")), f"{p.get('atol', '-')}",
-             f"{p.get('rtol', '-')}"] for g, c, p in views.parity_rows(res)]
+def _parity(res: RunView) -> Markup:
+    rows = [[title, label, "pass" if p.ok else "FAIL",
+             sci(p.max_abs), sci(p.max_rel), _or_dash(p.atol), _or_dash(p.rtol)]
+            for _, title, label, p in views.parity_rows(res)]
     body = table(["group", "backend", "parity", "max abs err", "max rel err", "atol", "rtol"],
                  rows, (3, 4, 5, 6)) if rows else _none("No parity checks in this run.")
     summary = views.model_summary(res)
@@ -112,7 +117,7 @@ def _parity(res: RunResults) -> Markup:
                    "failing backend is not ranked.")
 
 
-def _failures(res: RunResults) -> Markup:
+def _failures(res: RunView) -> Markup:
     items = []
     for c in res.failures():
         tail = tag("details", join([tag("summary", "error output"), tag("pre", c.error_tail)])
@@ -124,20 +129,20 @@ def _failures(res: RunResults) -> Markup:
                    "Failures are results too: each cell that did not produce a timing, and why.")
 
 
-def _warnings(res: RunResults) -> Markup:
+def _warnings(res: RunView) -> Markup:
     items = [join([tag("strong", where), ": ", text]) for where, text in views.warnings(res)]
     body = ul(items, "warnings") or tag("p", "No stability warnings.", "muted")
     return section("stability", "Stability warnings", body)
 
 
-def _machine(res: RunResults) -> Markup:
+def _machine(res: RunView) -> Markup:
     fp = res.run.fingerprint
     pairs = [(k.replace("_", " "), plain(v)) for k, v in fp.items() if k != "frameworks"]
     versions = table(["package", "version"], sorted((fp.get("frameworks") or {}).items()))
     return section("machine", "Machine", join([dl(pairs), versions]))
 
 
-def _header(res: RunResults) -> Markup:
+def _header(res: RunView) -> Markup:
     run = res.run
     cells = [c for g in views.measured_groups(res) for c in g.cells]  # not conversion rows
     ok = sum(c.status == "ok" for c in cells)
@@ -155,7 +160,7 @@ NAV = [("recommendation", "Recommendation"), ("answers", "Answers"), ("model", "
        ("stability", "Stability"), ("facts", "Facts"), ("machine", "Machine")]
 
 
-def render_html(res: RunResults, advice: dict[str, Any] | None = None) -> str:
+def render_html(res: RunView, advice: dict[str, Any] | None = None) -> str:
     """The whole page as one string (write it as UTF-8)."""
     view = read_advice(advice)
     banner = views.partial_note(res)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from stackpick.analysis.portability import PortRow
+from stackpick.analysis.run_view import RunView
 from stackpick.report import views
 from stackpick.report.format import duration_ns, duration_s, sci, size_bytes
 from stackpick.report.html_parts import Markup, badge, dl, join, section, table, tag
-from stackpick.results import RunResults
-from stackpick.usermodel.matrix import PortRow
 
 HEADS = ["path", "result", "export / first call", "median call", "artifact", "parity max abs",
          "why, and notes"]
@@ -49,7 +49,7 @@ def _row(r: PortRow) -> list[Any]:
             size_bytes(r.artifact_bytes), sci(r.parity_max_abs), _why(r)]
 
 
-def model_section(res: RunResults) -> Markup:
+def model_section(res: RunView) -> Markup:
     """Empty for a run of the reference workloads."""
     info = views.model_summary(res)
     if info is None:

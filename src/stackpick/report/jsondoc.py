@@ -7,20 +7,20 @@ from __future__ import annotations
 from typing import Any
 
 from stackpick import __version__
+from stackpick.analysis.run_view import RunView, results_json
 from stackpick.report import views
-from stackpick.results import RunResults, results_json
 
-SCHEMA = 1
+SCHEMA = 2
 SCHEMA_DOC = "docs/results-json.md"
 
 
-def _speedups(res: RunResults) -> list[dict[str, Any]]:
+def _speedups(res: RunView) -> list[dict[str, Any]]:
     return [{"group": g.key, "cell": s.cell.id, "backend": s.cell.label, "baseline": "torch",
              "speedup": s.value, "low": s.low, "high": s.high}
             for g in res.groups for s in views.speedups(g)]
 
 
-def _first_calls(res: RunResults) -> list[dict[str, Any]]:
+def _first_calls(res: RunView) -> list[dict[str, Any]]:
     out = []
     for g in res.groups:
         for r in views.first_calls(g):
@@ -32,7 +32,7 @@ def _first_calls(res: RunResults) -> list[dict[str, Any]]:
     return out
 
 
-def report_json(res: RunResults, advice: dict[str, Any] | None = None) -> dict[str, Any]:
+def report_json(res: RunView, advice: dict[str, Any] | None = None) -> dict[str, Any]:
     """The JSON document written as results.json (JSON-serialisable, keys stable)."""
     data = results_json(res)
     if data.get("schema") != SCHEMA:  # the two must move together

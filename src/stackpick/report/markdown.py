@@ -10,14 +10,14 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from stackpick.analysis.portability import PortRow
+from stackpick.analysis.run_view import RunView
+from stackpick.protocol.cells import StoredCell
 from stackpick.report import views
 from stackpick.report.advice_view import AdviceView, read_advice
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.report.html_parts import plain
 from stackpick.report.jsondoc import SCHEMA
-from stackpick.results import RunResults
-from stackpick.store import StoredCell
-from stackpick.usermodel.matrix import PortRow
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 _LEADING = re.compile(r"^([>#]|[-+](?= ))")  # special only at the start of a line or cell
@@ -73,15 +73,16 @@ def _recommendation(view: AdviceView | None) -> list[str]:
 
 def _row(c: StoredCell, speedup: dict[int, float]) -> list[str]:
     lat = views.latency(c)
-    half = (lat["ci_high"] - lat["ci_low"]) / 2 if lat else None
-    ci = f"{duration_ns(lat['median'])} ± {duration_ns(half)}" if lat else "-"
+    half = (lat.ci_high - lat.ci_low) / 2 if lat else None
+    ci = f"{duration_ns(lat.median)} ± {duration_ns(half)}" if lat else "-"
     vs = f"{speedup[c.id]:.2f}x" if c.id in speedup else ("1x" if c.label == "torch" else "-")
-    return [c.label, c.status, ci, duration_ns(lat.get("p90")), duration_ns(lat.get("p99")),
-            rate(c.metrics.get("throughput")), duration_s(c.metrics.get("first_call_s")),
+    return [c.label, c.status, ci, duration_ns(lat.p90 if lat else None),
+            duration_ns(lat.p99 if lat else None),
+            rate(c.metrics.throughput), duration_s(c.metrics.first_call_s),
             size_bytes(views.peak_rss(c)), vs]
 
 
-def _results(res: RunResults) -> list[str]:
+def _results(res: RunView) -> list[str]:
     out = ["## Measurements", ""]
     heads = ["backend", "status", "median ± 95% CI", "p90", "p99", "items/s", "first call",
              "peak RSS", "vs torch"]
@@ -100,7 +101,7 @@ def _why(r: PortRow) -> str:
     return "; ".join(p for p in parts if p) or "-"
 
 
-def _model(res: RunResults) -> list[str]:
+def _model(res: RunView) -> list[str]:
     """The user's model and its portability matrix ([] for the reference workloads)."""
     info = views.model_summary(res)
     if info is None:
@@ -116,7 +117,7 @@ def _model(res: RunResults) -> list[str]:
             *md_table(heads, rows, (2, 3, 4, 5))]
 
 
-def _break_even(res: RunResults) -> list[str]:
+def _break_even(res: RunView) -> list[str]:
     rows = [[g.key, r.cell.label, duration_s(r.upfront_s), duration_s(r.steady_s),
              r.econ.baseline, views.break_even_text(r)]
             for g in res.groups for r in views.first_calls(g) if r.econ]
@@ -127,11 +128,11 @@ def _break_even(res: RunResults) -> list[str]:
             *md_table(heads, rows, (2, 3))]
 
 
-def _parity_failures_warnings(res: RunResults) -> list[str]:
+def _parity_failures_warnings(res: RunView) -> list[str]:
     out = ["## Parity", ""]
     out += md_table(["group", "backend", "parity", "max abs err", "max rel err"],
-                    [[g.key, c.label, "pass" if p.get("ok") else "FAIL", sci(p.get("max_abs")),
-                      sci(p.get("max_rel"))] for g, c, p in views.parity_rows(res)], (3, 4))
+                    [[key, label, "pass" if p.ok else "FAIL", sci(p.max_abs),
+                      sci(p.max_rel)] for key, _, label, p in views.parity_rows(res)], (3, 4))
     if res.failures():
         out += ["## Failures", ""]
         out += md_table(["cell", "status", "reason"],
@@ -153,7 +154,7 @@ def _facts(view: AdviceView | None) -> list[str]:
     return ["## Facts used", "", *table, *("| " + " | ".join(r) + " |" for r in rows), ""]
 
 
-def _machine(res: RunResults) -> list[str]:
+def _machine(res: RunView) -> list[str]:
     fp = res.run.fingerprint
     cpu = fp.get("cpu") or {}
     items = [f"CPU: {cpu.get('model', '?')} ({cpu.get('physical', '?')} cores)",
@@ -165,7 +166,7 @@ def _machine(res: RunResults) -> list[str]:
     return ["## Machine", "", *_bullets(items), ""]
 
 
-def render_markdown(res: RunResults, advice: dict[str, Any] | None = None) -> str:
+def render_markdown(res: RunView, advice: dict[str, Any] | None = None) -> str:
     """The summary as one Markdown string."""
     run, view = res.run, read_advice(advice)
     out = [f"# stackpick report: run {run.id}", "",

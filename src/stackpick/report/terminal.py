@@ -6,13 +6,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from stackpick.measure.economics import group_economics
+from stackpick.analysis import portability as matrix
+from stackpick.analysis.economics import group_economics
+from stackpick.analysis.portability import PortRow
+from stackpick.analysis.run_view import GroupView, RunView
+from stackpick.protocol.cells import StoredCell
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
-from stackpick.results import GroupView, RunResults
-from stackpick.store import StoredCell
-from stackpick.usermodel import matrix
-from stackpick.usermodel.matrix import PortRow
-from stackpick.usermodel.paths import CONVERT
 
 STATUS_STYLE = {"ok": "green", "fail_parity": "red", "crash": "red", "timeout": "red",
                 "error": "red", "oom": "red", "unavailable": "yellow", "unsupported": "dim",
@@ -20,26 +19,25 @@ STATUS_STYLE = {"ok": "green", "fail_parity": "red", "crash": "red", "timeout": 
 
 
 def _latency(c: StoredCell) -> str:
-    lat = c.metrics.get("latency_ns")
+    lat = c.metrics.latency
     if not lat:
         return "-"
-    half = (lat["ci_high"] - lat["ci_low"]) / 2
-    return f"{duration_ns(lat['median'])} ± {duration_ns(half)}"
+    half = (lat.ci_high - lat.ci_low) / 2
+    return f"{duration_ns(lat.median)} ± {duration_ns(half)}"
 
 
 def _row(c: StoredCell) -> list[str | Text]:
     m = c.metrics
-    lat = m.get("latency_ns") or {}
-    parity = m.get("parity") or {}
-    loops = m.get("loops") or 1
-    n = f"{lat['n']}" + (f" (x{loops} loop)" if loops > 1 else "") if lat else "-"
-    memory = (m.get("memory") or {}).get("peak_rss_bytes")
+    lat = m.latency
+    loops = m.loops or 1
+    n = f"{lat.n}" + (f" (x{loops} loop)" if loops > 1 else "") if lat else "-"
+    memory = m.memory.peak_rss_bytes if m.memory else None
     return [
         Text(c.label), Text(c.status, style=STATUS_STYLE.get(c.status, "")), _latency(c), n,
-        duration_ns(lat.get("p90")) if lat.get("p90") else "-",
-        duration_ns(lat.get("p99")) if lat.get("p99") else "-",
-        rate(m.get("throughput")), duration_s(m.get("first_call_s")), size_bytes(memory),
-        sci(parity.get("max_abs")),
+        duration_ns(lat.p90) if lat and lat.p90 else "-",
+        duration_ns(lat.p99) if lat and lat.p99 else "-",
+        rate(m.throughput), duration_s(m.first_call_s), size_bytes(memory),
+        sci(m.parity.max_abs if m.parity else None),
     ]
 
 
@@ -54,8 +52,8 @@ def group_table(g: GroupView) -> Table:
 
 
 def _order(c: StoredCell) -> tuple[int, float]:
-    lat = c.metrics.get("latency_ns") or {}
-    return (0 if c.status == "ok" else 1, lat.get("median", float("inf")))
+    lat = c.metrics.latency
+    return (0 if c.status == "ok" else 1, lat.median if lat else float("inf"))
 
 
 def _short(text: str | None, limit: int = 120) -> str:
@@ -79,31 +77,29 @@ def portability_table(rows: list[PortRow]) -> Table:
     return table
 
 
-def print_results(res: RunResults, console: Console) -> None:
-    rows = matrix.matrix(res.run.extra, res.cells)
+def print_results(res: RunView, console: Console) -> None:
+    rows = matrix.matrix(res.run.notes, res.paths)
     if rows:
         console.print(portability_table(rows))
         console.print()
     for g in res.groups:
-        if g.cells and g.cells[0].task == CONVERT:  # shown in the matrix above
-            continue
         console.print(group_table(g))
         for cmp in g.comparisons:
             console.print(Text("  " + cmp.sentence()))
         for econ in group_economics(g.cells):
             console.print(Text("  " + econ.sentence(), style="cyan"))
         for c in g.cells:
-            for w in c.metrics.get("warnings", []):
+            for w in c.metrics.warnings:
                 console.print(Text.assemble("  ", ("warning", "yellow"), f" {c.label}: {w}"))
             if c.status != "ok":  # Text, not markup: error messages may contain [brackets]
                 style = STATUS_STYLE.get(c.status, "red")
                 console.print(Text.assemble("  ", (c.status, style), f" {c.label}: {c.reason}"))
         console.print()
-    loops = any((c.metrics.get("loops") or 1) > 1 for c in res.cells)
+    loops = any((c.metrics.loops or 1) > 1 for c in res.cells)
     if loops:
         console.print("Note: calls shorter than 50 µs are timed in loops of k calls "
                       "(n counts loops); each sample is the per-call mean of its loop.")
-    warning = res.run.extra.get("load_warning")
+    warning = res.run.notes.get("load_warning")
     if warning:
         console.print(Text.assemble(("warning", "yellow"), f" {warning}"))
 
@@ -112,10 +108,10 @@ def compact_line(g: GroupView) -> Text:
     """One line per group: backends fastest first, each with its median and its ratio to the
     fastest (``=`` marks a tie: the interval includes 1)."""
     ratios = {cmp.slow.label: cmp for cmp in g.comparisons}
-    timed = sorted((c for c in g.cells if c.metrics.get("latency_ns")), key=_order)
+    timed = sorted((c for c in g.cells if c.metrics.latency), key=_order)
     parts = []
     for c in timed:
-        median = duration_ns(c.metrics["latency_ns"]["median"])
+        median = duration_ns(c.metrics.latency.median if c.metrics.latency else None)
         cmp = ratios.get(c.label)
         mark = "" if cmp is None else (
             f" {cmp.ratio.value:.2f}x" if cmp.verdict == "faster" else " =")
@@ -127,10 +123,10 @@ def compact_line(g: GroupView) -> Text:
     return text
 
 
-def print_compact(res: RunResults, console: Console) -> None:
+def print_compact(res: RunView, console: Console) -> None:
     """The measured comparison in a few lines (for `stackpick run`)."""
     console.print(Text("Measured (median per call; Nx = times slower than the fastest, "
                        "= a tie):", style="bold"))
     for g in res.groups:
-        if any(c.metrics.get("latency_ns") for c in g.cells):
+        if any(c.metrics.latency for c in g.cells):
             console.print(compact_line(g))

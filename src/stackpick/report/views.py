@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from stackpick.measure.economics import Economics, group_economics
-from stackpick.results import GroupView, RunResults
-from stackpick.store import StoredCell
-from stackpick.usermodel import matrix
-from stackpick.usermodel.paths import CONVERT
+from stackpick.analysis import portability as matrix
+from stackpick.analysis.economics import Economics, group_economics
+from stackpick.analysis.run_view import GroupView, RunView
+from stackpick.protocol.cells import Parity, StoredCell, Summary
 
 BASELINE = "torch"  # eager PyTorch: the reference every speed-up is measured against
 PARTIAL = ("interrupted", "running")
 
 
-def latency(c: StoredCell) -> dict[str, Any]:
-    return c.metrics.get("latency_ns") or {}
+def latency(c: StoredCell) -> Summary | None:
+    return c.metrics.latency
 
 
 def median_ns(c: StoredCell) -> float | None:
-    return latency(c).get("median")
+    lat = c.metrics.latency
+    return lat.median if lat else None
 
 
 def ok_cells(g: GroupView) -> list[StoredCell]:
@@ -36,18 +36,27 @@ def baseline(g: GroupView) -> StoredCell | None:
     return next((c for c in ok_cells(g) if c.label == BASELINE), None)
 
 
-def measured_groups(res: RunResults) -> list[GroupView]:
-    """Groups of timed cells: a user model's conversion cells are shown in its matrix instead."""
-    return [g for g in res.groups if not (g.cells and g.cells[0].task == CONVERT)]
+def measured_groups(res: RunView) -> list[GroupView]:
+    """Groups of cells (a user model's conversions are not cells: its matrix shows them)."""
+    return res.groups
 
 
-def portability(res: RunResults) -> list[matrix.PortRow]:
+def portability(res: RunView) -> list[matrix.PortRow]:
     """The user model's portability matrix ([] for the reference workloads)."""
-    return matrix.matrix(res.run.extra, res.cells)
+    return matrix.matrix(res.run.notes, res.paths)
 
 
-def model_summary(res: RunResults) -> dict[str, Any] | None:
-    return matrix.summary(res.run.extra)
+def model_summary(res: RunView) -> dict[str, Any] | None:
+    return matrix.summary(res.run.notes)
+
+
+def key_title(key: str) -> str:
+    """'mlp · inference · batch 1 · cpu' from a group key 'mlp/inference/b1/cpu'."""
+    parts = key.rsplit("/", 3)
+    if len(parts) != 4 or not parts[2].startswith("b"):
+        return key
+    workload, task, batch, device = parts
+    return f"{workload} · {task} · batch {batch[1:]} · {device}"
 
 
 def group_title(g: GroupView) -> str:
@@ -75,13 +84,14 @@ def speedups(g: GroupView) -> list[Speedup]:
     if base is None:
         return []
     b = latency(base)
+    assert b is not None  # ok_cells are timed
     out = []
     for c in ok_cells(g):
         lat = latency(c)
-        if c is base or not lat.get("ci_low"):
+        if c is base or lat is None or not lat.ci_low:
             continue
-        out.append(Speedup(g, c, b["median"] / lat["median"], b["ci_low"] / lat["ci_high"],
-                           b["ci_high"] / lat["ci_low"]))
+        out.append(Speedup(g, c, b.median / lat.median, b.ci_low / lat.ci_high,
+                           b.ci_high / lat.ci_low))
     return out
 
 
@@ -103,9 +113,9 @@ def first_calls(g: GroupView) -> list[FirstCall]:
     bases = {e.baseline for e in econ.values()}
     rows = []
     for c in ok_cells(g):
-        if c.metrics.get("first_call_s") is None:
+        if c.metrics.first_call_s is None:
             continue
-        upfront = (c.metrics.get("build_s") or 0.0) + c.metrics["first_call_s"]
+        upfront = (c.metrics.build_s or 0.0) + c.metrics.first_call_s
         rows.append(FirstCall(c, upfront, (median_ns(c) or 0.0) / 1e9, econ.get(c.label),
                               c.label in bases))
     return rows
@@ -124,10 +134,10 @@ def break_even_text(row: FirstCall, short: bool = False) -> str:
 
 
 def peak_rss(c: StoredCell) -> float | None:
-    return (c.metrics.get("memory") or {}).get("peak_rss_bytes")
+    return c.metrics.memory.peak_rss_bytes if c.metrics.memory else None
 
 
-def memory_sets(res: RunResults) -> dict[str, list[StoredCell]]:
+def memory_sets(res: RunView) -> dict[str, list[StoredCell]]:
     """Cells with a peak-memory reading, by 'workload · task'."""
     out: dict[str, list[StoredCell]] = {}
     for c in res.cells:
@@ -136,27 +146,37 @@ def memory_sets(res: RunResults) -> dict[str, list[StoredCell]]:
     return out
 
 
-def parity_rows(res: RunResults) -> list[tuple[GroupView, StoredCell, dict[str, Any]]]:
-    return [(g, c, c.metrics["parity"]) for g in res.groups for c in g.cells
-            if isinstance(c.metrics.get("parity"), dict)]
+class ParityRow(NamedTuple):
+    key: str  # the group key
+    title: str  # the group as a title
+    label: str  # the backend or conversion path
+    parity: Parity
 
 
-def warnings(res: RunResults) -> list[tuple[str, str]]:
+def parity_rows(res: RunView) -> list[ParityRow]:
+    """Every parity check of the run: a user model's conversions first, then the cells."""
+    rows = [ParityRow(c.group, key_title(c.group), c.path, c.parity)
+            for c in res.conversions if c.parity is not None]
+    return rows + [ParityRow(g.key, group_title(g), c.label, c.metrics.parity)
+                   for g in res.groups for c in g.cells if c.metrics.parity is not None]
+
+
+def warnings(res: RunView) -> list[tuple[str, str]]:
     """(where, warning) pairs: run-level first, then each cell's stability warnings."""
     out = []
-    if res.run.extra.get("load_warning"):
-        out.append(("machine", str(res.run.extra["load_warning"])))
+    if res.run.notes.get("load_warning"):
+        out.append(("machine", str(res.run.notes["load_warning"])))
     for g in res.groups:
         for c in g.cells:
-            out.extend((f"{g.key} {c.label}", str(w)) for w in c.metrics.get("warnings") or [])
+            out.extend((f"{g.key} {c.label}", str(w)) for w in c.metrics.warnings)
     return out
 
 
-def uses_loops(res: RunResults) -> bool:
-    return any((c.metrics.get("loops") or 1) > 1 for c in res.cells)
+def uses_loops(res: RunView) -> bool:
+    return any((c.metrics.loops or 1) > 1 for c in res.cells)
 
 
-def planned_cells(res: RunResults) -> int | None:
+def planned_cells(res: RunView) -> int | None:
     """How many cells the run's plan holds (None when the plan cannot be read)."""
     plan = res.run.plan
     try:
@@ -166,7 +186,7 @@ def planned_cells(res: RunResults) -> int | None:
         return None
 
 
-def partial_note(res: RunResults) -> str | None:
+def partial_note(res: RunView) -> str | None:
     """The banner text for a run that did not finish, else None."""
     if res.run.status not in PARTIAL:
         return None
@@ -175,12 +195,12 @@ def partial_note(res: RunResults) -> str | None:
     state = "was interrupted" if res.run.status == "interrupted" else "is still running"
     hint = (f" Finish it with: stackpick bench --resume {res.run.id}"
             if res.run.kind == "bench" else "")
-    done = sum(c.task != CONVERT for c in res.cells)  # conversion rows are not planned cells
+    done = len(res.cells)
     return (f"Partial results: run {res.run.id} {state}; {done}{of} cells "
             f"measured, the rest are missing from this report.{hint}")
 
 
-def profile_of(res: RunResults, advice: dict[str, Any] | None) -> dict[str, Any]:
+def profile_of(res: RunView, advice: dict[str, Any] | None) -> dict[str, Any]:
     """The answers: from the advice when given, else as stored with the run."""
-    found = (advice or {}).get("profile") or res.run.extra.get("profile") or {}
+    found = (advice or {}).get("profile") or res.run.notes.get("profile") or {}
     return found if isinstance(found, dict) else {"profile": found}

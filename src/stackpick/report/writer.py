@@ -13,11 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from stackpick.analysis.run_view import RunView
 from stackpick.errors import UserError
 from stackpick.report.html import render_html
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
-from stackpick.results import RunResults
 
 FILES = ("index.html", "report.md", "results.json")
 
@@ -58,7 +58,7 @@ def _write(path: Path, text: str) -> None:
         raise UserError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def write_report(results: RunResults, advice: dict[str, Any] | None, out_dir: Path,
+def write_report(results: RunView, advice: dict[str, Any] | None, out_dir: Path,
                  force: bool = False) -> Path:
     """Render ``results`` (and ``advice``, the advisor's ``to_dict()``, if any) into
     ``out_dir``; returns the path of ``index.html``.

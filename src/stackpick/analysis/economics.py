@@ -1,0 +1,75 @@
+"""Compile economics: what a compiled variant costs up front and when it pays off.
+
+For a compiled (or exported) cell and its eager baseline in the same group: the up-front time
+to the first result (build + first call: export, trace and compile included), the steady-state
+gain per call, and the break-even call count
+``(upfront_compiled - upfront_eager) / (steady_eager - steady_compiled)``; "never" when the
+compiled variant is not faster in steady state. JAX has no eager baseline of its own, so it is
+set against eager PyTorch, as is ONNX Runtime (whose export happens in its build).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from stackpick.protocol.cells import StoredCell
+
+# compiled label -> eager baseline label, within one group
+BASELINES = {"torch-compile": "torch", "tensorflow:graph": "tensorflow:eager",
+             "tensorflow:xla": "tensorflow:eager", "jax": "torch", "onnxruntime": "torch"}
+
+
+@dataclass(frozen=True)
+class Economics:
+    compiled: str
+    baseline: str
+    upfront_s: float
+    baseline_upfront_s: float
+    steady_s: float
+    baseline_steady_s: float
+
+    @property
+    def speedup(self) -> float:
+        return self.baseline_steady_s / self.steady_s if self.steady_s > 0 else math.nan
+
+    @property
+    def break_even_calls(self) -> float | None:
+        """Calls after which the compiled variant has saved its extra first-call time; None
+        when it never does (not faster in steady state); 0 when it costs nothing extra."""
+        extra = self.upfront_s - self.baseline_upfront_s
+        gain = self.baseline_steady_s - self.steady_s
+        if gain <= 0:
+            return None
+        if extra <= 0:
+            return 0.0
+        return math.ceil(extra / gain)
+
+    def sentence(self) -> str:
+        be = self.break_even_calls
+        pays = "never pays off (not faster in steady state)" if be is None else (
+            f"pays off after {be:,.0f} calls")
+        return (f"{self.compiled}: first result after {self.upfront_s:.3g} s vs "
+                f"{self.baseline_upfront_s:.3g} s for {self.baseline}; steady state "
+                f"{self.speedup:.2f}x {self.baseline}; {pays}")
+
+
+def _upfront_s(c: StoredCell) -> float:
+    return (c.metrics.build_s or 0.0) + (c.metrics.first_call_s or 0.0)
+
+
+def _steady_s(c: StoredCell) -> float | None:
+    lat = c.metrics.latency
+    return lat.median / 1e9 if lat else None
+
+
+def group_economics(cells: list[StoredCell]) -> list[Economics]:
+    """Economics of every compiled cell whose baseline was measured in the same group."""
+    ok = {c.label: c for c in cells if c.status == "ok" and _steady_s(c) is not None}
+    out = []
+    for label, base in BASELINES.items():
+        if label in ok and base in ok:
+            c, b = ok[label], ok[base]
+            out.append(Economics(label, base, _upfront_s(c), _upfront_s(b),
+                                 _steady_s(c) or 0.0, _steady_s(b) or 0.0))
+    return out

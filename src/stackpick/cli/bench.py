@@ -1,0 +1,74 @@
+"""``stackpick bench``: measure backends on the reference workloads or a user's model."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from stackpick.cli.options import (
+    Db,
+    Device,
+    InputDtypeOpt,
+    InputShapeOpt,
+    Json,
+    ModelOpt,
+    Threads,
+    WeightsOpt,
+)
+from stackpick.cli.output import console, write_json
+
+
+def bench(
+    workload: Annotated[str, typer.Option(
+        help="mlp, cnn, transformer (comma-separated) or all.")] = "mlp",
+    backends: Annotated[str | None, typer.Option(
+        help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, or all "
+        "(default: torch,onnxruntime; with --model: every path for that model).")
+    ] = None,
+    task: Annotated[str, typer.Option(
+        help="inference, training, or both comma-separated.")] = "inference",
+    batch: Annotated[str | None, typer.Option(
+        help="Inference batch sizes, e.g. 1,32 (default: per workload).")] = None,
+    train_batch: Annotated[str | None, typer.Option(
+        help="Training batch sizes (default: per workload).")] = None,
+    threads: Threads = None,
+    device: Device = "cpu",
+    quick: Annotated[bool, typer.Option(
+        help="Fewer, shorter rounds: less precise, faster.")] = False,
+    max_time: Annotated[float | None, typer.Option(help="Cap on timing seconds per cell.")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        help="Seconds a worker may take per request before it is killed.")] = None,
+    memory_limit: Annotated[int, typer.Option(
+        help="Address-space limit per worker in MB (0: none); exceeding it is status oom.")] = 0,
+    resume: Annotated[int | None, typer.Option(help="Finish the missing cells of run ID.")] = None,
+    model: ModelOpt = None,
+    input_shape: InputShapeOpt = None,
+    input_dtype: InputDtypeOpt = None,
+    weights: WeightsOpt = None,
+    db: Db = None,
+    json_out: Json = None,
+) -> None:
+    """Measure backends on reference workloads (or your --model): parity first, then
+    interleaved timing."""
+    from stackpick import pipeline
+    from stackpick.analysis.run_view import load_results, results_json
+    from stackpick.harness.progress import StudyProgress
+    from stackpick.report.terminal import print_results
+    from stackpick.store import open_store
+
+    opts = pipeline.BenchOptions(workload, backends, task, batch, train_batch, threads, device,
+                                 quick, max_time, timeout, memory_limit, model=model,
+                                 input_shape=input_shape, input_dtype=input_dtype,
+                                 weights=weights)
+    started = time.perf_counter()
+    with open_store(db) as store:
+        outcome = pipeline.bench(store, opts, resume, StudyProgress)
+        results = load_results(store, outcome.run_id)
+    out = console()
+    print_results(results, out)
+    out.print(f"run {outcome.run_id} stored in {store.path}; total wall time "
+              f"{time.perf_counter() - started:.1f} s")
+    if json_out:
+        write_json(json_out, results_json(results))

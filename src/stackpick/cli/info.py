@@ -1,0 +1,63 @@
+"""``stackpick env`` (this machine's fingerprint) and ``stackpick history`` (stored runs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from stackpick.cli.options import Db, Json
+from stackpick.cli.output import console, write_json
+from stackpick.errors import UserError
+
+
+def env(
+    threads: Annotated[int | None, typer.Option(help="Thread count to record.")] = None,
+    json_out: Json = None,
+) -> None:
+    """Print this machine's fingerprint: CPU, memory, GPUs, OS, Python, framework versions."""
+    from stackpick.harness import fingerprint
+    from stackpick.pipeline import resolve_threads
+
+    fp = fingerprint.collect(resolve_threads(threads))
+    if json_out:
+        write_json(json_out, fp)
+        if json_out == "-":
+            return
+    out = console()
+    for key, value in fp.items():
+        if isinstance(value, dict):
+            out.print(Text(key, style="bold"))
+            for k, v in value.items():
+                out.print(Text(f"  {k}: {v}"))
+        else:
+            out.print(Text.assemble((key, "bold"), f": {value}"))
+
+
+def history(
+    limit: Annotated[int, typer.Option(help="How many recent runs.")] = 20,
+    db: Db = None,
+    json_out: Json = None,
+) -> None:
+    """List stored runs, newest first."""
+    from rich.table import Table
+
+    from stackpick.store import iter_runs_json, open_store
+
+    if limit < 1:
+        raise UserError(f"--limit {limit} must be at least 1")
+    with open_store(db) as store:
+        rows = list(iter_runs_json(store, limit))
+    if json_out:
+        write_json(json_out, rows)
+        if json_out == "-":
+            return
+    if not rows:
+        console().print("no runs yet: try `stackpick bench`")
+        return
+    table = Table("id", "kind", "status", "started", "cells", "ok", "failed", "command")
+    for r in rows:
+        table.add_row(str(r["id"]), r["kind"], r["status"], r["started_at"], str(r["cells"]),
+                      str(r["ok"]), str(r["failed"]), (r["command"] or "")[-60:])
+    console().print(table)

@@ -1,0 +1,83 @@
+"""``stackpick report`` and ``stackpick compare``: re-render and compare stored runs.
+
+Each command is a thin wrapper over a library call (:func:`render_run`, :func:`compare`)
+that tests call directly. No framework imports: both work from the store alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from stackpick.cli.options import Db, Force, Json, Out
+from stackpick.cli.output import write_json
+from stackpick.errors import UserError
+
+
+def _stored_advice(extra: dict[str, Any]) -> dict[str, Any] | None:
+    """Advice saved with the run (by `stackpick run`), if any."""
+    advice = extra.get("advice")
+    return advice if isinstance(advice, dict) else None
+
+
+def render_run(db: Path | None, run: int | None, out: Path | None, force: bool) -> Path:
+    """Render run ``run`` (default: the latest) from the store into ``out`` (default: a new
+    timestamped directory here); returns the path of index.html."""
+    from stackpick.analysis.run_view import load_results
+    from stackpick.report.writer import new_report_dir, write_report
+    from stackpick.store import open_store
+
+    with open_store(db) as store:
+        run_id = run if run is not None else store.latest_run_id()
+        if run_id is None:
+            raise UserError(f"no runs in {store.path} yet: run `stackpick bench` first")
+        results = load_results(store, run_id)  # unknown id: one line listing recent ids
+    target = out if out is not None else new_report_dir(Path.cwd(), run_id)
+    return write_report(results, _stored_advice(results.run.notes), target, force)
+
+
+def compare(db: Path | None, run_a: int, run_b: int, threshold: float) -> Any:
+    """The :class:`RunDiff` of two stored runs (both must exist)."""
+    from stackpick.report.compare_runs import compare_runs
+    from stackpick.store import open_store
+
+    if threshold < 0:
+        raise UserError(f"--threshold {threshold} must be 0 or more (e.g. 0.02 for 2%)")
+    with open_store(db) as store:
+        store.get_run(run_a)
+        store.get_run(run_b)
+        return compare_runs(store, run_a, run_b, threshold)
+
+
+def report(
+    run: Annotated[int | None, typer.Argument(
+        metavar="RUN", help="Run id (default: the latest).")] = None,
+    out: Out = None,
+    force: Force = False,
+    db: Db = None,
+) -> None:
+    """Render a stored run as index.html, report.md and results.json."""
+    index = render_run(db, run, out, force)
+    print(f"report written: {index}")
+
+
+def compare_cmd(
+    run_a: Annotated[int, typer.Argument(metavar="RUN_A", help="The earlier run id.")],
+    run_b: Annotated[int, typer.Argument(metavar="RUN_B", help="The later run id.")],
+    threshold: Annotated[float, typer.Option(
+        help="Smallest relative change to list, e.g. 0.02 = 2% (0: any change whose "
+        "interval excludes no-change).")] = 0.02,
+    db: Db = None,
+    json_out: Json = None,
+) -> None:
+    """List the cells that got faster or slower between two runs, with the size."""
+    from stackpick.report.compare_runs import diff_lines
+
+    diff = compare(db, run_a, run_b, threshold)
+    if json_out:
+        write_json(json_out, diff.to_dict())
+        if json_out == "-":
+            return
+    print("\n".join(diff_lines(diff)))

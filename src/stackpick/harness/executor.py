@@ -1,0 +1,80 @@
+"""Local executor: one worker process per backend variant, started lazily, replaced after a crash.
+
+A variant (``tensorflow:xla``) gets its own process so a crash in one cannot take the others'
+state with it, and each process's memory belongs to one backend.
+
+This is the boundary a cluster executor (e.g. Ray) would replace: it gets cells and returns
+what the workers answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from stackpick.harness.client import WorkerFailure, WorkerHandle
+from stackpick.protocol.messages import Hello, HelloReply
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for each kind of request before the worker is killed."""
+
+    start: float = 180.0  # framework import + configure
+    setup: float = 600.0  # build, export, first call (compile), parity, warm-up
+    sample: float = 120.0  # on top of the round's own budget
+    memory: float = 120.0
+
+
+class LocalExecutor:
+    def __init__(self, threads: int, device: str = "cpu", timeouts: Timeouts | None = None,
+                 memory_limit_mb: int = 0) -> None:
+        self.threads, self.device = threads, device
+        self.timeouts = timeouts or Timeouts()
+        self.memory_limit_mb = memory_limit_mb
+        self.workers: dict[tuple[str, str], WorkerHandle] = {}
+        self.hello: dict[tuple[str, str], HelloReply] = {}
+
+    def worker(self, backend: str, variant: str) -> WorkerHandle:
+        """A live worker for ``backend`` that has configured ``variant`` (threads set)."""
+        key = (backend, variant)
+        handle = self.workers.get(key)
+        if handle is None or not handle.alive:
+            handle = WorkerHandle(backend, self.threads, self.device, self.memory_limit_mb,
+                                  variant)
+            self.workers[key] = handle
+            self.hello.pop(key, None)
+        if key not in self.hello:
+            try:
+                self.hello[key] = handle.call(Hello(variant), self.timeouts.start)
+            except WorkerFailure:
+                self.discard(backend, variant)
+                raise
+        return handle
+
+    @contextmanager
+    def scratch(self, backend: str, variant: str) -> Iterator[WorkerHandle]:
+        """A fresh worker outside the pool, closed afterwards: for one-off steps (a user
+        model's reference and conversions) whose memory must not count against a timed cell."""
+        handle = WorkerHandle(backend, self.threads, self.device, self.memory_limit_mb, variant)
+        try:
+            handle.call(Hello(variant), self.timeouts.start)
+            yield handle
+        finally:
+            handle.close()
+
+    def info(self, backend: str, variant: str) -> HelloReply:
+        """What the variant's worker said at start (an empty reply if it has none yet)."""
+        return self.hello.get((backend, variant)) or HelloReply()
+
+    def discard(self, backend: str, variant: str) -> None:
+        """Kill a worker whose state cannot be trusted any more (crash, timeout)."""
+        handle = self.workers.pop((backend, variant), None)
+        if handle is not None:
+            handle.kill()
+            handle.close()
+
+    def close(self) -> None:
+        for key in list(self.workers):
+            self.workers.pop(key).close()

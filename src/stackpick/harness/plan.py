@@ -1,0 +1,62 @@
+"""Cells and study plans: plain data that serialises to JSON (an executor boundary for later
+scale-out: cell in, measurement out)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackpick.harness.stopping import StopRule
+from stackpick.protocol.cells import Cell
+from stackpick.registry import get_spec
+from stackpick.workloads import get_workload
+
+
+@dataclass
+class StudyPlan:
+    cells: list[Cell]
+    threads: int
+    rule: StopRule = field(default_factory=StopRule)
+
+    def groups(self) -> dict[str, list[Cell]]:
+        out: dict[str, list[Cell]] = {}
+        for cell in self.cells:
+            out.setdefault(cell.group, []).append(cell)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps({"cells": [c.to_dict() for c in self.cells], "threads": self.threads,
+                           "rule": self.rule.to_dict()})
+
+    @classmethod
+    def from_json(cls, text: str) -> StudyPlan:
+        data = json.loads(text)
+        return cls([Cell.from_dict(c) for c in data["cells"]], data["threads"],
+                   StopRule(**data["rule"]))
+
+
+def plan_study(
+    workloads: list[str],
+    backends: list[tuple[str, str]],
+    tasks: list[str],
+    batches: list[int] | None,
+    train_batches: list[int] | None,
+    threads: int,
+    device: str = "cpu",
+    rule: StopRule | None = None,
+    workload_params: dict[str, dict[str, Any]] | None = None,
+) -> StudyPlan:
+    """Expand the product of choices into cells; per-workload default batches when not given."""
+    cells: list[Cell] = []
+    for wname in workloads:
+        params = (workload_params or {}).get(wname, {})
+        wl = get_workload(wname, params)
+        for task in tasks:
+            sizes = (batches or list(wl.default_batches)) if task == "inference" else (
+                train_batches or [wl.default_train_batch])
+            for batch in sizes:
+                for name, variant in backends:
+                    get_spec(name)
+                    cells.append(Cell(wname, name, variant, task, batch, device, params))
+    return StudyPlan(cells, threads, rule or StopRule())

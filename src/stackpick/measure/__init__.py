@@ -1,1 +1,0 @@
-"""Measurement: cells and plans, worker processes, timing, statistics, memory, fingerprint."""

@@ -1,0 +1,350 @@
+"""The one orchestrator behind `stackpick bench` and `stackpick run`:
+
+    plan -> execute (worker processes) -> store -> analyse -> advise -> report
+
+`bench` stops after the store; `run` plans from the profile's answers and goes on to advice and
+a report. Both share resume, the executor, progress and Ctrl-C handling: an interrupted study
+keeps its cells (each is committed as it finishes) and says how to resume. No framework is
+imported here.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stackpick.analysis.stability import load_warning
+from stackpick.errors import Interrupted, UserError
+from stackpick.harness import fingerprint
+from stackpick.harness.executor import LocalExecutor, Timeouts
+from stackpick.harness.plan import StudyPlan, plan_study
+from stackpick.harness.runner import Progress, run_plan
+from stackpick.harness.stopping import StopRule
+from stackpick.protocol.cells import Cell, CellResult
+from stackpick.protocol.conversions import Conversion
+from stackpick.registry import DEVICES, TASKS, parse_backends
+from stackpick.store import Store
+from stackpick.workloads import parse_workloads
+
+if TYPE_CHECKING:
+    from stackpick.advice.model import Advice
+    from stackpick.profile import Profile
+    from stackpick.usermodel.spec import ModelSpec
+
+DEFAULT_BACKENDS = "torch,onnxruntime"
+GOAL_TASKS = {"training": ["training"], "inference": ["inference"],
+              "both": ["inference", "training"]}
+FAMILY_WORKLOADS = {"mlp": ["mlp"], "cnn": ["cnn"], "transformer": ["transformer"],
+                    "llm": ["transformer"]}
+ProgressFactory = Callable[[int], Any]  # total cells -> a context manager implementing Progress
+
+
+@dataclass
+class BenchOptions:
+    """`stackpick bench`'s flags, as given (validated when the plan is built)."""
+
+    workload: str = "mlp"
+    backends: str | None = None  # None: DEFAULT_BACKENDS, or every path of a --model
+    task: str = "inference"
+    batch: str | None = None
+    train_batch: str | None = None
+    threads: int | None = None
+    device: str = "cpu"
+    quick: bool = False
+    max_time: float | None = None
+    timeout: float | None = None
+    memory_limit_mb: int = 0
+    workload_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    model: str | None = None  # --model: file.py:factory, model.onnx or model.keras
+    input_shape: list[str] | None = None
+    input_dtype: str | None = None
+    weights: str | None = None
+
+
+@dataclass
+class StudyOutcome:
+    """What one execution of a plan left in the store."""
+
+    run_id: int
+    seconds: float
+    interrupted: bool = False
+
+
+@dataclass
+class RunOutcome:
+    """`stackpick run`'s result: the stored run, the advice and where the report went."""
+
+    run_id: int
+    advice: Advice
+    report: Path
+    seconds: float
+    interrupted: bool = False
+
+
+# -- parsing flags ------------------------------------------------------------------------------
+def parse_int_list(text: str, flag: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UserError(
+            f"{flag} {text!r} is not a list of integers; use e.g. {flag} 1,32") from None
+    if not values or any(v < 1 for v in values):
+        raise UserError(f"{flag} {text!r} needs positive integers, e.g. {flag} 1,32")
+    return list(dict.fromkeys(values))
+
+
+def parse_tasks(text: str) -> list[str]:
+    tasks = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in tasks if t not in TASKS]
+    if bad or not tasks:
+        raise UserError(f"--task {text!r} is not valid; use {', '.join(TASKS)} (comma-separated)")
+    return tasks
+
+
+def resolve_threads(threads: int | None) -> int:
+    if threads is None:
+        return fingerprint.physical_cores()
+    if threads < 1 or threads > (os.cpu_count() or 1):
+        raise UserError(f"--threads {threads} is out of range; use 1..{os.cpu_count()} "
+                        "(default: physical cores)")
+    return threads
+
+
+def _positive(value: float, flag: str, unit: str) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise UserError(f"{flag} {value} must be a positive number of {unit}")
+    return value
+
+
+# -- planning -----------------------------------------------------------------------------------
+def _rule(opts: BenchOptions) -> StopRule:
+    rule = StopRule.quick() if opts.quick else StopRule()
+    if opts.max_time is not None:
+        max_time = _positive(opts.max_time, "--max-time", "seconds per cell")
+        rule = StopRule(**{**rule.to_dict(), "max_time_s": max_time,
+                           "min_time_s": min(rule.min_time_s, max_time)})
+    return rule
+
+
+def plan_model(spec: ModelSpec, backends: str | None, threads: int, device: str,
+               rule: StopRule) -> StudyPlan:
+    """Every path out of a user's model (inference at the model's own batch)."""
+    from stackpick.harness.model_plan import model_plan
+
+    return model_plan(spec, backends, threads, device, rule)
+
+
+def build_plan(opts: BenchOptions) -> StudyPlan:
+    """`stackpick bench`'s plan from its flags; one clear UserError per bad flag."""
+    if opts.device not in DEVICES:
+        raise UserError(f"--device {opts.device!r} is not valid; use one of {', '.join(DEVICES)}")
+    rule = _rule(opts)
+    if opts.model:
+        from stackpick.usermodel.spec import parse_model
+
+        if parse_tasks(opts.task) != ["inference"]:
+            raise UserError("--model measures inference only; leave out --task")
+        if opts.batch or opts.train_batch:
+            raise UserError("--batch does not apply to --model: the batch is the first "
+                            "dimension of --input-shape or of the factory's example inputs")
+        spec = parse_model(opts.model, opts.input_shape, opts.input_dtype, opts.weights)
+        return plan_model(spec, opts.backends, resolve_threads(opts.threads), opts.device, rule)
+    if opts.input_shape or opts.input_dtype or opts.weights:
+        raise UserError("--input-shape, --input-dtype and --weights need --model")
+    return plan_study(
+        parse_workloads(opts.workload),
+        parse_backends(opts.backends or DEFAULT_BACKENDS),
+        parse_tasks(opts.task),
+        parse_int_list(opts.batch, "--batch") if opts.batch else None,
+        parse_int_list(opts.train_batch, "--train-batch") if opts.train_batch else None,
+        resolve_threads(opts.threads),
+        opts.device,
+        rule,
+        opts.workload_params,
+    )
+
+
+def plan_for_profile(profile: Profile, *, quick: bool, threads: int | None,
+                     device: str) -> StudyPlan:
+    """The study that answers this profile's question on this machine."""
+    family = profile.model_family or ""
+    workloads = FAMILY_WORKLOADS.get(family) or (["mlp"] if quick else ["mlp", "cnn",
+                                                                         "transformer"])
+    return plan_study(
+        workloads,
+        parse_backends("all"),
+        GOAL_TASKS[profile.goal],
+        [1] if quick else None,
+        None,
+        resolve_threads(threads),
+        device,
+        StopRule.quick() if quick else StopRule.journey(),
+    )
+
+
+def make_executor(plan: StudyPlan, opts: BenchOptions) -> LocalExecutor:
+    timeouts = Timeouts()
+    if opts.timeout is not None:
+        t = _positive(opts.timeout, "--timeout", "seconds per request")
+        timeouts = Timeouts(t, t, t, t)
+    if opts.memory_limit_mb < 0:
+        raise UserError(f"--memory-limit {opts.memory_limit_mb} must be >= 0 (MB; 0 = none)")
+    device = plan.cells[0].device if plan.cells else "cpu"
+    return LocalExecutor(plan.threads, device, timeouts, opts.memory_limit_mb)
+
+
+# -- executing ----------------------------------------------------------------------------------
+def start_run(store: Store, plan: StudyPlan, kind: str = "bench",
+              notes: dict[str, Any] | None = None) -> int:
+    from stackpick.harness.model_plan import model_info
+
+    fp = fingerprint.collect(plan.threads)
+    warning = load_warning()
+    load = {"load_warning": warning} if warning else {}
+    return store.create_run(kind, {"json": plan.to_json()}, fp, " ".join(sys.argv),
+                            {**load, **model_info(plan), **(notes or {})})
+
+
+def plan_of_run(store: Store, run_id: int) -> StudyPlan:
+    """The stored plan of a run to resume; refuses runs with nothing left to measure."""
+    run = store.get_run(run_id)
+    plan = StudyPlan.from_json(run.plan["json"])
+    if run.status == "complete" and len(store.done_keys(run_id)) >= len(plan.cells):
+        raise UserError(f"run {run_id} is complete: nothing to resume (see: stackpick history)")
+    return plan
+
+
+def execute(store: Store, run_id: int, plan: StudyPlan, executor: LocalExecutor,
+            progress: Progress | None = None) -> int:
+    """Measure the cells of ``plan`` not yet stored for ``run_id``; returns cells measured."""
+    done = store.done_keys(run_id)
+    count = 0
+
+    def save(result: CellResult) -> None:
+        nonlocal count
+        count += 1
+        store.save_result(run_id, result)
+
+    def save_conversion(cell: Cell, conversion: Conversion) -> None:
+        store.save_conversion(run_id, cell, conversion)
+
+    status = "interrupted"
+    try:
+        run_plan(plan, save, skip=done, progress=progress, executor=executor,
+                 emit_conversion=save_conversion)
+        status = "complete"
+    finally:
+        executor.close()
+        store.finish_run(run_id, status)
+    return count
+
+
+def measure(store: Store, plan: StudyPlan, run_id: int, opts: BenchOptions,
+            progress_factory: ProgressFactory | None = None) -> StudyOutcome:
+    """Execute the missing cells of ``run_id``; Ctrl-C ends early with ``interrupted``."""
+    started = time.perf_counter()
+    executor = make_executor(plan, opts)
+    todo = len(plan.cells) - len(store.done_keys(run_id))
+    try:
+        if progress_factory is None:
+            execute(store, run_id, plan, executor)
+        else:
+            with progress_factory(todo) as progress:
+                execute(store, run_id, plan, executor, progress)
+    except KeyboardInterrupt:
+        return StudyOutcome(run_id, time.perf_counter() - started, interrupted=True)
+    return StudyOutcome(run_id, time.perf_counter() - started)
+
+
+def resume_hint(store: Store, run_id: int, command: str) -> str:
+    return (f"interrupted: {len(store.done_keys(run_id))} measured cells kept in run {run_id}; "
+            f"finish with: stackpick {command} --resume {run_id}")
+
+
+def bench(store: Store, opts: BenchOptions, resume: int | None = None,
+          progress_factory: ProgressFactory | None = None) -> StudyOutcome:
+    """`stackpick bench`: plan (or the stored plan of ``resume``), measure, store."""
+    if resume is not None:
+        plan, run_id = plan_of_run(store, resume), resume
+        print(f"resuming run {resume} with its stored plan (workload, backend, batch, "
+              "thread and timing flags come from that run)", file=sys.stderr)
+    else:
+        plan = build_plan(opts)
+        run_id = start_run(store, plan)
+    outcome = measure(store, plan, run_id, opts, progress_factory)
+    if outcome.interrupted:
+        raise Interrupted(resume_hint(store, run_id, "bench"))
+    return outcome
+
+
+# -- the whole journey: answers -> study -> advice -> report -------------------------------------
+def advise_run(store: Store, run_id: int, profile: Profile, source: str) -> Advice:
+    """Advice for ``profile`` from the stored run's evidence, saved with the run."""
+    from stackpick.advice import advise
+    from stackpick.advice.evidence import from_results
+    from stackpick.analysis.run_view import load_results
+
+    advice = advise(profile, evidence=from_results(load_results(store, run_id)), source=source)
+    store.update_run_notes(run_id, advice=advice.to_dict())
+    return advice
+
+
+def write_run_report(store: Store, run_id: int, out: Path | None, force: bool) -> Path:
+    """index.html, report.md and results.json for a stored run (with the advice stored with
+    it, if any); returns index.html."""
+    from stackpick.analysis.run_view import load_results
+    from stackpick.report.writer import new_report_dir, write_report
+
+    results = load_results(store, run_id)
+    advice = results.run.notes.get("advice")
+    target = out if out is not None else new_report_dir(Path.cwd(), run_id)
+    return write_report(results, advice if isinstance(advice, dict) else None, target, force)
+
+
+def run(store: Store, profile: Profile, source: str, *, quick: bool = False,
+        threads: int | None = None, device: str = "cpu", out: Path | None = None,
+        force: bool = False, resume: int | None = None,
+        progress_factory: ProgressFactory | None = None,
+        model: ModelSpec | None = None) -> RunOutcome:
+    """`stackpick run`: measure (the reference workloads, or ``model``'s paths), advise and
+    report. Ctrl-C still advises and writes a partial report, then raises Interrupted."""
+    started = time.perf_counter()
+    if out is not None and out.exists() and not force:  # refuse before minutes of measuring
+        raise UserError(f"report directory {out} already exists; pass --force to overwrite "
+                        "it, or leave out --out for a new timestamped directory")
+    if resume is not None:
+        plan, run_id = plan_of_run(store, resume), resume
+    else:
+        if model is None:
+            plan = plan_for_profile(profile, quick=quick, threads=threads, device=device)
+        else:
+            rule = StopRule.quick() if quick else StopRule()
+            plan = plan_model(model, None, resolve_threads(threads), device, rule)
+        run_id = start_run(store, plan, kind="run",
+                           notes={"profile": profile.to_dict(), "profile_source": source})
+    outcome = measure(store, plan, run_id, BenchOptions(), progress_factory)
+    advice = advise_run(store, run_id, profile, source)
+    report = write_run_report(store, run_id, out, force)
+    result = RunOutcome(run_id, advice, report, time.perf_counter() - started,
+                        outcome.interrupted)
+    if outcome.interrupted:
+        raise Interrupted(f"{resume_hint(store, run_id, 'run')}; partial report: {report}")
+    return result
+
+
+def profile_of_run(store: Store, run_id: int) -> tuple[Profile, str]:
+    """The answers a stored `run` was made with (for --resume)."""
+    from stackpick.profile import make_profile
+
+    notes = store.get_run(run_id).notes
+    if "profile" not in notes:
+        raise UserError(f"run {run_id} was not made by `stackpick run` (it has no answers); "
+                        f"resume it with: stackpick bench --resume {run_id}")
+    data = {k: v for k, v in notes["profile"].items() if v not in (None, [], {})}
+    return make_profile(data), notes.get("profile_source", "stored")

@@ -1,0 +1,269 @@
+"""Cells and what is measured of them: the records the plan, the runner, the store, the
+analysis and the reports share.
+
+A :class:`Cell` is one (workload, backend, variant, task, batch, device) measurement; its
+:class:`CellResult` carries typed :class:`CellMetrics`. The store keeps metrics as JSON in the
+documented shape (``docs/results-json.md``): :meth:`CellMetrics.to_dict` writes it and
+:meth:`CellMetrics.from_dict` reads it back, from this version's stores and older ones.
+Per-framework facts (versions, thread read-backs, backend extras) stay open mappings: their
+keys differ by framework by nature.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import msgspec
+
+STATUSES = ("ok", "fail_parity", "fail_export", "crash", "timeout", "oom", "error",
+            "unavailable", "unsupported")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (workload, backend, variant, task, batch, device) measurement."""
+
+    workload: str
+    backend: str
+    variant: str
+    task: str
+    batch: int
+    device: str = "cpu"
+    workload_params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        """Stable identity within a run (used for resume and for the store's uniqueness)."""
+        return f"{self.workload}/{self.task}/b{self.batch}/{self.device}/{self.label}"
+
+    @property
+    def label(self) -> str:
+        """Backend with its variant, as shown in tables: ``tensorflow:xla``, ``torch``."""
+        return label(self.backend, self.variant)
+
+    @property
+    def group(self) -> str:
+        """Cells of one group run in interleaved rounds and are compared with each other."""
+        return f"{self.workload}/{self.task}/b{self.batch}/{self.device}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Cell:
+        return cls(**data)
+
+
+def label(backend: str, variant: str) -> str:
+    return backend if variant == "default" else f"{backend}:{variant}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Latency samples (nanoseconds per call) reduced to what a report shows. Only the
+    median is required when reading: older or hand-made records may hold less."""
+
+    median: float
+    n: int = 0
+    ci_low: float = 0.0
+    ci_high: float = 0.0
+    mean: float = 0.0
+    stdev: float = 0.0
+    minimum: float = 0.0
+    maximum: float = 0.0
+    p90: float | None = None
+    p99: float | None = None
+    mad: float = 0.0  # median absolute deviation
+    slow_fraction: float = 0.0  # share of samples slower than twice the median
+
+    @property
+    def cv(self) -> float:
+        return self.stdev / self.mean if self.mean > 0 else 0.0
+
+    @property
+    def robust_cv(self) -> float:
+        """MAD scaled to a normal stdev, over the median: a spread that a handful of
+        interrupts in thousands of samples cannot inflate (the plain CV can)."""
+        return 1.4826 * self.mad / self.median if self.median > 0 else 0.0
+
+    @property
+    def ci_rel_halfwidth(self) -> float:
+        return (self.ci_high - self.ci_low) / 2 / self.median if self.median > 0 else math.inf
+
+
+@dataclass(frozen=True)
+class Parity:
+    """The backend's output against the float64 reference (``ok``: within atol + rtol|ref|)."""
+
+    ok: bool
+    max_abs: float | None = None
+    max_rel: float | None = None
+    atol: float | None = None
+    rtol: float | None = None
+    detail: str | None = None  # why it failed, or which output/parameter was worst
+
+    def to_dict(self) -> dict[str, Any]:
+        return _without(asdict(self), "detail")
+
+
+@dataclass(frozen=True)
+class Warmup:
+    calls: int = 0
+    seconds: float = 0.0
+    converged: bool = False
+
+
+@dataclass(frozen=True)
+class MemoryUse:
+    """The memory pass: the worker's peak RSS while calling, and device memory (GPU)."""
+
+    peak_rss_bytes: int | None = None
+    calls: int | None = None
+    device_memory: dict[str, int] | None = None
+    error: str | None = None  # the pass failed; the timing still stands
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"error": self.error}
+        return _without(asdict(self), "error")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What the interleaved rounds measured (absent for cells that never got timed)."""
+
+    latency_ns: Summary
+    cv: float = 0.0
+    robust_cv: float = 0.0
+    stop: str | None = None  # why sampling stopped: converged, cap:time, cap:samples
+    rounds: int = 0
+    sampling_s: float = 0.0
+    throughput: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CellMetrics:
+    """Everything measured of one cell besides its samples."""
+
+    build_s: float | None = None
+    first_call_s: float | None = None
+    parity: Parity | None = None
+    extras: dict[str, Any] = field(default_factory=dict)  # backend-specific facts
+    loops: int | None = None  # calls per sample (1: each call timed alone)
+    warmup: Warmup | None = None
+    threads: dict[str, Any] | None = None  # read back from the framework
+    versions: dict[str, str] | None = None
+    import_s: float | None = None
+    rss_before: int | None = None
+    rss_after: int | None = None
+    session: str = ""  # cells timed in the same rounds share one
+    timing: Timing | None = None
+    memory: MemoryUse | None = None
+    other: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
+
+    @property
+    def latency(self) -> Summary | None:
+        return self.timing.latency_ns if self.timing else None
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.timing.warnings if self.timing else []
+
+    @property
+    def throughput(self) -> float | None:
+        return self.timing.throughput if self.timing else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON shape: timing fields at the top level, as stored."""
+        out: dict[str, Any] = {
+            "build_s": self.build_s, "first_call_s": self.first_call_s,
+            "parity": self.parity.to_dict() if self.parity else None,
+            "extras": self.extras, "loops": self.loops,
+            "warmup": asdict(self.warmup) if self.warmup else None,
+            "threads": self.threads, "versions": self.versions, "import_s": self.import_s,
+            "rss_before": self.rss_before, "rss_after": self.rss_after,
+            "session": self.session,
+        }
+        if self.timing is not None:
+            out.update(asdict(self.timing))
+        if self.memory is not None:
+            out["memory"] = self.memory.to_dict()
+        return {**out, **self.other}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CellMetrics:
+        """Read stored metrics (any version); unknown keys are kept in ``other``."""
+        timing_keys = {f.name for f in fields(Timing)}
+        own = {f.name for f in fields(cls)} - {"timing", "other"}
+        known = {k: v for k, v in data.items() if k in own}
+        for key, kind in (("parity", Parity), ("warmup", Warmup), ("memory", MemoryUse)):
+            if isinstance(known.get(key), dict):
+                known[key] = msgspec.convert(known[key], kind, strict=False)
+        timing = None
+        if isinstance(data.get("latency_ns"), dict):
+            timing = msgspec.convert({k: v for k, v in data.items() if k in timing_keys},
+                                     Timing, strict=False)
+        other = {k: v for k, v in data.items() if k not in own and k not in timing_keys}
+        return cls(**known, timing=timing, other=other)
+
+
+@dataclass
+class CellResult:
+    """A finished cell as the runner hands it to the store."""
+
+    cell: Cell
+    status: str  # one of STATUSES
+    metrics: CellMetrics = field(default_factory=CellMetrics)
+    reason: str | None = None
+    error_tail: str | None = None
+    rounds: list[list[float]] = field(default_factory=list)
+
+
+@dataclass
+class StoredCell:
+    """A cell as the store gives it back (with its row id and run)."""
+
+    id: int
+    run_id: int
+    key: str
+    group: str
+    workload: str
+    backend: str
+    variant: str
+    task: str
+    batch: int
+    device: str
+    status: str
+    reason: str | None
+    error_tail: str | None
+    metrics: CellMetrics
+
+    @property
+    def label(self) -> str:
+        return label(self.backend, self.variant)
+
+
+@dataclass
+class StoredRun:
+    """A run as stored: its plan, fingerprint and notes (``notes``: the load warning, the
+    user model, the profile and the advice of `stackpick run`)."""
+
+    id: int
+    kind: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    command: str | None
+    plan: dict[str, Any]
+    fingerprint: dict[str, Any]
+    notes: dict[str, Any]
+
+
+def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data`` without ``key`` when its value is None (optional fields stay out of JSON)."""
+    if data.get(key) is None:
+        data.pop(key, None)
+    return data

@@ -1,0 +1,177 @@
+"""The worker protocol: one request record per operation and the reply it gets.
+
+On the wire each message is one JSON line, ``{"id": n, "op": OP, ...fields}``, answered with
+``{"id": n, "ok": true, "result": {...reply}}`` or ``{"ok": false, "kind": ..., "error": ...}``.
+:func:`encode` and :func:`decode` turn records into those dicts and back; msgspec does the
+typed, validated conversion of nested records (see docs/architecture.md for why msgspec).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+import msgspec
+
+from stackpick.protocol.cells import MemoryUse, Parity, Warmup
+from stackpick.protocol.conversions import Conversion
+
+T = TypeVar("T")
+
+
+@dataclass
+class Hello:
+    OP: ClassVar[str] = "hello"
+    variant: str = "default"
+
+
+@dataclass
+class HelloReply:
+    """The framework as configured: versions, thread settings read back, device."""
+
+    versions: dict[str, str] = field(default_factory=dict)
+    threads: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+    pid: int = 0
+    import_s: float = 0.0
+    rss_bytes: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # other facts the backend reports
+
+    @property
+    def intra_op(self) -> int | None:
+        return self.threads.get("intra_op")
+
+
+@dataclass
+class Setup:
+    """Build the cell, first call, parity; calibrate and warm up when parity passes."""
+
+    OP: ClassVar[str] = "setup"
+    key: str
+    arrays: str  # path of the group's arrays file (weights, inputs, reference)
+    cell: dict[str, Any]
+    artifacts: dict[str, str] = field(default_factory=dict)
+    warmup: dict[str, Any] | None = None  # WarmupRule overrides
+    train: dict[str, Any] | None = None  # TrainConfig overrides
+
+
+@dataclass
+class SetupReply:
+    build_s: float
+    first_call_s: float
+    parity: Parity
+    extras: dict[str, Any] = field(default_factory=dict)
+    rss_before: int | None = None
+    loops: int | None = None  # absent when parity failed (nothing to time)
+    rss_after: int | None = None
+    warmup: Warmup | None = None
+
+
+@dataclass
+class Sample:
+    OP: ClassVar[str] = "sample"
+    key: str
+    budget_s: float
+    max_samples: int = 100_000
+
+
+@dataclass
+class SampleReply:
+    samples_ns: list[float]
+    loops: int
+
+
+@dataclass
+class Memory:
+    OP: ClassVar[str] = "memory"
+    key: str
+    variant: str = "default"
+    seconds: float = 0.2
+    min_calls: int = 3
+
+
+@dataclass
+class Release:
+    OP: ClassVar[str] = "release"
+    key: str
+
+
+@dataclass
+class ReleaseReply:
+    rss_bytes: int | None = None
+
+
+@dataclass
+class ModelReference:
+    """Load a user's model, run it once; with ``arrays``, write its inputs and outputs there."""
+
+    OP: ClassVar[str] = "model_reference"
+    model: dict[str, Any]
+    variant: str = "default"
+    arrays: str | None = None
+
+
+@dataclass
+class ModelReferenceReply:
+    ok: bool
+    message: str | None = None  # why the model cannot run (a user error)
+    signature: dict[str, Any] | None = None
+    artifacts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ModelConvert:
+    OP: ClassVar[str] = "model_convert"
+    model: dict[str, Any]
+    arrays: str
+    workdir: str
+    paths: list[str]
+    variant: str = "default"
+    artifacts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ModelConvertReply:
+    rows: list[Conversion]
+
+
+@dataclass
+class Bye:
+    OP: ClassVar[str] = "bye"
+
+
+REQUESTS: dict[str, type] = {cls.OP: cls for cls in (
+    Hello, Setup, Sample, Memory, Release, ModelReference, ModelConvert, Bye)}
+REPLIES: dict[type, type] = {
+    Hello: HelloReply, Setup: SetupReply, Sample: SampleReply, Memory: MemoryUse,
+    Release: ReleaseReply, ModelReference: ModelReferenceReply,
+    ModelConvert: ModelConvertReply, Bye: dict,
+}
+
+
+def _plain(value: Any) -> Any:
+    """Values msgspec does not know: numpy scalars (``.item()``), and str subclasses such as
+    torch's ``TorchVersion`` (as text)."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, str):
+        return str(value)
+    raise TypeError(f"cannot send a {type(value).__name__} to the other process")
+
+
+def encode(record: Any) -> dict[str, Any]:
+    """A record as plain JSON-ready data."""
+    return msgspec.to_builtins(record, enc_hook=_plain)
+
+
+def decode(data: Any, kind: type[T]) -> T:
+    """Plain data as a record of ``kind`` (nested records converted and type-checked)."""
+    return msgspec.convert(data, kind)
+
+
+def request_of(message: dict[str, Any]) -> Any:
+    """The request record of a wire message (its ``op`` names the type)."""
+    kind = REQUESTS.get(message.get("op", ""))
+    if kind is None:
+        raise ValueError(f"unknown op {message.get('op')!r}")
+    return decode({k: v for k, v in message.items() if k not in ("id", "op")}, kind)

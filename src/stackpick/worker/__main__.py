@@ -1,0 +1,3 @@
+from stackpick.worker.main import main
+
+raise SystemExit(main())

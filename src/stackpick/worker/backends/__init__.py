@@ -1,0 +1,1 @@
+"""Backends: the narrow interface (base) and one sub-package per framework family."""

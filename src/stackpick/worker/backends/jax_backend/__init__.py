@@ -1,0 +1,1 @@
+"""JAX backend: model builders, the timed cell and user-model loaders (worker only)."""

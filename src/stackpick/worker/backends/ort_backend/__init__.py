@@ -1,0 +1,1 @@
+"""ONNX Runtime backend: model builders, the timed cell and user-model loaders (worker only)."""

@@ -1,0 +1,182 @@
+"""Worker process: one backend, line-delimited JSON requests on stdin, answers on a private fd.
+
+Run as ``python -m stackpick.worker --backend NAME --threads N --device cpu``. The
+parent sets the thread variables in the environment before this process imports anything.
+File descriptor 1 is redirected to stderr so a framework's prints cannot corrupt the protocol.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+import traceback
+from typing import IO, Any
+
+from stackpick.protocol import messages as msg
+from stackpick.protocol.cells import MemoryUse, Parity, Warmup
+from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays
+from stackpick.registry import all_specs, load_backend_class
+from stackpick.worker import memory, parity, timing
+from stackpick.worker.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
+from stackpick.worker.model_ops import ModelOps
+from stackpick.workloads import TrainConfig, get_workload
+
+
+class CellState:
+    def __init__(self, prepared: Prepared, loops: int) -> None:
+        self.prepared = prepared
+        self.loops = loops
+
+
+class Worker:
+    def __init__(self, backend_name: str, threads: int, device: str) -> None:
+        self.spec = all_specs()[backend_name]
+        self.threads, self.device = threads, device
+        self.backends: dict[str, Backend] = {}
+        self.cells: dict[str, CellState] = {}
+        self.model_ops = ModelOps()
+
+    def backend(self, variant: str) -> Backend:
+        if variant not in self.backends:
+            cls = load_backend_class(self.spec)
+            backend = cls(threads=self.threads, device=self.device, variant=variant)
+            backend.info = backend.configure()  # type: ignore[attr-defined]
+            self.backends[variant] = backend
+        return self.backends[variant]
+
+    # -- operations: one per request record of stackpick.protocol.messages ------------------
+    def op_hello(self, req: msg.Hello) -> msg.HelloReply:
+        t0 = time.perf_counter()
+        info = dict(self.backend(req.variant).info)  # type: ignore[attr-defined]
+        return msg.HelloReply(info.pop("versions", {}), info.pop("threads", {}),
+                              info.pop("device", self.device), os.getpid(),
+                              time.perf_counter() - t0, memory.current_rss(), info)
+
+    def op_model_reference(self, req: msg.ModelReference) -> msg.ModelReferenceReply:
+        """Load a user's model, run it once; write inputs and output as the group's arrays."""
+        return self.model_ops.reference(req, self.backend(req.variant))
+
+    def op_model_convert(self, req: msg.ModelConvert) -> msg.ModelConvertReply:
+        """Try a user model's conversion paths (export, ...): one matrix row each."""
+        return self.model_ops.convert(req, self.backend(req.variant))
+
+    def _prepare(self, backend: Backend, req: msg.Setup, m: GroupArrays) -> Prepared:
+        cell = req.cell
+        params = cell.get("workload_params") or {}
+        if "model" in params:  # a user's model: its own inputs, artifacts of earlier steps
+            inputs = m.inputs if isinstance(m.inputs, list) else [m.inputs]
+            return backend.prepare_model(ModelJob(params["model"], inputs, req.artifacts))
+        workload = get_workload(cell["workload"], params)
+        train = TrainConfig(**(req.train or {}))
+        assert not isinstance(m.inputs, list)
+        return backend.prepare(Job(workload, cell["task"], cell["batch"], m.weights, m.inputs,
+                                   m.labels, train))
+
+    def op_setup(self, req: msg.Setup) -> msg.SetupReply:
+        cell = req.cell
+        backend = self.backend(cell["variant"])
+        m = load_group_arrays(req.arrays)
+        train = TrainConfig(**(req.train or {}))
+        rss_before = memory.current_rss()
+        t0 = time.perf_counter()
+        prepared = self._prepare(backend, req, m)
+        build_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        prepared.call()
+        first_call_s = time.perf_counter() - t0
+        if cell["task"] == "training":
+            for _ in range(train.parity_steps - 1):
+                prepared.call()
+        result = msg.decode(parity.check(cell["task"], prepared.fetch(), m.reference), Parity)
+        reply = msg.SetupReply(build_s, first_call_s, result, prepared.extras, rss_before)
+        if not result.ok:
+            prepared.close()
+            return reply
+        reply.loops = timing.calibrate_loops(prepared.call)
+        warm = timing.warm_up(prepared.call, reply.loops, timing.WarmupRule(**(req.warmup or {})))
+        self.cells[req.key] = CellState(prepared, reply.loops)
+        reply.rss_after = memory.current_rss()
+        reply.warmup = Warmup(warm.calls, warm.seconds, warm.converged)
+        return reply
+
+    def op_sample(self, req: msg.Sample) -> msg.SampleReply:
+        state = self.cells[req.key]
+        samples = timing.take_samples(state.prepared.call, state.loops, req.budget_s,
+                                      req.max_samples)
+        return msg.SampleReply(samples, state.loops)
+
+    def op_memory(self, req: msg.Memory) -> MemoryUse:
+        state = self.cells[req.key]
+        backend = self.backends[req.variant]
+        backend.reset_device_memory()
+        deadline = time.perf_counter() + req.seconds
+        calls = 0
+        with memory.PeakSampler() as sampler:
+            while calls < req.min_calls or time.perf_counter() < deadline:
+                state.prepared.call()
+                calls += 1
+        return MemoryUse(sampler.peak, calls, backend.device_memory())
+
+    def op_release(self, req: msg.Release) -> msg.ReleaseReply:
+        state = self.cells.pop(req.key, None)
+        if state is not None:
+            state.prepared.close()
+        gc.collect()
+        return msg.ReleaseReply(memory.current_rss())
+
+    def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Answer one wire message: decode its request record, run the op, encode the reply."""
+        request = msg.request_of(message)
+        return msg.encode(getattr(self, f"op_{request.OP}")(request))
+
+
+def _answer(out: IO[str], msg: dict[str, Any]) -> None:
+    out.write(json.dumps(msg) + "\n")
+    out.flush()
+
+
+def serve(worker: Worker, inp: IO[str], out: IO[str]) -> None:
+    for line in inp:
+        req = json.loads(line)
+        if req["op"] == "bye":
+            _answer(out, {"id": req.get("id"), "ok": True, "result": {}})
+            return
+        try:
+            _answer(out, {"id": req.get("id"), "ok": True, "result": worker.handle(req)})
+        except MemoryError:
+            _answer(out, {"id": req.get("id"), "ok": False, "kind": "oom",
+                          "error": "out of memory (MemoryError) within the worker's limit"})
+        except Unsupported as exc:
+            _answer(out, {"id": req.get("id"), "ok": False, "kind": "unsupported",
+                          "error": str(exc)})
+        except Exception as exc:  # a backend failure is data for the parent, not the end
+            _answer(out, {"id": req.get("id"), "ok": False, "kind": "error",
+                          "error": f"{type(exc).__name__}: {exc}",
+                          "trace": traceback.format_exc()[-4000:]})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="stackpick-worker")
+    parser.add_argument("--backend", required=True)
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--memory-limit-mb", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.memory_limit_mb:
+        limit = args.memory_limit_mb * 1024 * 1024
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # stray prints from frameworks go to stderr, not into the protocol
+    sys.stdout = sys.stderr
+    serve(Worker(args.backend, args.threads, args.device), sys.stdin, protocol)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
