@@ -39,8 +39,8 @@ def _separate(a: Ranked, b: Ranked, criterion: str) -> str:
     unmeasured = [s.criterion for s in a.scores if s.weight > 0 and s.value is None
                   and s.criterion.startswith("measured_")]
     if unmeasured:
-        return (f"a measurement of {label(unmeasured[0]).lower()} on your targets (see the "
-                "caveats for the command)")
+        what = label(unmeasured[0]).lower().removeprefix("measured ")
+        return f"measuring {what} on your targets (the caveats give the command)"
     if criterion.startswith("measured_") or criterion == "cold_start":
         return "a longer measurement (more rounds) to narrow the interval, or a latency budget"
     if criterion in ("team_fit",):
