@@ -37,6 +37,8 @@ class BackendSpec:
     reference_workloads: bool = True  # runs mlp/cnn/transformer (False: user models only)
     variant_env: str | None = None  # an environment variable the worker gets set to the variant
     variant_requires: dict[str, tuple[str, str]] = field(default_factory=dict)  # (module, extra)
+    device_class: str = "host"  # "browser": measured in headless Chromium, not on the host
+    js_runtime: str = ""  # a browser backend's page runtime (browser_runtime.RUNTIME_FILES)
 
     def worker_env(self, variant: str) -> dict[str, str]:
         """Variables a worker for ``variant`` needs before its first import."""
@@ -50,6 +52,10 @@ class BackendSpec:
         module, extra = self.variant_requires.get(variant or "", ("", ""))
         if module and importlib.util.find_spec(module) is None:
             return f"{module} not installed: pip install 'stackpick[{extra}]'"
+        if self.js_runtime:  # Chromium and the npm-installed runtime, found without launching
+            from stackpick.browser_runtime import missing_reason
+
+            return missing_reason(self.js_runtime)
         return None
 
     def unsupported_reason(self, task: str, device: str, model: str | None = None) -> str | None:
@@ -110,6 +116,21 @@ BUILTIN: dict[str, BackendSpec] = {
             description="a user's .keras model on Keras 3's TensorFlow, JAX or PyTorch backend",
         ),
         BackendSpec(
+            "onnxruntime-web", _WORKER + "ort_web_backend.backend:OrtWebBackend", "onnx",
+            ("torch", "onnx", "onnxscript", "onnxruntime"), "onnx",
+            tasks=frozenset({"inference"}), variants=("wasm", "webgpu"),
+            devices=frozenset({"cpu"}), device_class="browser", js_runtime="ort",
+            unsupported_reasons={"training": "onnxruntime-web here serves inference only"},
+            description="ONNX Runtime Web in headless Chromium on the dynamo ONNX export",
+        ),
+        BackendSpec(
+            "tfjs", _WORKER + "tfjs_backend.backend:TfjsBackend", "tensorflow", (), "browser",
+            tasks=frozenset({"inference"}), variants=("wasm", "cpu", "webgl", "webgpu"),
+            devices=frozenset({"cpu"}), device_class="browser", js_runtime="tfjs",
+            unsupported_reasons={"training": "tfjs here serves inference only"},
+            description="TensorFlow.js in headless Chromium on the seeded weights",
+        ),
+        BackendSpec(
             "fake", _WORKER + "fake:FakeBackend", "test", (), "test",
             description="scripted latencies and failures, for tests of the machinery only",
         ),
@@ -138,8 +159,8 @@ def get_spec(name: str) -> BackendSpec:
 def parse_backends(text: str, *, include_fake: bool = False) -> list[tuple[str, str]]:
     """``"torch,tensorflow:xla"`` -> [(name, variant), ...]; a bare name expands to all variants.
 
-    ``all`` means every real backend that runs the reference workloads (``fake`` only when
-    named; ``keras`` serves user models only).
+    ``all`` means every real backend that runs the reference workloads on the host (``fake``
+    only when named; ``keras`` serves user models only; browser backends only when named).
     """
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
@@ -149,6 +170,7 @@ def parse_backends(text: str, *, include_fake: bool = False) -> list[tuple[str, 
         if item == "all":
             out += [(s.name, v) for s in all_specs().values()
                     if (s.family != "test" or include_fake) and s.reference_workloads
+                    and s.device_class == "host"
                     for v in s.variants]
             continue
         name, _, variant = item.partition(":")

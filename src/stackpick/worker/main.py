@@ -96,17 +96,25 @@ class Worker:
         if not result.ok:
             prepared.close()
             return reply
-        reply.loops = timing.calibrate_loops(prepared.call)
-        warm = timing.warm_up(prepared.call, reply.loops, timing.WarmupRule(**(req.warmup or {})))
-        self.cells[req.key] = CellState(prepared, reply.loops)
+        rule = timing.WarmupRule(**(req.warmup or {}))
+        if prepared.timer is not None:  # the page's own clock: see backends/browser/timing.py
+            loops = prepared.timer.calibrate_loops()
+            warm = prepared.timer.warm_up(loops, rule)
+        else:
+            loops = timing.calibrate_loops(prepared.call)
+            warm = timing.warm_up(prepared.call, loops, rule)
+        self.cells[req.key] = CellState(prepared, loops)
+        reply.loops = loops
         reply.rss_after = memory.current_rss()
         reply.warmup = Warmup(warm.calls, warm.seconds, warm.converged)
         return reply
 
     def op_sample(self, req: msg.Sample) -> msg.SampleReply:
         state = self.cells[req.key]
-        samples = timing.take_samples(state.prepared.call, state.loops, req.budget_s,
-                                      req.max_samples)
+        args = (state.loops, req.budget_s, req.max_samples)
+        timer = state.prepared.timer
+        samples = (timer.take_samples(*args) if timer is not None
+                   else timing.take_samples(state.prepared.call, *args))
         return msg.SampleReply(samples, state.loops)
 
     def op_memory(self, req: msg.Memory) -> MemoryUse:
@@ -151,7 +159,7 @@ def serve(worker: Worker, inp: IO[str], out: IO[str]) -> None:
             _answer(out, {"id": req.get("id"), "ok": False, "kind": "oom",
                           "error": "out of memory (MemoryError) within the worker's limit"})
         except Unsupported as exc:
-            _answer(out, {"id": req.get("id"), "ok": False, "kind": "unsupported",
+            _answer(out, {"id": req.get("id"), "ok": False, "kind": exc.kind,
                           "error": str(exc)})
         except Exception as exc:  # a backend failure is data for the parent, not the end
             _answer(out, {"id": req.get("id"), "ok": False, "kind": "error",
