@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from stackpick.advice.devices import device_class
 from stackpick.advice.evidence_extra import capabilities, cold_starts, install_sizes
+from stackpick.advice.measured import GroupValue, stacks_for
 from stackpick.advice.model import Caveat, Reason
 from stackpick.errors import UserError
-from stackpick.knowledge.stacks import STACKS
 from stackpick.usermodel.routes import failed_paths
 
 
@@ -38,16 +38,6 @@ MEMORY_TIE = 0.10
 FAMILY_WORKLOAD = {"mlp": "mlp", "cnn": "cnn", "transformer": "transformer",
                    "llm": "transformer"}
 BENCH_ALL = "stackpick bench --workload all --backends all --task inference,training"
-
-
-@dataclass(frozen=True)
-class GroupValue:
-    workload: str
-    value: float
-    reason: Reason
-    device_class: str = "x86-cpu"
-    low: float | None = None  # the value's range from the ratio interval (None: exact)
-    high: float | None = None
 
 
 @dataclass
@@ -80,14 +70,6 @@ class Evidence:
         lo = mean(g.value if g.low is None else g.low for g in chosen)
         hi = mean(g.value if g.high is None else g.high for g in chosen)
         return lo, hi
-
-
-def stacks_for(backend: str, task: str) -> list[str]:
-    """Stacks whose serving runtime (inference) or training path ran ``backend``."""
-    base = backend.partition(":")[0]
-    attr = "infer_backends" if task == "inference" else "train_backends"
-    return [s.id for s in STACKS if base in getattr(s, attr)
-            or (task == "inference" and base in s.model_backends)]
 
 
 def _standing(cmp: Any) -> tuple[float, float, float, str]:

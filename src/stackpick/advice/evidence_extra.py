@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from stackpick.advice.devices import device_class
+from stackpick.advice.measured import GroupValue, stacks_for
 from stackpick.advice.model import Reason
 
 if TYPE_CHECKING:
-    from stackpick.advice.evidence import GroupValue
     from stackpick.store import StoredCell
 
 CAPABILITY_TASKS = ("per_example_grad", "hvp", "jacobian")
@@ -40,8 +40,6 @@ def _install(m: dict[str, Any]) -> float | None:
 
 def _relative(cells: Iterable[StoredCell], measure: Any, unit: str
               ) -> dict[str, list[GroupValue]]:
-    from stackpick.advice.evidence import GroupValue, stacks_for
-
     best: dict[tuple[str, str], tuple[float, StoredCell]] = {}  # (workload, stack)
     for c in cells:
         amount = measure(c.metrics.to_dict()) if c.task == "inference" else None
@@ -75,8 +73,6 @@ def install_sizes(cells: list[StoredCell]) -> dict[str, list[GroupValue]]:
 
 def capabilities(cells: list[StoredCell]) -> dict[str, dict[str, tuple[bool, int, str]]]:
     """Per stack and probe task: (supported, cell id, a sentence with the number)."""
-    from stackpick.advice.evidence import stacks_for
-
     out: dict[str, dict[str, tuple[bool, int, str]]] = {}
     for c in cells:
         if c.task not in CAPABILITY_TASKS:

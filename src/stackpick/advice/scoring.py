@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from stackpick.advice import criteria
 from stackpick.advice.devices import PROXY, classes_for, describe, measure_command
-from stackpick.advice.evidence import Evidence, GroupValue
+from stackpick.advice.evidence import Evidence
+from stackpick.advice.measured import GroupValue
 from stackpick.advice.model import Ranked, Reason, Score, Weight
 from stackpick.advice.weights import ON_DEVICE
 from stackpick.knowledge import KnowledgeBase, value_score
