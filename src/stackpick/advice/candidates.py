@@ -145,6 +145,11 @@ def score_candidate(kb: KnowledgeBase, ev: Evidence | None, author: str,
                   for sid, rs in by_stack.items()]
     scores = tuple(_merge(w.criterion, [(r.scores[i], n, route) for r, n, route in ranked])
                    for i, w in enumerate(weights))
+    if not p.train_on:  # the sub-profiles carry the training platforms; the user named targets
+        scores = tuple(replace(s, reasons=tuple(
+            replace(r, answers=tuple(dict.fromkeys("targets" if a == "train_on" else a
+                                                   for a in r.answers)))
+            for r in s.reasons)) for s in scores)
     ids = list(by_stack) or [_base(author).id]
     if len(ids) == 1:
         return Ranked(ids[0], get_stack(ids[0]).name, scores, author, train, routes)
