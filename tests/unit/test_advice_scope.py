@@ -173,3 +173,18 @@ def test_capability_probes_feed_needs_and_research_velocity(tmp_path: Path) -> N
     assert jax_need.value == 1.0 and "2.00 ms" in jax_need.reasons[0].text
     assert by["pytorch"].score("needs_fit").value == 0.0
     assert by["jax"].score("research_velocity").basis == "facts+measured"
+
+
+def test_inconclusive_scores_its_point_ratio_never_full_credit() -> None:
+    from types import SimpleNamespace
+
+    from stackpick.advice.evidence import _standing
+
+    def cmp(verdict: str) -> SimpleNamespace:
+        ratio = SimpleNamespace(value=2.0, low=0.9, high=3.0)
+        return SimpleNamespace(ratio=ratio, verdict=verdict, sentence=lambda: "a vs b")
+
+    value, low, high, text = _standing(cmp("inconclusive"))
+    assert value == pytest.approx(0.5) and "inconclusive" in text and high <= 1.0
+    assert _standing(cmp("tie"))[0] == 1.0  # tie credit only for a declared tie
+    assert _standing(cmp("faster"))[0] == pytest.approx(0.5)

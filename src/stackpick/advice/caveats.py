@@ -61,6 +61,19 @@ def _scope(p: Profile, ev: Evidence | None) -> list[Caveat]:
     return out
 
 
+def _inconclusive(advice: Advice) -> list[Caveat]:
+    """Measured differences the statistics could not settle (scored by point ratio)."""
+    out = []
+    for cand in advice.ranking[:2]:
+        for s in cand.scores:
+            cells = tuple(c for r in s.reasons if "inconclusive" in r.text for c in r.cells)
+            if cells:
+                out.append(Caveat(f"{cand.stack}: {s.criterion.replace('_', ' ')} rests on an "
+                                  "inconclusive comparison, scored by its point ratio (not "
+                                  "full credit); more rounds would settle it", cells=cells))
+    return out
+
+
 def _unscored(advice: Advice, kb: KnowledgeBase) -> list[Caveat]:
     stacks = {s.partition("@")[0] for r in advice.ranking[:2] for s in r.stack.split("+")}
     found = {f.id: f for s in sorted(stacks) for f in kb.unscored(s)}
@@ -124,6 +137,6 @@ def _latency(p: Profile, ev: Evidence | None, pick: str | None) -> list[Caveat]:
 def caveats(advice: Advice, p: Profile, kb: KnowledgeBase, ev: Evidence | None, today: date
             ) -> list[Caveat]:
     """Every caveat for this advice, in a stable order."""
-    return [*_evidence(advice, p, ev, today), *_scope(p, ev),
+    return [*_evidence(advice, p, ev, today), *_scope(p, ev), *_inconclusive(advice),
             *_latency(p, ev, advice.recommended), *_pitfalls(advice, p, kb), *_answers(p),
             *_unscored(advice, kb), *_stale_facts(advice, kb, today)]
