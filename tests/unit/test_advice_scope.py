@@ -184,7 +184,7 @@ def test_inconclusive_scores_its_point_ratio_never_full_credit() -> None:
         ratio = SimpleNamespace(value=2.0, low=0.9, high=3.0)
         return SimpleNamespace(ratio=ratio, verdict=verdict, sentence=lambda: "a vs b")
 
-    value, low, high, text = _standing(cmp("inconclusive"))
+    value, _low, high, text = _standing(cmp("inconclusive"))
     assert value == pytest.approx(0.5) and "inconclusive" in text and high <= 1.0
     assert _standing(cmp("tie"))[0] == 1.0  # tie credit only for a declared tie
     assert _standing(cmp("faster"))[0] == pytest.approx(0.5)
