@@ -96,7 +96,8 @@ def _error_line(reason: str | None) -> str | None:
     for stage in ("setup: ", "timing: "):
         first = first.removeprefix(stage)
     if first.endswith("in user code:") and len(lines) > 1:
-        first = f"{first.split(':', 1)[0]}: {lines[-1]}"
+        kind, last = first.split(":", 1)[0], lines[-1]
+        first = last if last.startswith(f"{kind}:") else f"{kind}: {last}"
     return first[:300]
 
 
