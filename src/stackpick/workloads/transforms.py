@@ -32,7 +32,7 @@ TASK_WORKLOADS: dict[str, frozenset[str]] = {
     "jacobian": frozenset({"mlp"}),
 }
 # (atol, rtol) for float32 results against these float64 references; the same form as
-# measure.parity (|a - e| <= atol + rtol * max|e|). Gradients pass through one backward (two
+# worker.parity (|a - e| <= atol + rtol * max|e|). Gradients pass through one backward (two
 # passes for hvp), so the relative part is that of the training gate.
 TOLERANCE: dict[str, tuple[float, float]] = {
     "per_example_grad": (1e-4, 1e-3), "hvp": (1e-4, 1e-3), "jacobian": (1e-4, 1e-3)}
