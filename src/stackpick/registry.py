@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 from stackpick.errors import UserError
+from stackpick.workloads.transforms import TRANSFORM_TASKS
 
-TASKS = ("inference", "training")
+BASE_TASKS = ("inference", "training")
+TASKS = (*BASE_TASKS, *TRANSFORM_TASKS)
+# ``loop``: the naive baseline of a transformation task (worker/backends/*/transforms.py)
+TRANSFORM_BASELINE = "loop"
 DEVICES = ("cpu", "cuda")
 ENTRY_POINT_GROUP = "stackpick.backends"
 _WORKER = "stackpick.worker.backends."  # heavy modules, imported only in a worker
@@ -28,7 +32,7 @@ class BackendSpec:
     family: str  # pytorch | tensorflow | jax | onnx | test
     requires: tuple[str, ...]  # import names that must be findable
     extra: str  # the pip extra that installs them
-    tasks: frozenset[str] = frozenset(TASKS)
+    tasks: frozenset[str] = frozenset(BASE_TASKS)
     variants: tuple[str, ...] = ("default",)
     devices: frozenset[str] = frozenset(DEVICES)
     description: str = ""
@@ -39,6 +43,11 @@ class BackendSpec:
     variant_requires: dict[str, tuple[str, str]] = field(default_factory=dict)  # (module, extra)
     device_class: str = "host"  # "browser": measured in headless Chromium, not on the host
     js_runtime: str = ""  # a browser backend's page runtime (browser_runtime.RUNTIME_FILES)
+    variant_tasks: dict[str, frozenset[str]] = field(default_factory=dict)  # absent: all tasks
+
+    def runs(self, variant: str, task: str) -> bool:
+        """Whether ``variant`` takes part in ``task`` (the plan leaves other pairs out)."""
+        return task in self.variant_tasks.get(variant, self.tasks)
 
     def worker_env(self, variant: str) -> dict[str, str]:
         """Variables a worker for ``variant`` needs before its first import."""
@@ -71,27 +80,41 @@ class BackendSpec:
         return None
 
 
+_LOOP_ONLY_TRANSFORMS = {TRANSFORM_BASELINE: frozenset(TRANSFORM_TASKS)}
+
 BUILTIN: dict[str, BackendSpec] = {
     spec.name: spec
     for spec in (
         BackendSpec(
             "torch", _WORKER + "torch_backend.eager:TorchEagerBackend", "pytorch",
-            ("torch",), "torch", description="PyTorch eager (inference_mode / autograd)",
-            models=frozenset({"pytorch"}),
+            ("torch",), "torch", description="PyTorch eager (inference_mode / autograd); "
+            "torch.func for the transformation tasks, variant loop their naive baseline",
+            models=frozenset({"pytorch"}), tasks=frozenset(TASKS),
+            variants=("default", TRANSFORM_BASELINE), variant_tasks=_LOOP_ONLY_TRANSFORMS,
         ),
         BackendSpec(
             "torch-compile", _WORKER + "torch_backend.compiled:TorchCompileBackend", "pytorch",
             ("torch",), "torch", description="PyTorch with torch.compile (inductor)",
+            unsupported_reasons={t: "torch.func transformations are measured on the torch "
+                                 "backend (eager), not under torch.compile"
+                                 for t in TRANSFORM_TASKS},
             models=frozenset({"pytorch"}),
         ),
         BackendSpec(
             "tensorflow", _WORKER + "tf_backend.backend:TensorFlowBackend", "tensorflow",
-            ("tensorflow", "keras"), "tensorflow", variants=("eager", "graph", "xla"),
-            description="Keras 3 model on TensorFlow: eager, tf.function graph, XLA",
+            ("tensorflow", "keras"), "tensorflow",
+            variants=("eager", "graph", "xla", TRANSFORM_BASELINE), tasks=frozenset(TASKS),
+            # vectorized_map and batch_jacobian build a graph function (pfor) even when called
+            # eagerly, so "eager" would time the graph variant plus dispatch: left out there
+            variant_tasks={**_LOOP_ONLY_TRANSFORMS, "eager": frozenset(BASE_TASKS)},
+            description="Keras 3 model on TensorFlow: eager, tf.function graph, XLA "
+            "(transformation tasks: graph and XLA, variant loop their naive baseline)",
         ),
         BackendSpec(
             "jax", _WORKER + "jax_backend.backend:JaxBackend", "jax", ("jax",), "jax",
-            description="JAX with jit",
+            description="JAX with jit (vmap / grad / jvp / jacrev for the transformation "
+            "tasks, variant loop their naive baseline)", tasks=frozenset(TASKS),
+            variants=("default", TRANSFORM_BASELINE), variant_tasks=_LOOP_ONLY_TRANSFORMS,
         ),
         BackendSpec(
             "onnxruntime", _WORKER + "ort_backend.backend:OnnxRuntimeBackend", "onnx",

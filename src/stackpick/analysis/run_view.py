@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackpick.analysis import portability as matrix
+from stackpick.analysis.capability import CapabilityRow, capability_matrix
 from stackpick.analysis.compare import Comparison, Contender, compare_group
 from stackpick.protocol.cells import StoredCell, StoredRun
 from stackpick.protocol.conversions import StoredConversion
@@ -27,6 +28,7 @@ class RunView:
     run: StoredRun
     groups: list[GroupView]
     conversions: list[StoredConversion] = field(default_factory=list)
+    capabilities: list[CapabilityRow] = field(default_factory=list)  # transformation tasks
 
     @property
     def cells(self) -> list[StoredCell]:
@@ -49,7 +51,8 @@ def load_results(store: Store, run_id: int) -> RunView:
     groups = []
     for key, cells in by_group.items():
         groups.append(GroupView(key, cells, _comparisons(store, cells)))
-    return RunView(run, groups, store.conversions(run_id))
+    cells = [c for g in groups for c in g.cells]
+    return RunView(run, groups, store.conversions(run_id), capability_matrix(cells, store.rounds))
 
 
 def _comparisons(store: Store, cells: list[StoredCell]) -> list[Comparison]:
@@ -94,6 +97,8 @@ def results_json(res: RunView) -> dict[str, Any]:
         "model": matrix.summary(run.notes),
         "portability": [r.to_dict() for r in matrix.matrix(run.notes, res.paths)],
         "conversions": [conversion_json(c) for c in res.conversions],
+        # framework x transformation (per_example_grad, hvp, jacobian); [] if none was run
+        "capabilities": [r.to_dict() for r in res.capabilities],
     }
 
 
