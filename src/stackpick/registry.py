@@ -46,8 +46,10 @@ class BackendSpec:
     variant_tasks: dict[str, frozenset[str]] = field(default_factory=dict)  # absent: all tasks
 
     def runs(self, variant: str, task: str) -> bool:
-        """Whether ``variant`` takes part in ``task`` (the plan leaves other pairs out)."""
-        return task in self.variant_tasks.get(variant, self.tasks)
+        """Whether ``variant`` takes part in ``task``: the plan leaves out pairs a variant is
+        not made for (``loop`` on inference); a task the backend cannot run stays in the plan
+        and is stored as ``unsupported`` with the reason."""
+        return task in self.variant_tasks[variant] if variant in self.variant_tasks else True
 
     def worker_env(self, variant: str) -> dict[str, str]:
         """Variables a worker for ``variant`` needs before its first import."""
