@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from stackpick.analysis.stability import load_warning
 from stackpick.errors import Interrupted, UserError
 from stackpick.harness import fingerprint
+from stackpick.harness.cold_start import needs_cold_start, profile_backends
 from stackpick.harness.executor import LocalExecutor, Timeouts
 from stackpick.harness.plan import StudyPlan, plan_study
 from stackpick.harness.runner import Progress, run_plan
@@ -65,6 +66,7 @@ class BenchOptions:
     input_shape: list[str] | None = None
     input_dtype: str | None = None
     weights: str | None = None
+    cold_start: bool = True  # fresh-process starts, once per backend variant (harness.cold_start)
 
 
 @dataclass
@@ -167,6 +169,7 @@ def build_plan(opts: BenchOptions) -> StudyPlan:
         opts.device,
         rule,
         opts.workload_params,
+        cold_start=opts.cold_start,
     )
 
 
@@ -178,13 +181,14 @@ def plan_for_profile(profile: Profile, *, quick: bool, threads: int | None,
                                                                          "transformer"])
     return plan_study(
         workloads,
-        parse_backends("all"),
+        parse_backends(profile_backends(profile.targets)),
         GOAL_TASKS[profile.goal],
         [1] if quick else None,
         None,
         resolve_threads(threads),
         device,
         StopRule.quick() if quick else StopRule.journey(),
+        cold_start=needs_cold_start(profile.targets),
     )
 
 

@@ -14,11 +14,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from stackpick.analysis.stability import sample_warnings
 from stackpick.analysis.stats import summarize
+from stackpick.harness import footprint
 from stackpick.harness.client import WorkerFailure, WorkerHandle
+from stackpick.harness.cold_start import ColdStartPass
 from stackpick.harness.executor import LocalExecutor
 from stackpick.harness.plan import StudyPlan
 from stackpick.harness.stopping import StopRule
@@ -79,7 +81,7 @@ class GroupRun:
 
     def __init__(self, cells: list[Cell], executor: LocalExecutor, rule: StopRule,
                  workdir: Path, emit: Callable[[CellResult], None], progress: Progress,
-                 emit_conversion: EmitConversion) -> None:
+                 emit_conversion: EmitConversion, cold: ColdStartPass | None = None) -> None:
         # Cells timed in the same rounds share a session; a resumed group gets a new one,
         # and ratios are only computed between cells of one session.
         self.session = uuid.uuid4().hex[:12]
@@ -87,6 +89,7 @@ class GroupRun:
         self.workdir, self.emit, self.progress = workdir, emit, progress
         self.emit_conversion = emit_conversion
         self.artifacts: dict[str, str] = {}  # files earlier steps made for these cells
+        self.cold, self.materials = cold, None  # cold starts: reference workloads only
 
     def run(self) -> None:
         pending = []
@@ -107,7 +110,7 @@ class GroupRun:
                 return
             materials, self.artifacts, pending = ready.arrays, ready.artifacts, ready.pending
         else:
-            materials = self._materials(pending[0])
+            materials = self.materials = self._materials(pending[0])
         active = [a for a in (self._setup(c, materials) for c in pending) if a is not None]
         self._rounds(active)
         for a in active:
@@ -200,18 +203,30 @@ class GroupRun:
             return
         t = self.executor.timeouts
         memory: MemoryUse | None = None
+        cold: dict[str, Any] = {}
         try:
             if measure_memory:
                 self.progress.stage(a.cell, "memory pass")
                 memory = a.handle.call(Memory(a.cell.key, a.cell.variant), t.memory)
+                cold = self._cold_start(a)
                 a.handle.call(Release(a.cell.key), t.memory)
         except WorkerFailure as exc:
             self.executor.discard(a.cell.backend, a.cell.variant)
             memory = MemoryUse(error=str(exc))
         metrics = self._metrics(a.cell, a.setup, a, memory)
+        if cold:
+            metrics.cold_start_s, metrics.cold_start = cold.get("total_s"), cold
         if a.late_failure:
             metrics.warnings.append(a.late_failure)
         self.emit(CellResult(a.cell, "ok", metrics, rounds=a.rounds))
+
+    def _cold_start(self, a: _Active) -> dict[str, Any]:
+        """Fresh-process starts of this cell's variant (once per run), while its model is
+        still loaded in the worker to hand over its artifact."""
+        if self.cold is None or self.materials is None:
+            return {}
+        self.progress.stage(a.cell, "cold start (fresh processes)")
+        return self.cold.measure_once(a.cell, a.handle, self.materials)
 
     def _metrics(self, cell: Cell, setup: SetupReply, a: _Active | None,
                  memory: MemoryUse | None = None) -> CellMetrics:
@@ -222,9 +237,13 @@ class GroupRun:
             timing = Timing(s, s.cv, s.robust_cv, a.stop, len(a.rounds), a.sampling_s,
                             cell.batch / (s.median / 1e9),
                             sample_warnings(s, a.stop or "", self.rule.ci_rel))
+        extras = dict(setup.extras)
+        install = footprint.install_footprint(get_spec(cell.backend).runtime_dists)
+        if install:
+            extras.update(install_bytes=install["bytes"], install=install)
         return CellMetrics(
             build_s=setup.build_s, first_call_s=setup.first_call_s, parity=setup.parity,
-            extras=setup.extras, loops=setup.loops, warmup=setup.warmup,
+            extras=extras, loops=setup.loops, warmup=setup.warmup,
             threads=info.threads, versions=info.versions, import_s=info.import_s,
             rss_before=setup.rss_before, rss_after=setup.rss_after, session=self.session,
             timing=timing, memory=memory)
@@ -246,6 +265,7 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
     owned = executor is None
     device = plan.cells[0].device if plan.cells else "cpu"
     executor = executor or LocalExecutor(plan.threads, device)
+    cold = ColdStartPass(plan.threads, device) if plan.cold_start else None
 
     def emit_and_report(result: CellResult) -> None:
         emit(result)
@@ -257,7 +277,7 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
                 todo = [c for c in cells if c.key not in (skip or set())]
                 if todo:
                     GroupRun(todo, executor, plan.rule, Path(tmp), emit_and_report,
-                             progress, emit_conversion or _drop).run()
+                             progress, emit_conversion or _drop, cold).run()
     finally:
         if owned:
             executor.close()
