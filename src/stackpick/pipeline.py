@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from stackpick.analysis.stability import load_warning
 from stackpick.errors import Interrupted, UserError
-from stackpick.harness import fingerprint
-from stackpick.harness.cold_start import needs_cold_start, profile_backends
+from stackpick.harness import cold_start, fingerprint
 from stackpick.harness.executor import LocalExecutor, Timeouts
 from stackpick.harness.plan import StudyPlan, plan_study
 from stackpick.harness.runner import Progress, run_plan
@@ -168,8 +167,7 @@ def build_plan(opts: BenchOptions) -> StudyPlan:
         resolve_threads(opts.threads),
         opts.device,
         rule,
-        opts.workload_params,
-        cold_start=opts.cold_start,
+        opts.workload_params, cold_start=opts.cold_start,
     )
 
 
@@ -181,14 +179,12 @@ def plan_for_profile(profile: Profile, *, quick: bool, threads: int | None,
                                                                          "transformer"])
     return plan_study(
         workloads,
-        parse_backends(profile_backends(profile.targets)),
+        parse_backends(cold_start.profile_backends(profile.targets)),
         GOAL_TASKS[profile.goal],
-        [1] if quick else None,
-        None,
-        resolve_threads(threads),
-        device,
+        [1] if quick else None, None,
+        resolve_threads(threads), device,
         StopRule.quick() if quick else StopRule.journey(),
-        cold_start=needs_cold_start(profile.targets),
+        cold_start=cold_start.needs_cold_start(profile.targets),
     )
 
 
