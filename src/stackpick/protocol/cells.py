@@ -204,7 +204,7 @@ class CellMetrics:
             out.update(asdict(self.timing))
         if self.memory is not None:
             out["memory"] = self.memory.to_dict()
-        if self.cold_start is not None:
+        if self.cold_start_s is not None or self.cold_start is not None:
             out.update(cold_start_s=self.cold_start_s, cold_start=self.cold_start)
         return {**out, **self.other}
 
