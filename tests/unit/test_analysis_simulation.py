@@ -14,9 +14,12 @@ BASE = Scenario("tie+gap", medians_ns=(1000.0, 1000.0, 1300.0), groups=3,
                 samples_per_round=25)
 DRIFT = with_(BASE, name="drift", drift_shared=0.03, drift_cell=0.01)
 HETERO = with_(BASE, name="hetero", process_sigma=(0.01, 0.03, 0.06))
+# strong drift and no process offsets: blocks must run apart in time for their means to be
+# independent (the runner spreads a group's blocks over the study)
+APART = with_(DRIFT, name="apart", process_sigma=0.0, blocks_apart=True)
 
 
-@pytest.mark.parametrize("sc", [BASE, DRIFT, HETERO], ids=lambda s: s.name)
+@pytest.mark.parametrize("sc", [BASE, DRIFT, HETERO, APART], ids=lambda s: s.name)
 def test_cell_and_pair_intervals_cover_the_truth(sc):
     t = fixed_design(sc, studies=80, seed=11)
     row = t.row()

@@ -56,6 +56,7 @@ class Scenario:
     rounds_per_block: int = 3
     blocks: int = 2
     groups: int = 4  # groups per study (they pool their process spread)
+    blocks_apart: bool = False  # blocks run far apart in time (drift restarts per block)
 
     def truth(self, cell: int) -> float:
         """The true median per call of ``cell`` (the slow tail shifts it a little)."""
@@ -97,6 +98,17 @@ def _ar1(rng: np.random.Generator, shape: tuple[int, ...], sd: float, ar: float)
     return out
 
 
+def _drift(sc: Scenario, rng: np.random.Generator, shape: tuple[int, ...], sd: float
+           ) -> np.ndarray:
+    """Drift over a group's rounds: one AR(1) series, or one per block when blocks run far
+    apart (the machine's state at one block says nothing about the next)."""
+    r = sc.blocks * sc.rounds_per_block
+    if not sc.blocks_apart:
+        return _ar1(rng, (*shape, r), sd, sc.drift_ar)
+    per_block = _ar1(rng, (*shape, sc.blocks, sc.rounds_per_block), sd, sc.drift_ar)
+    return per_block.reshape((*shape, r))
+
+
 def group_samples(sc: Scenario, rng: np.random.Generator, studies: int) -> np.ndarray:
     """Samples of shape (studies, groups, cells, rounds, samples), in ns per call."""
     c, r, n = len(sc.medians_ns), sc.blocks * sc.rounds_per_block, sc.samples_per_round
@@ -107,8 +119,8 @@ def group_samples(sc: Scenario, rng: np.random.Generator, studies: int) -> np.nd
         offset += np.log(1.6) * (rng.random((*shape, sc.blocks)) < sc.bimodal)
     scale = np.exp(sc.process_scale_sigma * rng.standard_normal((*shape, sc.blocks)))
     per_round = np.repeat(np.arange(sc.blocks), sc.rounds_per_block)
-    drift = (_ar1(rng, (studies, sc.groups, 1, r), sc.drift_shared, sc.drift_ar)
-             + _ar1(rng, (*shape, r), sc.drift_cell, sc.drift_ar))
+    drift = _drift(sc, rng, (studies, sc.groups, 1), sc.drift_shared) + _drift(
+        sc, rng, shape, sc.drift_cell)
     level = (np.log(np.asarray(sc.medians_ns))[None, None, :, None] + offset[..., per_round]
              + drift + sc.round_sigma * rng.standard_normal((*shape, r)))
     noise = (sc.sample_sigma * scale[..., per_round][..., None]
