@@ -96,6 +96,7 @@ class Interval:
     df: int = 0
     reason: str | None = None
     note: str | None = None
+    se: float = math.nan  # standard error of log(estimate)
 
     @property
     def ok(self) -> bool:
@@ -193,7 +194,7 @@ def _interval(log_values: np.ndarray, blocks: Sequence[object], study: Spread | 
     note = None if processes_known else (
         "one worker process for all rounds: process-to-process variation not sampled")
     return Interval(math.exp(estimate), math.exp(estimate - half), math.exp(estimate + half),
-                    confidence, n, nb, spread.df, note=note)
+                    confidence, n, nb, spread.df, note=note, se=se)
 
 
 def cell_spread(cell: CellRounds) -> Spread | None:
@@ -257,3 +258,20 @@ def study_pair_spread(groups: Iterable[Sequence[CellRounds]]) -> Spread | None:
         if len(cells) > 1:
             credited += (len(cells) - 1) * max(min(c.n_blocks for c in cells) - 1, 0)
     return pool(spreads, df=credited)
+
+
+def unpaired_interval(a: Interval, b: Interval, confidence: float = 0.95) -> Interval:
+    """b / a from two cell intervals with no rounds in common (two sessions of a resumed
+    group, or two runs): the log-scale errors add, and the smaller df is used (conservative
+    next to Welch-Satterthwaite). Drift does not cancel here, so it is wider than a pair's."""
+    rounds, blocks = min(a.rounds, b.rounds), min(a.blocks, b.blocks)
+    estimate = b.estimate / a.estimate if a.estimate > 0 else math.nan
+    if not (a.ok and b.ok):
+        reason = a.reason if not a.ok else b.reason
+        return Interval(estimate, math.nan, math.nan, confidence, rounds, blocks, reason=reason)
+    se = math.hypot(a.se, b.se)
+    half = t_quantile(confidence, min(a.df, b.df)) * se
+    log_est = math.log(estimate)
+    note = a.note or b.note
+    return Interval(estimate, math.exp(log_est - half), math.exp(log_est + half), confidence,
+                    rounds, blocks, min(a.df, b.df), note=note, se=se)
