@@ -100,3 +100,14 @@ def test_issue_case_pooled_sample_interval_misses_a_rerun_under_drift():
         covered += lo <= sc.truth(0) <= hi
     assert covered / len(data) < 0.6
     assert fixed_design(sc, studies=100, seed=2).row()["cell_coverage"] >= 0.90
+
+
+def test_looking_after_every_block_at_95_percent_would_inflate_false_faster():
+    # why the rule splits its 5% over the looks: the same stopping at 95% per look
+    rule = SequentialRule(rounds_per_block=2, max_blocks=4, equivalence=0.10)
+    naive = SequentialRule(rounds_per_block=2, max_blocks=4, equivalence=0.10,
+                           alpha=0.05 * rule.looks)
+    sc = with_(DRIFT, medians_ns=(1000.0, 1000.0))
+    strict = sequential_design(sc, rule, studies=60, seed=9).row()["false_faster"]
+    loose = sequential_design(sc, naive, studies=60, seed=9).row()["false_faster"]
+    assert loose > 0.05 and strict <= 0.05 and loose > 2 * strict
