@@ -33,7 +33,7 @@ class StudyPlan:
     def from_json(cls, text: str) -> StudyPlan:
         data = json.loads(text)
         return cls([Cell.from_dict(c) for c in data["cells"]], data["threads"],
-                   StopRule(**data["rule"]))
+                   StopRule.from_dict(data["rule"]))
 
 
 def plan_study(

@@ -4,6 +4,7 @@ bumped on any incompatible change (adding keys is compatible)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from stackpick import __version__
@@ -14,9 +15,14 @@ SCHEMA = 2
 SCHEMA_DOC = "docs/results-json.md"
 
 
+def _finite(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
 def _speedups(res: RunView) -> list[dict[str, Any]]:
     return [{"group": g.key, "cell": s.cell.id, "backend": s.cell.label, "baseline": "torch",
-             "speedup": s.value, "low": s.low, "high": s.high}
+             "speedup": s.value, "low": _finite(s.low), "high": _finite(s.high),
+             "verdict": s.verdict}
             for g in res.groups for s in views.speedups(g)]
 
 
