@@ -26,6 +26,16 @@ def _speedups(res: RunView) -> list[dict[str, Any]]:
             for g in res.groups for s in views.speedups(g)]
 
 
+def _payoff(econ: Any) -> dict[str, Any] | None:
+    """Break-even status (pays off | free | not measurably faster | slower | inconclusive)
+    and its range from the gain's interval."""
+    p = econ.payoff if econ else None
+    if p is None:
+        return None
+    return {"status": p.status, "calls": p.calls, "calls_low": p.calls_low,
+            "calls_high": p.calls_high, "text": p.text()}
+
+
 def _first_calls(res: RunView) -> list[dict[str, Any]]:
     out = []
     for g in res.groups:
@@ -34,7 +44,8 @@ def _first_calls(res: RunView) -> list[dict[str, Any]]:
                         "upfront_s": r.upfront_s, "steady_s": r.steady_s,
                         "is_baseline": r.is_baseline,
                         "against": r.econ.baseline if r.econ else None,
-                        "break_even_calls": r.econ.break_even_calls if r.econ else None})
+                        "break_even_calls": r.econ.break_even_calls if r.econ else None,
+                        "break_even": _payoff(r.econ)})
     return out
 
 

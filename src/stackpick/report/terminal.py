@@ -86,7 +86,7 @@ def print_results(res: RunView, console: Console) -> None:
         console.print(group_table(g))
         for cmp in g.comparisons:
             console.print(Text("  " + cmp.sentence()))
-        for econ in group_economics(g.cells):
+        for econ in group_economics(g.cells, g.pair):
             console.print(Text("  " + econ.sentence(), style="cyan"))
         for c in g.cells:
             for w in c.metrics.warnings:

@@ -111,7 +111,7 @@ class FirstCall:
 
 def first_calls(g: GroupView) -> list[FirstCall]:
     """One row per timed cell of the group, fastest steady state first."""
-    econ = {e.compiled: e for e in group_economics(g.cells)}
+    econ = {e.compiled: e for e in group_economics(g.cells, g.pair)}
     bases = {e.baseline for e in econ.values()}
     rows = []
     for c in ok_cells(g):
