@@ -328,7 +328,8 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
                     groups.append(GroupRun(todo, executor, plan.rule, Path(tmp),
                                            emit_and_report, progress,
                                            emit_conversion or _drop))
-            # every pass after the first starts from fresh worker processes
+            # every pass after the first starts from fresh worker processes. An interrupted
+            # study keeps the groups already decided; resume measures the others afresh.
             run_in_passes(groups, plan.rule.sequential(), executor.close)
     finally:
         if owned:
