@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-all
 
-.PHONY: run quick test lint clean browser-deps
+.PHONY: run quick test lint clean browser-deps js-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,18 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[all,dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+# The browser backends' JavaScript runtimes, pinned in package-lock.json (npm ci writes
+# node_modules/.package-lock.json). Without npm the browser cells are `unavailable`.
+NODE_STAMP := node_modules/.package-lock.json
+js-deps: $(NODE_STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else echo "note: npm not found (apt-get install -y npm); browser backends will be unavailable"; fi
+
+run: $(STAMP) js-deps
 	$(VENV)/bin/stackpick run --defaults
 
-quick: $(STAMP)
+quick: $(STAMP) js-deps
 	$(VENV)/bin/stackpick run --defaults --quick
 
 # Chromium drives the HTML report's browser test; installing it is best effort
@@ -31,12 +39,14 @@ browser-deps:
 	  else echo "note: chromium not installed and not root; browser tests will be skipped"; fi; \
 	fi
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps js-deps
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 from stackpick.errors import UserError
+from stackpick.workloads.transforms import TRANSFORM_TASKS
 
-TASKS = ("inference", "training")
+BASE_TASKS = ("inference", "training")
+TASKS = (*BASE_TASKS, *TRANSFORM_TASKS)
+# ``loop``: the naive baseline of a transformation task (worker/backends/*/transforms.py)
+TRANSFORM_BASELINE = "loop"
 DEVICES = ("cpu", "cuda")
 ENTRY_POINT_GROUP = "stackpick.backends"
 _WORKER = "stackpick.worker.backends."  # heavy modules, imported only in a worker
@@ -28,7 +32,7 @@ class BackendSpec:
     family: str  # pytorch | tensorflow | jax | onnx | test
     requires: tuple[str, ...]  # import names that must be findable
     extra: str  # the pip extra that installs them
-    tasks: frozenset[str] = frozenset(TASKS)
+    tasks: frozenset[str] = frozenset(BASE_TASKS)
     variants: tuple[str, ...] = ("default",)
     devices: frozenset[str] = frozenset(DEVICES)
     description: str = ""
@@ -37,6 +41,15 @@ class BackendSpec:
     reference_workloads: bool = True  # runs mlp/cnn/transformer (False: user models only)
     variant_env: str | None = None  # an environment variable the worker gets set to the variant
     variant_requires: dict[str, tuple[str, str]] = field(default_factory=dict)  # (module, extra)
+    device_class: str = "host"  # "browser": measured in headless Chromium, not on the host
+    js_runtime: str = ""  # a browser backend's page runtime (browser_runtime.RUNTIME_FILES)
+    variant_tasks: dict[str, frozenset[str]] = field(default_factory=dict)  # absent: all tasks
+
+    def runs(self, variant: str, task: str) -> bool:
+        """Whether ``variant`` takes part in ``task``: the plan leaves out pairs a variant is
+        not made for (``loop`` on inference); a task the backend cannot run stays in the plan
+        and is stored as ``unsupported`` with the reason."""
+        return task in self.variant_tasks[variant] if variant in self.variant_tasks else True
 
     def worker_env(self, variant: str) -> dict[str, str]:
         """Variables a worker for ``variant`` needs before its first import."""
@@ -50,6 +63,10 @@ class BackendSpec:
         module, extra = self.variant_requires.get(variant or "", ("", ""))
         if module and importlib.util.find_spec(module) is None:
             return f"{module} not installed: pip install 'stackpick[{extra}]'"
+        if self.js_runtime:  # Chromium and the npm-installed runtime, found without launching
+            from stackpick.browser_runtime import missing_reason
+
+            return missing_reason(self.js_runtime)
         return None
 
     def unsupported_reason(self, task: str, device: str, model: str | None = None) -> str | None:
@@ -65,27 +82,41 @@ class BackendSpec:
         return None
 
 
+_LOOP_ONLY_TRANSFORMS = {TRANSFORM_BASELINE: frozenset(TRANSFORM_TASKS)}
+
 BUILTIN: dict[str, BackendSpec] = {
     spec.name: spec
     for spec in (
         BackendSpec(
             "torch", _WORKER + "torch_backend.eager:TorchEagerBackend", "pytorch",
-            ("torch",), "torch", description="PyTorch eager (inference_mode / autograd)",
-            models=frozenset({"pytorch"}),
+            ("torch",), "torch", description="PyTorch eager (inference_mode / autograd); "
+            "torch.func for the transformation tasks, variant loop their naive baseline",
+            models=frozenset({"pytorch"}), tasks=frozenset(TASKS),
+            variants=("default", TRANSFORM_BASELINE), variant_tasks=_LOOP_ONLY_TRANSFORMS,
         ),
         BackendSpec(
             "torch-compile", _WORKER + "torch_backend.compiled:TorchCompileBackend", "pytorch",
             ("torch",), "torch", description="PyTorch with torch.compile (inductor)",
+            unsupported_reasons={t: "torch.func transformations are measured on the torch "
+                                 "backend (eager), not under torch.compile"
+                                 for t in TRANSFORM_TASKS},
             models=frozenset({"pytorch"}),
         ),
         BackendSpec(
             "tensorflow", _WORKER + "tf_backend.backend:TensorFlowBackend", "tensorflow",
-            ("tensorflow", "keras"), "tensorflow", variants=("eager", "graph", "xla"),
-            description="Keras 3 model on TensorFlow: eager, tf.function graph, XLA",
+            ("tensorflow", "keras"), "tensorflow",
+            variants=("eager", "graph", "xla", TRANSFORM_BASELINE), tasks=frozenset(TASKS),
+            # vectorized_map and batch_jacobian build a graph function (pfor) even when called
+            # eagerly, so "eager" would time the graph variant plus dispatch: left out there
+            variant_tasks={**_LOOP_ONLY_TRANSFORMS, "eager": frozenset(BASE_TASKS)},
+            description="Keras 3 model on TensorFlow: eager, tf.function graph, XLA "
+            "(transformation tasks: graph and XLA, variant loop their naive baseline)",
         ),
         BackendSpec(
             "jax", _WORKER + "jax_backend.backend:JaxBackend", "jax", ("jax",), "jax",
-            description="JAX with jit",
+            description="JAX with jit (vmap / grad / jvp / jacrev for the transformation "
+            "tasks, variant loop their naive baseline)", tasks=frozenset(TASKS),
+            variants=("default", TRANSFORM_BASELINE), variant_tasks=_LOOP_ONLY_TRANSFORMS,
         ),
         BackendSpec(
             "onnxruntime", _WORKER + "ort_backend.backend:OnnxRuntimeBackend", "onnx",
@@ -108,6 +139,21 @@ BUILTIN: dict[str, BackendSpec] = {
                               "torch": ("torch", "torch")},
             unsupported_reasons={"training": "keras here runs user .keras models for inference"},
             description="a user's .keras model on Keras 3's TensorFlow, JAX or PyTorch backend",
+        ),
+        BackendSpec(
+            "onnxruntime-web", _WORKER + "ort_web_backend.backend:OrtWebBackend", "onnx",
+            ("torch", "onnx", "onnxscript", "onnxruntime"), "onnx",
+            tasks=frozenset({"inference"}), variants=("wasm", "webgpu"),
+            devices=frozenset({"cpu"}), device_class="browser", js_runtime="ort",
+            unsupported_reasons={"training": "onnxruntime-web here serves inference only"},
+            description="ONNX Runtime Web in headless Chromium on the dynamo ONNX export",
+        ),
+        BackendSpec(
+            "tfjs", _WORKER + "tfjs_backend.backend:TfjsBackend", "tensorflow", (), "browser",
+            tasks=frozenset({"inference"}), variants=("wasm", "cpu", "webgl", "webgpu"),
+            devices=frozenset({"cpu"}), device_class="browser", js_runtime="tfjs",
+            unsupported_reasons={"training": "tfjs here serves inference only"},
+            description="TensorFlow.js in headless Chromium on the seeded weights",
         ),
         BackendSpec(
             "fake", _WORKER + "fake:FakeBackend", "test", (), "test",
@@ -138,8 +184,8 @@ def get_spec(name: str) -> BackendSpec:
 def parse_backends(text: str, *, include_fake: bool = False) -> list[tuple[str, str]]:
     """``"torch,tensorflow:xla"`` -> [(name, variant), ...]; a bare name expands to all variants.
 
-    ``all`` means every real backend that runs the reference workloads (``fake`` only when
-    named; ``keras`` serves user models only).
+    ``all`` means every real backend that runs the reference workloads on the host (``fake``
+    only when named; ``keras`` serves user models only; browser backends only when named).
     """
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
@@ -149,6 +195,7 @@ def parse_backends(text: str, *, include_fake: bool = False) -> list[tuple[str, 
         if item == "all":
             out += [(s.name, v) for s in all_specs().values()
                     if (s.family != "test" or include_fake) and s.reference_workloads
+                    and s.device_class == "host"
                     for v in s.variants]
             continue
         name, _, variant = item.partition(":")

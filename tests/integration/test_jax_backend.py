@@ -55,7 +55,7 @@ def test_thread_count_is_enforced_and_read_back(threads: int) -> None:
     assert "tf_XLAEigen" in got["how"]  # read back from the pool, not just echoed
     assert hello["versions"]["jax"] and hello["versions"]["jaxlib"]
     assert hello["device"] == "cpu"
-    assert hello["matmul_precision"] == "highest"
+    assert hello["details"]["matmul_precision"] == "highest"
 
 
 def test_a_corrupted_weight_fails_parity() -> None:
@@ -79,5 +79,5 @@ def test_cuda_without_a_gpu_is_unsupported() -> None:
 def test_cuda_keeps_fp32_and_parity(task: str) -> None:
     out = setup_cell(tiny_cell("transformer", task, device="cuda"))
     assert out["hello"]["device"] == "cuda"
-    assert out["hello"]["matmul_precision"] == "highest"  # no TF32 behind float32's back
+    assert out["hello"]["details"]["matmul_precision"] == "highest"  # no TF32 behind float32's back
     assert out["setup"]["parity"]["ok"], out["setup"]["parity"]

@@ -26,12 +26,12 @@ def test_unknown_target_exits_2_with_the_closest_match(capsys: pytest.CaptureFix
                                                        ) -> None:
     assert main(["advise", "--target", "x86-cpu,nvidia"]) == 2
     err = _one_error_line(capsys)
-    assert "--target: unknown target 'nvidia'" in err and "closest: nvidia-gpu" in err
+    assert "--target: unknown target 'nvidia'" in err and "did you mean nvidia-gpu" in err
 
 
 def test_unknown_framework_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["advise", "--expertise", "pytorh=strong"]) == 2
-    assert "closest: pytorch" in _one_error_line(capsys)
+    assert "did you mean pytorch" in _one_error_line(capsys)
 
 
 def test_invalid_yaml_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -68,7 +68,7 @@ def test_terminal_output_and_verbose_time(capsys: pytest.CaptureFixture[str]) ->
     assert main(["advise", "--priority", "research", "--expertise", "pytorch=strong",
                  "--target", "nvidia-gpu", "--verbose"]) == 0
     out = capsys.readouterr().out
-    assert "Recommended: PyTorch -> PyTorch" in out and "Ruled out" not in out.split("Why")[0]
+    assert "Recommended: PyTorch -> PyTorch" in out and "runtime per target" in out
     assert "What would change the pick" in out and "advice took" in out
     assert "stackpick bench --workload all --backends all" in out
 
@@ -97,11 +97,12 @@ def test_kb_lists_facts_with_sources(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["kb", "--stack", "tensorflow", "--json", "-"]) == 0
     facts = json.loads(capsys.readouterr().out)
     assert facts and all(f["source"] and f["as_of"] for f in facts)
-    assert all({"tensorflow-serving", "tensorflow-litert"} & set(f["stacks"]) for f in facts)
+    assert all({"tensorflow-serving", "tensorflow-litert", "tensorflow-tfjs"} & set(f["stacks"])
+               for f in facts)
     assert main(["kb", "--target", "tpu"]) == 0
     assert "pytorch-xla-tpu" in capsys.readouterr().out
     assert main(["kb", "--stack", "pytorc"]) == 2
-    assert "closest: pytorch" in _one_error_line(capsys)
+    assert "did you mean pytorch" in _one_error_line(capsys)
 
 
 def test_profile_init_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -15,7 +15,7 @@ from stackpick.advice import Advice, advise, load_evidence
 from stackpick.advice.evidence import BENCH_ALL
 from stackpick.advice.weights import CRITERIA
 from stackpick.knowledge import Fact, KnowledgeBase, load_knowledge
-from stackpick.knowledge.stacks import STACK_IDS
+from stackpick.knowledge.stacks import STACK_IDS, STACKS
 from stackpick.profile import (
     EXISTING,
     FRAMEWORKS,
@@ -36,6 +36,7 @@ from stackpick.store import open_store
 DATA = Path(__file__).parent.parent / "data" / "profiles"
 TODAY = date(2026, 11, 26)
 ANSWERS = {"priority", "goal", "targets", "existing", "latency_budget_ms", "model_family", "needs",
+           "train_on",
            *(f"expertise.{f}" for f in FRAMEWORKS)}
 
 
@@ -52,7 +53,7 @@ def _cited(advice: Advice, stack: str) -> tuple[set[str], set[str]]:
 
 # --- the four scenarios of the decision framework -------------------------------------------
 @pytest.mark.parametrize(("profile", "pick", "facts", "answers"), [
-    ("tf_production.yaml", "tensorflow-serving", {"tf-serving-savedmodel", "tf-serving-releases"},
+    ("tf_production.yaml", "tensorflow-serving", {"tf-serving-releases", "tf-serving-docker"},
      {"existing", "expertise.tensorflow"}),
     ("jax_research_tpu.yaml", "jax", {"jax-function-transforms", "jax-install-platforms"},
      {"needs", "expertise.jax"}),
@@ -75,8 +76,8 @@ def test_scenarios(profile: str, pick: str, facts: set[str], answers: set[str]) 
 def test_jax_scenario_rules_out_runtime_only_stacks_with_reasons() -> None:
     advice = _advise(load_profile(DATA / "jax_research_tpu.yaml"))
     gone = {e.stack: e for e in advice.eliminated}
-    assert set(gone) == {"pytorch-onnxruntime", "pytorch-executorch", "tensorflow-litert"}
-    assert all(r.answers == ("goal",) for e in gone.values() for r in e.reasons)
+    assert {"pytorch-onnxruntime", "pytorch-executorch", "tensorflow-litert"} <= set(gone)
+    assert all(r.answers and r.cited for e in gone.values() for r in e.reasons)
 
 
 def test_a_target_a_stack_cannot_reach_eliminates_it_citing_the_fact() -> None:
@@ -114,17 +115,23 @@ def test_without_runs_the_advice_names_the_command_that_adds_evidence() -> None:
 
 
 def test_sensitivity_names_the_smallest_flipping_change() -> None:
-    advice = _advise(load_profile(DATA / "jax_research_tpu.yaml"))
+    advice = _advise(load_profile(DATA / "tf_production.yaml"))
     smallest = advice.flips[0]
     assert smallest.new_pick != advice.recommended
     assert smallest.change.size == min(f.change.size for f in advice.flips)
-    assert advice.changes_checked > 30
+    assert advice.changes_checked >= 10  # plausible changes only
 
 
-def test_old_facts_are_flagged() -> None:
-    advice = _advise(load_profile(DATA / "pytorch_research.yaml"))
-    stale = [c for c in advice.caveats if "state-of-ai-2020-papers" in c.facts]
-    assert stale and "papers-with-code-shutdown" in stale[0].facts
+def test_month_only_facts_are_shown_but_never_scored() -> None:
+    kb = load_knowledge()
+    assert "state-of-ai-2020-papers" not in kb.facts  # the 2020 paper share no longer scores
+    month_only = [f for f in kb.facts.values() if not f.scored and f.has_values]
+    assert month_only and all(len(f.as_of) == 7 for f in month_only)
+    for f in month_only:
+        for stack in f.stacks:
+            assert f not in [x for x, _ in kb.scores("ecosystem", stack)]
+    advice = _advise(load_profile(DATA / "tf_production.yaml"))
+    assert any("not re-read, so it is not scored" in c.text for c in advice.caveats)
 
 
 def test_advice_is_fast() -> None:
@@ -164,13 +171,16 @@ def test_recommended_stack_never_violates_a_hard_constraint(p: Profile) -> None:
     pick = advice.recommended
     if pick is None:
         return
-    kb, eff = load_knowledge(), advice.effective_profile
-    assert pick not in {e.stack for e in advice.eliminated}
-    if eff["goal"] != "training":
-        assert all(kb.reach(pick, t, "serve")[0] != "-" for t in eff["targets"])
+    kb, eff, first = load_knowledge(), advice.effective_profile, advice.ranking[0]
+    gone = {e.stack for e in advice.eliminated}
+    if eff["goal"] != "training":  # every target has a runtime that reaches it, by rule
+        assert {r.target for r in first.routes} == set(eff["targets"])
+        assert all(kb.reach(r.stack, r.target, "serve")[0] in ("N", "P", "E")
+                   and r.stack not in gone for r in first.routes)
+    base = next(s for s in STACKS if s.author == first.author and s.base is None)
+    train = eff["train_on"] or [t for t in eff["targets"] if t in TRAINING_TARGETS]
     if eff["goal"] != "inference":
-        assert all(kb.reach(pick, t, "train")[0] != "-" for t in eff["targets"]
-                   if t in TRAINING_TARGETS)
+        assert all(kb.reach(base.id, t, "train")[0] in ("N", "P", "E") for t in train)
 
 
 @settings(max_examples=60, deadline=None)
@@ -181,7 +191,8 @@ def test_raising_a_weight_never_lowers_the_stack_best_on_it(p: Profile, criterio
     if not before.ranking:
         return
     value = {r.stack: r.score(criterion).value or 0.0 for r in before.ranking}
-    best = max(value, key=lambda s: (value[s], -STACK_IDS.index(s)))
+    order = [r.stack for r in before.ranking]
+    best = max(value, key=lambda s: (value[s], -order.index(s)))
     weight = next(w.value for w in before.weights if w.criterion == criterion)
     after = _advise(p, sensitivity=False, overrides={criterion: weight + delta})
     position = [r.stack for r in before.ranking].index(best)

@@ -8,8 +8,11 @@ from stackpick.workloads import parse_workloads
 
 
 def test_bare_name_expands_to_all_variants():
-    assert parse_backends("tensorflow") == [("tensorflow", v) for v in ("eager", "graph", "xla")]
-    assert parse_backends("tensorflow:xla,torch") == [("tensorflow", "xla"), ("torch", "default")]
+    assert parse_backends("tensorflow") == [("tensorflow", v)
+                                            for v in ("eager", "graph", "xla", "loop")]
+    # loop is the transformation tasks' baseline: the plan keeps it out of other tasks
+    assert parse_backends("tensorflow:xla,torch") == [("tensorflow", "xla"), ("torch", "default"),
+                                                      ("torch", "loop")]
 
 
 def test_all_excludes_fake():

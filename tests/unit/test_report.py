@@ -129,20 +129,29 @@ def test_compile_economics_rows(results: RunView) -> None:
     assert texts["mlp/inference/b32/cpu", "torch-compile"] == "never (steady state not faster)"
 
 
-def test_advice_reader_tolerates_other_shapes() -> None:
+def test_advice_reader_reads_typed_advice_and_old_schema() -> None:
     assert read_advice(None) is None and read_advice({}) is None
-    view = read_advice({"recommendation": "JAX", "eliminated": {"TF": "no TPU"},
-                        "sensitivity": "goal training", "facts": [{"id": "f", "url": "x"}]})
-    assert view is not None and view.pick is not None and view.pick.label == "JAX"
-    assert view.eliminated == [("TF", ["no TPU"])] and view.flips == ["goal training"]
+    old = {"schema": 1, "recommended": "jax", "tied_with": [],  # as stored by older versions
+           "ranking": [{"stack": "jax", "name": "JAX -> JAX/XLA", "total": 7.5,
+                        "criteria": [{"criterion": "team_fit", "weight": 2, "value": 1.0,
+                                      "contribution": 2.0, "reasons": [{"text": "jax strong",
+                                                                        "facts": ["f"]}]}]}],
+           "eliminated": [{"stack": "tensorflow-litert", "name": "TF -> LiteRT",
+                           "reasons": [{"text": "no TPU", "facts": []}]}],
+           "sensitivity": {"flips": [{"text": "goal training", "new_pick": "jax"}], "checked": 9},
+           "evidence": {"facts": ["f"]}, "facts": [{"id": "f", "source": "x"}]}
+    view = read_advice(old)
+    assert view is not None and view.pick is not None and view.pick.label == "JAX -> JAX/XLA"
+    assert view.pick.contributions[0].criterion == "Team fit"
+    assert view.eliminated == [("TF -> LiteRT", ["no TPU"])]
+    assert view.flips == ["goal training: the pick becomes JAX -> JAX/XLA"]
     assert view.facts[0].sources == [("x", None)]  # not http(s): shown, never linked
-    gh = read_advice({"pick": "A", "facts": [{"statement": "s", "source": "pytorch/serve#3396"}]})
-    assert gh is not None and gh.facts[0].text == "s"
+    gh = read_advice({"ranking": [], "facts": [{"statement": "s", "source": "pytorch/serve#3396"}]})
+    assert gh is not None and gh.facts[0].text == "s" and gh.pick is None
     assert gh.facts[0].sources == [("pytorch/serve#3396",
                                     "https://github.com/pytorch/serve/issues/3396")]
-    other = read_advice({"pick": {"author": "PyTorch", "serving": "Triton"}})
-    assert other is not None and other.pick is not None
-    assert other.pick.label == "PyTorch + Triton"
+    junk = read_advice({"ranking": "not a list", "weights": [3], "caveats": ["plain text"]})
+    assert junk is not None and junk.pick is None and junk.caveats == ["plain text"]
 
 
 def test_empty_running_run_and_sparse_advice_render(tmp_path: Path) -> None:
@@ -151,7 +160,7 @@ def test_empty_running_run_and_sparse_advice_render(tmp_path: Path) -> None:
         res = load_results(store, run_id)
     page = render_html(res, {"ranking": [], "sensitivity": {"flips": [], "checked": 3}})
     assert "is still running; 0 of 2 planned cells" in page
-    assert "every stack was ruled out" in page and "None of the 3 single-answer" in page
+    assert "every stack was ruled out" in page and "None of the 3 plausible single" in page
     assert "No cell failed." in page and "<svg" not in page
     assert json.loads(json.dumps(report_json(res, None)))["partial"] is True
     assert "> **PARTIAL:**" in render_markdown(res, {})

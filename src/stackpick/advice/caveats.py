@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from stackpick.advice.devices import classes_for, describe, measure_command
 from stackpick.advice.evidence import BENCH_ALL, Evidence, age_days, missing_backends
 from stackpick.advice.model import Advice, Caveat
 from stackpick.knowledge import KnowledgeBase
@@ -14,8 +15,6 @@ from stackpick.profile import Profile
 OLD_RUN_DAYS = 90
 OLD_FACT_DAYS = 730
 TORCHSERVE_FACT = "torchserve-limited-maintenance"
-# Why an old fact has no newer replacement: stale fact id -> the fact that explains it.
-STALE_CONTEXT = {"state-of-ai-2020-papers": "papers-with-code-shutdown"}
 
 
 def _evidence(advice: Advice, p: Profile, ev: Evidence | None, today: date) -> list[Caveat]:
@@ -28,8 +27,10 @@ def _evidence(advice: Advice, p: Profile, ev: Evidence | None, today: date) -> l
     if age is not None and age > OLD_RUN_DAYS:
         out.append(Caveat(f"run {ev.run['id']} is {age} days old; framework releases since then "
                           "may change the numbers", BENCH_ALL))
-    wanted = {b for r in advice.ranking for b in (*get_stack(r.stack).infer_backends,
-                                                  *get_stack(r.stack).train_backends)}
+    sids = {x.stack for r in advice.ranking for x in r.routes} | {
+        r.stack for r in advice.ranking if not r.routes}
+    wanted = {b for sid in sids
+              for b in (*get_stack(sid).infer_backends, *get_stack(sid).train_backends)}
     missing = missing_backends(ev, wanted)
     if missing and ev.model_kind:  # the user's model cannot run there without a rewrite
         out.append(Caveat(f"run {ev.run['id']} measured your {ev.model_kind} model, which "
@@ -43,12 +44,41 @@ def _evidence(advice: Advice, p: Profile, ev: Evidence | None, today: date) -> l
     return out
 
 
-def _unmeasurable(advice: Advice) -> list[Caveat]:
-    names = [r.stack for r in advice.ranking if not get_stack(r.stack).infer_backends]
-    if not names:
+def _scope(p: Profile, ev: Evidence | None) -> list[Caveat]:
+    """Targets the stored run says nothing about (measured elsewhere, or not measurable here)."""
+    if ev is None or not ev.classes:
         return []
-    return [Caveat(f"{', '.join(names)} cannot be measured by stackpick yet (no backend runs "
-                   "its runtime): their measured inference speed scores no points")]
+    out = []
+    where = ", ".join(sorted(describe(c) for c in ev.classes))
+    for t in dict.fromkeys((*p.serve_targets(), *p.training_targets())):
+        if set(classes_for(t)) & ev.classes:
+            continue
+        cmd = measure_command(t)
+        tail = "" if cmd else "; stackpick cannot measure there"
+        out.append(Caveat(f"run {ev.run['id']} measured on {where}; your target is {t}: "
+                          f"measured criteria score nothing for it{tail}", cmd,
+                          answers=("targets",)))
+    return out
+
+
+def _inconclusive(advice: Advice) -> list[Caveat]:
+    """Measured differences the statistics could not settle (scored by point ratio)."""
+    out = []
+    for cand in advice.ranking[:2]:
+        for s in cand.scores:
+            cells = tuple(c for r in s.reasons if "inconclusive" in r.text for c in r.cells)
+            if cells:
+                out.append(Caveat(f"{cand.stack}: {s.criterion.replace('_', ' ')} rests on an "
+                                  "inconclusive comparison, scored by its point ratio (not "
+                                  "full credit); more rounds would settle it", cells=cells))
+    return out
+
+
+def _unscored(advice: Advice, kb: KnowledgeBase) -> list[Caveat]:
+    stacks = {s.partition("@")[0] for r in advice.ranking[:2] for s in r.stack.split("+")}
+    found = {f.id: f for s in sorted(stacks) for f in kb.unscored(s)}
+    return [Caveat(f"fact {f.id} (as of {f.as_of}) was not re-read, so it is not scored: "
+                   f"{f.statement}", facts=(f.id,)) for f in found.values()]
 
 
 def _stale_facts(advice: Advice, kb: KnowledgeBase, today: date) -> list[Caveat]:
@@ -56,24 +86,24 @@ def _stale_facts(advice: Advice, kb: KnowledgeBase, today: date) -> list[Caveat]
     for fid in advice.fact_ids():
         fact = kb.get(fid)
         if (today - fact.as_of_date).days > OLD_FACT_DAYS:
-            context = STALE_CONTEXT.get(fid)
-            later = f" ({kb.get(context).statement})" if context else ""
-            out.append(Caveat(f"fact {fid} dates from {fact.as_of}; it may no longer hold{later}",
-                              facts=(fid, context) if context else (fid,)))
+            out.append(Caveat(f"fact {fid} dates from {fact.as_of}; it may no longer hold",
+                              facts=(fid,)))
     return out
 
 
 def _pitfalls(advice: Advice, p: Profile, kb: KnowledgeBase) -> list[Caveat]:
     out = []
-    for stack in advice.ranking[:2]:
-        out += [Caveat(f"{stack.stack}: {f.statement}", facts=(f.id,))
-                for f in kb.notes(stack.stack)]
-        for t in p.targets:
-            role = "train" if p.goal == "training" else "serve"
-            level, _ = kb.reach(stack.stack, t, role)
-            if level == "?":
-                out.append(Caveat(f"{stack.stack}: no sourced fact says whether it can {role} on "
-                                  f"{t}; check before committing", answers=("targets",)))
+    for cand in advice.ranking[:2]:
+        routes = {r.stack: [x.target for x in cand.routes if x.stack == r.stack]
+                  for r in cand.routes} or {cand.stack: list(p.training_targets())}
+        for sid, targets in routes.items():
+            out += [Caveat(f"{sid}: {f.statement}", facts=(f.id,)) for f in kb.notes(sid)]
+            role = "serve" if cand.routes else "train"
+            for t in targets:
+                if kb.reach(sid, t, role)[0] == "?":
+                    out.append(Caveat(f"{sid}: unknown - no sourced fact says whether it can "
+                                      f"{role} on {t} (kept by --allow-unknown); verify before "
+                                      "committing", answers=("targets",)))
     return out
 
 
@@ -96,7 +126,8 @@ def _answers(p: Profile) -> list[Caveat]:
 def _latency(p: Profile, ev: Evidence | None, pick: str | None) -> list[Caveat]:
     if p.latency_budget_ms is None or ev is None or pick is None:
         return []
-    best = sorted(ev.latency.get(pick, {}).items())
+    stacks = [s.partition("@")[0] for s in pick.split("+")]
+    best = sorted(x for s in stacks for x in ev.latency.get(s, {}).items())
     return [Caveat(f"{pick}: its fastest {workload} cell ({cell}) measured a median {ms:.2f} ms "
                    f"at batch 1 on this machine, above your {p.latency_budget_ms:g} ms budget",
                    answers=("latency_budget_ms",), cells=(cell,))
@@ -106,6 +137,6 @@ def _latency(p: Profile, ev: Evidence | None, pick: str | None) -> list[Caveat]:
 def caveats(advice: Advice, p: Profile, kb: KnowledgeBase, ev: Evidence | None, today: date
             ) -> list[Caveat]:
     """Every caveat for this advice, in a stable order."""
-    return [*_evidence(advice, p, ev, today), *_unmeasurable(advice),
+    return [*_evidence(advice, p, ev, today), *_scope(p, ev), *_inconclusive(advice),
             *_latency(p, ev, advice.recommended), *_pitfalls(advice, p, kb), *_answers(p),
-            *_stale_facts(advice, kb, today)]
+            *_unscored(advice, kb), *_stale_facts(advice, kb, today)]

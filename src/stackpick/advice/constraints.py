@@ -1,5 +1,11 @@
-"""Hard constraints (a stack that cannot do what the answers require is ruled out, with the fact
-behind it) and contradictory answers (explained and resolved, never a crash)."""
+"""Hard rules (a stack that cannot reach a mandatory target is ruled out, citing the fact) and
+contradictory answers (explained and resolved, never a crash).
+
+Reach rules, per (stack, target): unsupported (``-``) rules it out; unknown (``?``) rules it out
+with "unknown: verify" unless ``allow_unknown``; "only via conversion" (``C``) rules it out too,
+because the conversion's destination is a stack of its own (PyTorch reaches Android through
+the PyTorch -> ExecuTorch stack, which is scored on its own facts).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,12 @@ from dataclasses import replace
 
 from stackpick.advice.model import Contradiction, Reason
 from stackpick.knowledge import LEVEL_NAME, KnowledgeBase
-from stackpick.knowledge.stacks import STACKS, Stack, get_stack
-from stackpick.profile import TRAINING_TARGETS, Profile
+from stackpick.knowledge.stacks import Stack, family
+from stackpick.profile import EDGE_TARGETS, TRAINING_TARGETS, Profile
 
 MICRO_NO_TRAINING = "litert-converter"  # the fact saying LiteRT Micro has no on-device training
+MICRO_FOOTPRINT = "litert-micro-footprint"
+TRAINING_NEEDS = ("functional-transforms", "per-example-gradients", "higher-order-derivatives")
 
 
 def resolve(p: Profile) -> tuple[Profile, list[Contradiction]]:
@@ -19,7 +27,8 @@ def resolve(p: Profile) -> tuple[Profile, list[Contradiction]]:
     deploy_only = [t for t in p.targets if t not in TRAINING_TARGETS]
     if p.goal == "training" and deploy_only:
         found.append(_training_on_devices(p, deploy_only))
-        p = replace(p, goal="both")
+        train = p.train_on or tuple(t for t in p.targets if t in TRAINING_TARGETS)
+        p = replace(p, goal="both", train_on=train, targets=tuple(deploy_only))
     if p.goal == "training" and p.latency_budget_ms is not None:
         found.append(Contradiction(
             ("goal", "latency_budget_ms"),
@@ -27,7 +36,36 @@ def resolve(p: Profile) -> tuple[Profile, list[Contradiction]]:
             "goal is training only",
             "the budget is ignored; set goal to inference or both if requests must meet it"))
         p = replace(p, latency_budget_ms=None)
-    return p, found
+    research = [n for n in p.needs if n in TRAINING_NEEDS]
+    if p.goal == "inference" and research:
+        found.append(Contradiction(
+            ("needs", "goal"), f"{', '.join(research)} are training and research features, but "
+            "the goal is inference only", "those needs are ignored; set goal to both if you "
+            "also train"))
+        p = replace(p, needs=tuple(n for n in p.needs if n not in research))
+    if "microcontroller" in p.targets and p.model_family == "llm":
+        found.append(Contradiction(
+            ("targets", "model_family"), "an LLM does not fit a microcontroller: LiteRT for "
+            "Microcontrollers' core is about 16 KB and supports a subset of operations",
+            "microcontroller stays a mandatory target; only a tiny model will run there - drop "
+            "the target or change the model family", (MICRO_FOOTPRINT,)))
+    p, more = _tpu_and_devices(p)
+    return p, found + more
+
+
+def _tpu_and_devices(p: Profile) -> tuple[Profile, list[Contradiction]]:
+    """iOS + TPU (or any device + TPU) as run targets: a TPU trains, the device serves."""
+    devices = [t for t in p.targets if t in EDGE_TARGETS]
+    if p.goal != "both" or "tpu" not in p.targets or not devices or p.train_on:
+        return p, []
+    text = (f"tpu and {', '.join(devices)} are both targets: a Cloud TPU is where such a model "
+            f"trains, {', '.join(devices)} where it runs")
+    fix = ("advice trains on tpu and serves on the other targets; say so with train_on: [tpu] "
+           "(--train-on tpu) to silence this")
+    train = tuple(t for t in p.targets if t in TRAINING_TARGETS)
+    serve = tuple(t for t in p.targets if t != "tpu")
+    return replace(p, train_on=train, targets=serve), [
+        Contradiction(("targets",), text, fix)]
 
 
 def _training_on_devices(p: Profile, deploy_only: list[str]) -> Contradiction:
@@ -39,42 +77,41 @@ def _training_on_devices(p: Profile, deploy_only: list[str]) -> Contradiction:
         text = (f"the goal is training only, but every target ({names}) is a deployment-only "
                 f"device: no stack in the knowledge base trains there{why}")
         fix = ("advice assumes you train elsewhere and deploy there (goal treated as 'both'); "
-               "answer goal=both, or add the machine you train on, e.g. --target nvidia-gpu")
+               "answer goal=both, or add the machine you train on, e.g. --train-on nvidia-gpu")
     else:
         text = (f"the goal is training only, but {names} can only run a trained model, "
                 f"not train one{why}")
         fix = (f"advice treats the goal as 'both': train on the other targets, deploy to {names}; "
-               "answer goal=both, or drop those targets")
+               "answer goal=both with --train-on, or drop those targets")
     return Contradiction(("goal", "targets"), text, fix, facts)
 
 
-def _reach_reasons(kb: KnowledgeBase, stack: Stack, targets: tuple[str, ...], role: str
-                   ) -> list[Reason]:
-    out = []
-    for target in targets:
-        level, facts = kb.reach(stack.id, target, role)
-        if level == "-":
-            verb = "serve on" if role == "serve" else "train on"
-            out.append(Reason(f"cannot {verb} {target}, a mandatory target "
-                              f"({LEVEL_NAME[level]})", facts, ("targets",)))
-    return out
+def _destination(stack: Stack, target: str, kb: KnowledgeBase) -> str:
+    """The sibling stacks that serve ``target`` (a conversion's destinations)."""
+    return ", ".join(o.id for o in family(stack.author) if o.id != stack.id
+                     and kb.reach(o.id, target, "serve")[0] in ("N", "P", "E"))
 
 
-def eliminate(p: Profile, kb: KnowledgeBase) -> dict[str, list[Reason]]:
-    """Stacks ruled out by ``p`` (already resolved), each with its reasons."""
-    out: dict[str, list[Reason]] = {}
-    train_targets = tuple(t for t in p.targets if t in TRAINING_TARGETS)
-    for stack in STACKS:
-        reasons: list[Reason] = []
-        if p.goal == "training" and stack.base:
-            base = get_stack(stack.base)
-            reasons.append(Reason(
-                f"with goal 'training' it trains exactly like {base.name}; it differs only in "
-                "its inference runtime, so the base stack stands for it", (), ("goal",)))
-        if p.goal in ("inference", "both"):
-            reasons += _reach_reasons(kb, stack, p.targets, "serve")
-        if p.goal in ("training", "both"):
-            reasons += _reach_reasons(kb, stack, train_targets, "train")
-        if reasons:
-            out[stack.id] = reasons
-    return out
+def reach_block(kb: KnowledgeBase, stack: Stack, target: str, role: str, allow_unknown: bool
+                ) -> Reason | None:
+    """Why ``stack`` cannot ``role`` (serve/train) on a mandatory ``target``, or None."""
+    level, facts = kb.reach(stack.id, target, role)
+    verb = "serve on" if role == "serve" else "train on"
+    if level == "-":
+        return Reason(f"cannot {verb} {target}, a mandatory target ({LEVEL_NAME[level]})",
+                      facts, ("targets",))
+    if level == "?" and not allow_unknown:
+        return Reason(f"unknown: verify - no sourced fact says it can {verb} {target} (pass "
+                      "--allow-unknown to keep it)", facts, ("targets",))
+    if level == "C":
+        dest = _destination(stack, target, kb)
+        via = f"; scored as its own stack: {dest}" if dest else ""
+        return Reason(f"reaches {target} only via conversion to another runtime{via}", facts,
+                      ("targets",))
+    return None
+
+
+def train_blocks(kb: KnowledgeBase, stack: Stack, targets: tuple[str, ...],
+                 allow_unknown: bool) -> list[Reason]:
+    """Every mandatory training target ``stack`` cannot train on."""
+    return [r for t in targets if (r := reach_block(kb, stack, t, "train", allow_unknown))]

@@ -2,17 +2,27 @@
 :mod:`stackpick.advice.evidence`). ``None`` means no evidence: the criterion scores no points.
 
 Levels count N 1.0, P 0.7, E 0.5, C 0.5, - 0; an unknown level (``?``) counts 0 where a value is
-needed, and is said so.
+needed, and is said so. For reach (portability), "only via conversion" counts 0: the
+conversion's destination is a stack of its own and scores that reach itself.
 """
 
 from __future__ import annotations
 
-from statistics import mean
+from typing import TYPE_CHECKING
 
 from stackpick.advice.model import Reason
 from stackpick.knowledge import LEVEL_NAME, KnowledgeBase, Value, value_score
 from stackpick.knowledge.stacks import Stack
 from stackpick.profile import EDGE_TARGETS, TARGETS, TRAINING_TARGETS, Profile
+
+
+def mean(values) -> float:
+    items = list(values)
+    return sum(items) / len(items)
+
+
+if TYPE_CHECKING:
+    from stackpick.advice.evidence import Evidence
 
 SKILL = {"none": 0.0, "some": 0.5, "strong": 1.0}
 Result = tuple[float | None, list[Reason]]
@@ -43,8 +53,13 @@ def fact_best(kb: KnowledgeBase, criterion: str, stack: str) -> Result:
 
 def deployment(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
     """Server and on-device deployment maturity, weighted by the share of each kind of target."""
-    edge = sum(t in EDGE_TARGETS for t in p.targets) / len(p.targets)
+    targets = p.serve_targets() or p.targets
+    edge = sum(t in EDGE_TARGETS for t in targets) / len(targets)
     server, r1 = fact_best(kb, "deployment_server", stack.id)
+    if p.model_family == "llm":  # an LLM is served by a dedicated engine where one exists
+        llm, r3 = fact_best(kb, "deployment_llm", stack.id)
+        r1 = [*r1, *(Reason(r.text, r.facts, ("model_family",)) for r in r3)]
+        server = max((v for v in (server, llm) if v is not None), default=None)
     device, r2 = fact_best(kb, "deployment_edge", stack.id)
     parts = [(1 - edge, server), (edge, device)]
     if all(v is None for share, v in parts if share > 0):
@@ -59,20 +74,28 @@ def portability(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
     """80% how well the mandatory targets are reached, 20% breadth over every target."""
     role = "train" if p.goal == "training" else "serve"
     universe = TRAINING_TARGETS if role == "train" else TARGETS
-    listed = [t for t in p.targets if t in universe] or list(p.targets)
+    listed = [(t, role) for t in (p.training_targets() if role == "train" else p.serve_targets())
+              or p.targets]
+    if p.goal == "both":  # the training platform counts too: train on tpu, serve on ios
+        listed += [(t, "train") for t in p.training_targets()]
     reasons, scores = [], []
-    for t in listed:
-        level, facts = kb.reach(stack.id, t, role)
-        scores.append(value_score(level) or 0.0)
-        text = f"{role}s on {t}: {LEVEL_NAME[level]} ({level})"
-        reasons.append(Reason(text + ("" if facts else "; no sourced fact"), facts, ("targets",)))
+    for t, how in listed:
+        level, facts = kb.reach(stack.id, t, how)
+        scores.append(_reach_value(level))
+        text = f"{how}s on {t}: {LEVEL_NAME[level]} ({level})"
+        reasons.append(Reason(text + ("" if facts else "; no sourced fact"), facts,
+                              ("train_on" if how == "train" and p.train_on else "targets",)))
     breadth_levels = [kb.reach(stack.id, t, role) for t in universe]
-    breadth = mean(value_score(lv) or 0.0 for lv, _ in breadth_levels)
+    breadth = mean(_reach_value(lv) for lv, _ in breadth_levels)
     native = sum(lv == "N" for lv, _ in breadth_levels)
     cited = tuple(dict.fromkeys(f for _, fs in breadth_levels for f in fs))
     reasons.append(Reason(f"breadth: {role}s natively on {native} of {len(universe)} targets "
                           f"(score {breadth:.2f})", cited, ("targets",)))
     return 0.8 * mean(scores) + 0.2 * breadth, reasons
+
+
+def _reach_value(level: str) -> float:
+    return 0.0 if level == "C" else value_score(level) or 0.0
 
 
 def team_fit(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
@@ -98,12 +121,31 @@ def team_fit(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
     return sum(w * v for w, v in parts) / total, reasons
 
 
-def needs_fit(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
-    """Mean over the stated needs of the best supporting fact (unknown counts 0)."""
+def _measured_need(ev: Evidence | None, stack: Stack, need: str) -> tuple[float, list[Reason]]:
+    """A capability probe's verdict for ``need`` (None when no probe ran for this stack)."""
+    from stackpick.advice.evidence_extra import NEED_TASKS
+
+    probes = (ev.capability.get(stack.id, {}) if ev else {})
+    found = [probes[t] for t in NEED_TASKS.get(need, ()) if t in probes]
+    if not found:
+        return -1.0, []
+    value = mean(1.0 if ok else 0.0 for ok, _, _ in found)
+    return value, [Reason(f"{need}: measured - {text}", cells=(cell,), answers=("needs",))
+                   for _, cell, text in found]
+
+
+def needs_fit(kb: KnowledgeBase, stack: Stack, p: Profile, ev: Evidence | None = None) -> Result:
+    """Mean over the stated needs of the measured capability probe when one ran, else the best
+    supporting fact (unknown counts 0)."""
     if not p.needs:
         return None, [Reason("no stated needs", answers=("needs",))]
     values, reasons = [], []
     for need in p.needs:
+        measured, why = _measured_need(ev, stack, need)
+        if measured >= 0:
+            values.append(measured)
+            reasons += why
+            continue
         value, found = fact_best(kb, f"needs:{need}", stack.id)
         values.append(value or 0.0)
         reasons += [Reason(f"{need}: {r.text}", r.facts, ("needs",)) for r in found]
@@ -111,3 +153,14 @@ def needs_fit(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
             reasons.append(Reason(f"{need}: no sourced fact for this stack (0)",
                                   answers=("needs",)))
     return mean(values), reasons
+
+
+def research_probes(ev: Evidence | None, stack: Stack) -> tuple[float | None, list[Reason]]:
+    """Measured transformation probes (per-example gradients, HVP, Jacobian) as a research
+    velocity part: the share that ran, with the numbers in the reasons."""
+    probes = (ev.capability.get(stack.id, {}) if ev else {})
+    if not probes:
+        return None, []
+    value = mean(1.0 if ok else 0.0 for ok, _, _ in probes.values())
+    return value, [Reason(f"measured: {text}", cells=(cell,))
+                   for _, (_, cell, text) in sorted(probes.items())]

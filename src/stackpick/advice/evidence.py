@@ -1,11 +1,13 @@
-"""Measured evidence: a stored run turned into per-stack speed and memory values.
+"""Measured evidence: a stored run turned into per-stack values, each tagged with the device
+class it was measured on (see :mod:`stackpick.advice.devices`).
 
 Speed, per group (workload/task/batch/device): a stack's best backend scores 1.0 when it is the
-fastest or statistically tied with the fastest (the ratio interval includes 1: no points either
-way), else 1 / ratio. Groups with a single timed backend prove nothing and are skipped. Memory:
-smallest peak RSS in the group / the stack's peak RSS, with differences under 10% counted as a
-tie (memory has no interval). Values are averaged over groups, preferring groups whose workload
-matches the profile's model family.
+fastest or its comparison's verdict is ``tie``; otherwise 1 / point ratio (an ``inconclusive``
+verdict scores its point ratio too, with a caveat: never full credit). The ratio interval gives
+the value's own range, used to judge near-ties. Groups with a single timed backend prove
+nothing and are skipped. Memory (inference cells only): smallest peak RSS in the group / the
+stack's, differences under 10% a tie. Only a stack whose serving runtime ran a cell gets a value
+from it; training cells count for training speed only.
 """
 
 from __future__ import annotations
@@ -14,13 +16,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from statistics import mean
 from typing import TYPE_CHECKING, Any
 
+from stackpick.advice.devices import device_class
+from stackpick.advice.evidence_extra import capabilities, cold_starts, install_sizes
+from stackpick.advice.measured import GroupValue, stacks_for
 from stackpick.advice.model import Caveat, Reason
 from stackpick.errors import UserError
-from stackpick.knowledge.stacks import STACKS
 from stackpick.usermodel.routes import failed_paths
+
+
+def mean(values) -> float:
+    items = list(values)
+    return sum(items) / len(items)
+
 
 if TYPE_CHECKING:
     from stackpick.analysis.run_view import GroupView, RunView
@@ -31,13 +40,6 @@ FAMILY_WORKLOAD = {"mlp": "mlp", "cnn": "cnn", "transformer": "transformer",
 BENCH_ALL = "stackpick bench --workload all --backends all --task inference,training"
 
 
-@dataclass(frozen=True)
-class GroupValue:
-    workload: str
-    value: float
-    reason: Reason
-
-
 @dataclass
 class Evidence:
     """What one run says, by criterion and stack (values per group, reduced later)."""
@@ -45,9 +47,13 @@ class Evidence:
     run: dict[str, Any]
     speed: dict[str, dict[str, list[GroupValue]]] = field(default_factory=dict)  # task -> stack
     memory: dict[str, list[GroupValue]] = field(default_factory=dict)
+    cold: dict[str, list[GroupValue]] = field(default_factory=dict)
+    install: dict[str, list[GroupValue]] = field(default_factory=dict)
+    capability: dict[str, dict[str, tuple[bool, int, str]]] = field(default_factory=dict)
     cells: list[int] = field(default_factory=list)
     notes: list[Caveat] = field(default_factory=list)
     backends: set[str] = field(default_factory=set)
+    classes: set[str] = field(default_factory=set)  # device classes with a successful cell
     latency: dict[str, dict[str, tuple[int, float]]] = field(default_factory=dict)
     blocked: dict[str, list[Reason]] = field(default_factory=dict)  # stack -> failed paths
     model_kind: str | None = None  # pytorch | onnx | keras for a run of the user's model
@@ -57,50 +63,75 @@ class Evidence:
         chosen = [g for g in groups if g.workload == wanted] or groups
         return mean(g.value for g in chosen), [g.reason for g in chosen]
 
+    def span(self, groups: list[GroupValue], family: str | None) -> tuple[float, float]:
+        """The lowest and highest mean the measurement intervals allow."""
+        wanted = FAMILY_WORKLOAD.get(family or "")
+        chosen = [g for g in groups if g.workload == wanted] or groups
+        lo = mean(g.value if g.low is None else g.low for g in chosen)
+        hi = mean(g.value if g.high is None else g.high for g in chosen)
+        return lo, hi
 
-def _stacks_for(backend: str, task: str) -> list[str]:
-    attr = "infer_backends" if task == "inference" else "train_backends"
-    return [s.id for s in STACKS if backend in getattr(s, attr)
-            or (task == "inference" and backend in s.model_backends)]
+
+def _standing(cmp: Any) -> tuple[float, float, float, str]:
+    """(value, low, high, text) of the slower side of one comparison."""
+    r = cmp.ratio
+    verdict = cmp.verdict
+    if verdict == "tie":
+        return 1.0, 1.0 / max(r.high, 1.0), 1.0, cmp.sentence()
+    value = 1.0 / r.value
+    low, high = 1.0 / max(r.high, r.value), min(1.0, 1.0 / max(min(r.low, r.value), 1e-9))
+    text = cmp.sentence() + ("; inconclusive: scored by its point ratio"
+                             if verdict == "inconclusive" else "")
+    return value, low, high, text
 
 
 def _speed_group(group: GroupView) -> dict[str, GroupValue]:
     """Per stack: its best backend's standing against the fastest backend in this group."""
     if not group.comparisons:
         return {}
+    first = group.cells[0]
     fastest = group.comparisons[0].fast
-    scored = {fastest.label: (1.0, f"{fastest.label} was the fastest", (fastest.cell_id,))}
+    cls = {c.label: device_class(c.backend, c.device) for c in group.cells}
+    scored = {fastest.label: (1.0, 1.0, 1.0, f"{fastest.label} was the fastest",
+                              (fastest.cell_id,))}
     for cmp in group.comparisons:
-        value = 1.0 if cmp.verdict == "tie" else 1.0 / cmp.ratio.value
-        scored[cmp.slow.label] = (value, cmp.sentence(), (cmp.fast.cell_id, cmp.slow.cell_id))
-    task, workload = group.cells[0].task, group.cells[0].workload
+        value, low, high, text = _standing(cmp)
+        scored[cmp.slow.label] = (value, low, high, text, (cmp.fast.cell_id, cmp.slow.cell_id))
+    # The fastest by median should never be slower in the paired rounds; when it is, the run
+    # contradicts itself and its values here are anyone's guess (range 0..1).
+    if any(cmp.ratio.value < 1 for cmp in group.comparisons):
+        scored = {k: (v, 0.0, 1.0, t + "; medians and paired rounds disagree: uncertain", c)
+                  for k, (v, _, _, t, c) in scored.items()}
     out: dict[str, GroupValue] = {}
-    for label, (value, text, cells) in scored.items():
-        for stack in _stacks_for(label.partition(":")[0], task):
+    for label, (value, low, high, text, cells) in scored.items():
+        where = cls.get(label, "x86-cpu")
+        for stack in stacks_for(label, first.task):
             if stack not in out or value > out[stack].value:
-                out[stack] = GroupValue(workload, value, Reason(f"{group.key}: {text}", (), (),
-                                                                 cells))
+                out[stack] = GroupValue(first.workload, value,
+                                        Reason(f"{group.key}: {text}", cells=cells), where,
+                                        low, high)
     return out
 
 
 def _memory_group(group: GroupView) -> dict[str, GroupValue]:
-    rss: dict[str, tuple[float, int]] = {}
+    rss: dict[str, tuple[float, int, str]] = {}
     for cell in group.cells:
         peak = cell.metrics.memory.peak_rss_bytes if cell.metrics.memory else None
-        if cell.status != "ok" or not peak:
+        if cell.status != "ok" or not peak or cell.task != "inference":
             continue
-        for stack in _stacks_for(cell.backend, cell.task):
+        for stack in stacks_for(cell.backend, "inference"):
             if stack not in rss or peak < rss[stack][0]:
-                rss[stack] = (float(peak), cell.id)
+                rss[stack] = (float(peak), cell.id, device_class(cell.backend, cell.device))
     if len(rss) < 2:
         return {}
-    low = min(v for v, _ in rss.values())
+    low = min(v for v, _, _ in rss.values())
     out = {}
-    for stack, (peak, cell_id) in rss.items():
+    for stack, (peak, cell_id, cls) in rss.items():
         ratio = low / peak
         value = 1.0 if ratio >= 1 - MEMORY_TIE else ratio
         text = f"{group.key}: peak RSS {peak / 2**20:.0f} MiB (smallest {low / 2**20:.0f} MiB)"
-        out[stack] = GroupValue(group.cells[0].workload, value, Reason(text, cells=(cell_id,)))
+        out[stack] = GroupValue(group.cells[0].workload, value, Reason(text, cells=(cell_id,)),
+                                cls)
     return out
 
 
@@ -112,7 +143,7 @@ def _batch1_latency(results: RunView) -> dict[str, dict[str, tuple[int, float]]]
         median = c.metrics.latency.median if c.metrics.latency else None
         if c.status != "ok" or c.task != "inference" or c.batch != 1 or not median:
             continue
-        for stack in _stacks_for(c.backend, "inference"):
+        for stack in stacks_for(c.backend, "inference"):
             best = out.setdefault(stack, {}).get(c.workload)
             if best is None or median / 1e6 < best[1]:
                 out[stack][c.workload] = (c.id, median / 1e6)
@@ -138,9 +169,13 @@ def from_results(results: RunView) -> Evidence:
             ev.speed.setdefault(task, {}).setdefault(stack, []).append(gv)
         for stack, gv in _memory_group(group).items():
             ev.memory.setdefault(stack, []).append(gv)
+    ok = [c for c in results.cells if c.status == "ok"]
+    ev.cold, ev.install = cold_starts(ok), install_sizes(ok)
+    ev.capability = capabilities(results.cells)
     ev.latency = _batch1_latency(results)
     ev.cells = sorted(c.id for c in results.cells)
-    ev.backends = {c.backend for c in results.cells if c.status == "ok"}
+    ev.backends = {c.backend for c in ok}
+    ev.classes = {device_class(c.backend, c.device) for c in ok}
     ev.notes = _failure_notes(results)
     model = results.run.notes.get("model")
     ev.model_kind = model.get("kind") if isinstance(model, dict) else None
@@ -177,4 +212,5 @@ def age_days(started_at: str, today: date) -> int | None:
 
 
 def missing_backends(ev: Evidence, wanted: Iterable[str]) -> list[str]:
-    return sorted(set(wanted) - ev.backends)
+    have = {b.partition(":")[0] for b in ev.backends}
+    return sorted(set(wanted) - have)

@@ -10,8 +10,8 @@ from rich.table import Table
 
 from stackpick.advice.model import Advice, Ranked, Reason
 from stackpick.advice.summary import top_criteria
-from stackpick.advice.weights import LABELS
 from stackpick.knowledge import Fact
+from stackpick.protocol.advice import LABELS
 
 SHOWN_REASONS = 3
 
@@ -27,11 +27,16 @@ def _value(v: float | None) -> str:
 
 
 def _ranking(advice: Advice) -> Table:
-    table = Table("#", "stack", "total", "largest contributions", title="Ranking")
+    table = Table("#", "stack", "runtime per target", "total", "largest contributions",
+                  title="Ranking")
+    tied = set(advice.tie.stacks) if advice.tie else set()
     for i, r in enumerate(advice.ranking, 1):
         top = ", ".join(f"{LABELS[s.criterion].lower()} {s.contribution:.2f}"
                         for s in top_criteria(r))
-        table.add_row(str(i), r.name, f"{r.total:.2f}", top)
+        routes = ", ".join(f"{x.runtime} on {x.target}" for x in r.routes) or \
+            f"trains on {', '.join(r.train_on) or 'any'}"
+        mark = " (tie)" if r.stack in tied else ""
+        table.add_row(str(i), escape(r.name) + mark, escape(routes), f"{r.total:.2f}", top)
     return table
 
 
@@ -86,7 +91,9 @@ def _profile_line(advice: Advice) -> str:
 def _flips(advice: Advice, console: Console) -> None:
     console.print("\n[bold]What would change the pick[/]")
     if not advice.flips:
-        console.print(f"  no single answer change flips it ({advice.changes_checked} tried)")
+        console.print(f"  no plausible single change flips it ({advice.changes_checked} tried)")
+        if advice.rests_on:
+            console.print(f"  {escape(advice.rests_on)}")
     for f in advice.flips:
         console.print(f"  - {escape(f.change.text)} (size {f.change.size}) -> "
                       f"{escape(f.new_pick or 'no stack left')}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stackpick.advice.model import Advice, Ranked, Score
-from stackpick.advice.weights import LABELS
+from stackpick.protocol.advice import LABELS
 
 TOP_REASONS = 3
 
@@ -21,12 +21,23 @@ def summary(advice: Advice) -> str:
                 "'sensitivity' for an answer that would leave one standing.")
     first = advice.ranking[0]
     text = f"Recommended: {first.name} ({first.total:.2f})"
-    if advice.tied_with:
-        text = f"Tie at {first.total:.2f} between {first.name} and {', '.join(advice.tied_with)}"
+    if advice.tie and advice.tied_with:
+        names = {r.stack: r.name for r in advice.ranking}
+        others = ", ".join(f"{names.get(s, s)} ({t:.2f})" for s, t in
+                           ((s, next(r.total for r in advice.ranking if r.stack == s))
+                            for s in advice.tied_with))
+        tie = advice.tie
+        text = (f"Tie between {first.name} ({first.total:.2f}) and {others}: the margin "
+                f"{tie.margin:.2f} is within its uncertainty ({tie.uncertainty:.2f}); "
+                f"decided by {tie.decided_by.lower()}, listed first")
     why = [LABELS[s.criterion].lower() for s in top_criteria(first)]
     if why:
         text += f", mostly for {', '.join(why)}"
     text += "."
+    if first.routes and len({r.stack for r in first.routes}) > 1:
+        text += " Runtimes: " + ", ".join(f"{r.runtime} on {r.target}" for r in first.routes) + "."
+    if advice.tie and advice.tie.separate:
+        text += f" What would separate them: {advice.tie.separate}."
     if advice.runner_up and not advice.tied_with:
         second = advice.ranking[1]
         text += f" Runner-up: {second.name} ({second.total:.2f})."

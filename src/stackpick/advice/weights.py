@@ -6,12 +6,13 @@
 | ecosystem                  | 1.5 for research else 1; +1 for transformer / llm models          |
 | eager_to_compiled          | 1; +0.5 when the stack must serve (goal != training)              |
 | deployment_maturity        | research 0.5, balanced 1.5, production 3; 0 when goal = training  |
-| portability                | 0.5 + 0.5 per target, at most 3                                   |
+| portability                | 1 + 0.5 per target, at most 3.5                                   |
 | team_fit                   | 2; +1 for production (switching costs more in production)        |
 | measured_inference_speed   | training 0, both 1, inference 2; +1.5 with a latency budget       |
 | measured_training_speed    | inference 0, both 1, training 2                                   |
 | footprint                  | 0.5; +2 with an on-device target (android, ios, browser,          |
 |                            | microcontroller); +0.5 for serverless                             |
+| cold_start                 | 2 with a serverless target, else 0                                |
 | needs_fit                  | 2.5 per stated need                                               |
 """
 
@@ -21,20 +22,10 @@ from collections.abc import Mapping
 
 from stackpick.advice.model import Weight
 from stackpick.profile import Profile
+from stackpick.protocol.advice import LABELS
 
-LABELS = {
-    "research_velocity": "Research velocity",
-    "ecosystem": "Ecosystem breadth",
-    "eager_to_compiled": "Eager-to-compiled path",
-    "deployment_maturity": "Deployment maturity",
-    "portability": "Portability",
-    "team_fit": "Team fit",
-    "measured_inference_speed": "Measured inference speed",
-    "measured_training_speed": "Measured training speed",
-    "footprint": "Footprint",
-    "needs_fit": "Stated needs",
-}
 CRITERIA = tuple(LABELS)
+__all__ = ["CRITERIA", "LABELS", "ON_DEVICE", "derive_weights"]
 ON_DEVICE = ("android", "ios", "browser", "microcontroller")
 
 
@@ -86,14 +77,18 @@ def derive_weights(p: Profile, overrides: Mapping[str, float] | None = None) -> 
         Weight("eager_to_compiled", 1.0 if p.goal == "training" else 1.5,
                f"goal={p.goal}", ("goal",)),
         _deployment(p),
-        Weight("portability", min(0.5 + 0.5 * len(p.targets), 3.0),
-               f"{len(p.targets)} mandatory target(s)", ("targets",)),
+        Weight("portability", min(1.0 + 0.5 * len(p.targets), 3.5),
+               f"{len(p.targets)} mandatory target(s); a stack that cannot reach one is ruled "
+               "out, this scores how well and how broadly", ("targets",)),
         Weight("team_fit", 3.0 if p.priority == "production" else 2.0,
                f"priority={p.priority}", ("priority",)),
         _measured_inference(p),
         Weight("measured_training_speed", {"inference": 0.0, "both": 1.0, "training": 2.0}[p.goal],
                f"goal={p.goal}", ("goal",)),
         _footprint(p),
+        Weight("cold_start", 2.0 if "serverless" in p.serve_targets() else 0.0,
+               "serverless target: every scale-up pays the start" if "serverless" in p.targets
+               else "no serverless target", ("targets",)),
         Weight("needs_fit", 2.5 * len(p.needs),
                f"needs: {', '.join(p.needs)}" if p.needs else "no stated needs", ("needs",)),
     ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stackpick.analysis import portability as matrix
+from stackpick.analysis.capability import CapabilityRow, capability_matrix
 from stackpick.analysis.compare import Comparison, Contender, from_pair
 from stackpick.analysis.intervals import (
     CellRounds,
@@ -62,6 +63,7 @@ class RunView:
     run: StoredRun
     groups: list[GroupView]
     conversions: list[StoredConversion] = field(default_factory=list)
+    capabilities: list[CapabilityRow] = field(default_factory=list)  # transformation tasks
 
     @property
     def cells(self) -> list[StoredCell]:
@@ -96,7 +98,9 @@ def load_results(store: Store, run_id: int) -> RunView:
         groups.append(GroupView(key, cells, [from_pair(p, by_id)
                                              for p in stats[key].comparisons],
                                 by_id, studies, confidence))
-    return RunView(run, groups, store.conversions(run_id))
+    all_cells = [c for g in groups for c in g.cells]
+    return RunView(run, groups, store.conversions(run_id),
+                   capability_matrix(all_cells, store.rounds))
 
 
 def _studies(inputs: dict[str, list[CellInput]]) -> tuple[Spread | None, Spread | None]:
@@ -184,6 +188,8 @@ def results_json(res: RunView) -> dict[str, Any]:
         "model": matrix.summary(run.notes),
         "portability": [r.to_dict() for r in matrix.matrix(run.notes, res.paths)],
         "conversions": [conversion_json(c) for c in res.conversions],
+        # framework x transformation (per_example_grad, hvp, jacobian); [] if none was run
+        "capabilities": [r.to_dict() for r in res.capabilities],
     }
 
 

@@ -22,6 +22,7 @@ from stackpick.cli.options import (
 )
 from stackpick.cli.output import console, write_json
 from stackpick.errors import UserError
+from stackpick.profile.questions import cli_help
 
 if TYPE_CHECKING:
     from stackpick.profile import Profile
@@ -33,6 +34,14 @@ def advise(
     profile: ProfileOpt = None,
     ask: AskOpt = False,
     defaults: DefaultsOpt = False,
+    train_on: Annotated[list[str] | None, typer.Option(
+        "--train-on", help=cli_help("train_on"))] = None,
+    allow_unknown: Annotated[bool, typer.Option(
+        "--allow-unknown", help="Keep stacks whose reach to a mandatory target no source "
+                                "states (ruled out as 'unknown: verify' by default).")] = False,
+    no_measurements: Annotated[bool, typer.Option(
+        "--no-measurements", help="Advise from facts and answers only (ignore the store).")
+    ] = False,
     run: Annotated[int | None, typer.Option(
         "--run", help="Use this stored run as evidence (default: the latest).")] = None,
     db: Db = None,
@@ -46,8 +55,12 @@ def advise(
     from stackpick.advice import load_evidence
     from stackpick.advice.render import print_advice
 
+    answers = {**answers, "train_on": ",".join(train_on or []) or None}
     prof, source = resolve_profile(profile, ask, defaults, answers)
-    advice = run_advice(prof, evidence=load_evidence(db, run), source=source)
+    if no_measurements and run is not None:
+        raise UserError("--no-measurements and --run exclude each other; drop one")
+    evidence = None if no_measurements else load_evidence(db, run)
+    advice = run_advice(prof, evidence=evidence, source=source, allow_unknown=allow_unknown)
     if json_out:
         write_json(json_out, advice.to_dict())
     if json_out != "-":

@@ -28,11 +28,13 @@ def bench(
         "(default: torch,onnxruntime; with --model: every path for that model).")
     ] = None,
     task: Annotated[str, typer.Option(
-        help="inference, training, or both comma-separated.")] = "inference",
+        help="inference, training, per_example_grad, hvp, jacobian (comma-separated); the "
+        "last three also run each framework's naive baseline (variant loop).")] = "inference",
     batch: Annotated[str | None, typer.Option(
         help="Inference batch sizes, e.g. 1,32 (default: per workload).")] = None,
     train_batch: Annotated[str | None, typer.Option(
-        help="Training batch sizes (default: per workload).")] = None,
+        help="Training (and transformation-task) batch sizes (default: per workload).")
+    ] = None,
     threads: Threads = None,
     device: Device = "cpu",
     quick: Annotated[bool, typer.Option(

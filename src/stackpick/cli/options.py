@@ -15,6 +15,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from stackpick.profile.questions import cli_help
+
 R = TypeVar("R")
 
 Db = Annotated[Path | None, typer.Option(
@@ -52,25 +54,21 @@ DefaultsOpt = Annotated[bool, typer.Option(
     "--defaults", help="Use the default profile: balanced, both, x86-cpu, no expertise, "
                        "existing none.")]
 
-# The answer flags, declared once here; `answer_options` adds them to a command. (The question
-# table in stackpick.profile is the one place their meaning is written.)
+# The answer flags, declared once here; `answer_options` adds them to a command. Their help is
+# derived from the question table (stackpick.profile.questions), the one place their meaning is
+# written.
 ANSWER_OPTIONS: dict[str, object] = {
-    "priority": Annotated[str | None, typer.Option(help="research, balanced or production.")],
-    "goal": Annotated[str | None, typer.Option(help="training, inference or both.")],
-    "target": Annotated[list[str] | None, typer.Option(
-        "--target",
-        help="Mandatory target (repeatable or comma list), e.g. nvidia-gpu,android.")],
+    "priority": Annotated[str | None, typer.Option(help=cli_help("priority"))],
+    "goal": Annotated[str | None, typer.Option(help=cli_help("goal"))],
+    "target": Annotated[list[str] | None, typer.Option("--target", help=cli_help("targets"))],
     "expertise": Annotated[list[str] | None, typer.Option(
-        "--expertise", help="FRAMEWORK=LEVEL pairs, e.g. pytorch=strong,jax=some.")],
-    "existing": Annotated[str | None, typer.Option(
-        help="Existing serving stack: none, tf-serving, triton, torchserve, kserve, "
-             "onnxruntime, litert, executorch, other.")],
+        "--expertise", help=cli_help("expertise"))],
+    "existing": Annotated[str | None, typer.Option(help=cli_help("existing"))],
     "latency_budget": Annotated[float | None, typer.Option(
-        "--latency-budget", help="Per-request latency budget in ms.")],
+        "--latency-budget", help=cli_help("latency_budget_ms"))],
     "model_family": Annotated[str | None, typer.Option(
-        "--model-family", help="mlp, cnn, transformer, llm or other.")],
-    "need": Annotated[list[str] | None, typer.Option(
-        "--need", help="functional-transforms or pretrained-models (repeatable).")],
+        "--model-family", help=cli_help("model_family"))],
+    "need": Annotated[list[str] | None, typer.Option("--need", help=cli_help("needs"))],
 }
 
 
@@ -79,8 +77,10 @@ def answer_flags(priority: str | None = None, goal: str | None = None,
                  existing: str | None = None, latency_budget: float | None = None,
                  model_family: str | None = None, need: list[str] | None = None
                  ) -> dict[str, object]:
-    """The answer flags as profile fields (None where not given)."""
-    return {"priority": priority, "goal": goal, "targets": ",".join(target or []) or None,
+    """The answer flags as profile fields (None where not given; an explicitly empty
+    ``--target ""`` stays '' so the profile can reject it instead of using the defaults)."""
+    return {"priority": priority, "goal": goal,
+            "targets": None if target is None else ",".join(target),
             "expertise": ",".join(expertise or []) or None, "existing": existing,
             "latency_budget_ms": latency_budget, "model_family": model_family,
             "needs": ",".join(need or []) or None}

@@ -51,8 +51,13 @@ class WorkerOutOfMemory(WorkerFailure):
     status = "oom"
 
 
+class WorkerUnavailable(WorkerFailure):
+    status = "unavailable"
+
+
 FAILURE_KINDS: dict[str, type[WorkerFailure]] = {
     "unsupported": WorkerUnsupported, "oom": WorkerOutOfMemory, "error": WorkerError,
+    "unavailable": WorkerUnavailable,
 }
 
 

@@ -11,6 +11,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import psutil
+
 from stackpick import __version__
 from stackpick.harness.environment import recorded_variables, thread_variables
 
@@ -37,26 +39,17 @@ def cpu_info() -> dict[str, Any]:
 
 
 def physical_cores() -> int:
-    """Physical cores (logical CPUs / threads per core), the default thread count."""
-    text = _read("/proc/cpuinfo")
-    pairs = set()
-    phys = core = None
-    for line in text.splitlines():
-        if line.startswith("physical id"):
-            phys = line.split(":")[1].strip()
-        elif line.startswith("core id"):
-            core = line.split(":")[1].strip()
-            pairs.add((phys, core))
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    count = len(pairs) or os.cpu_count() or 1
-    return min(count, usable) if usable else count
+    """Physical cores this process may use: the default thread count."""
+    physical = psutil.cpu_count(logical=False) or psutil.cpu_count() or 1
+    try:
+        usable = len(psutil.Process().cpu_affinity() or [])
+    except (AttributeError, psutil.Error):  # no affinity API on macOS
+        usable = 0
+    return min(physical, usable) if usable else physical
 
 
 def memory_bytes() -> int | None:
-    for line in _read("/proc/meminfo").splitlines():
-        if line.startswith("MemTotal:"):
-            return int(line.split()[1]) * 1024
-    return None
+    return int(psutil.virtual_memory().total)
 
 
 def gpus() -> list[str]:

@@ -11,6 +11,7 @@ from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import Cell
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
+from stackpick.workloads.transforms import TRANSFORM_TASKS, applies, default_batch
 
 
 @dataclass
@@ -52,11 +53,12 @@ def plan_study(
     for wname in workloads:
         params = (workload_params or {}).get(wname, {})
         wl = get_workload(wname, params)
-        for task in tasks:
+        for task in (t for t in tasks if applies(t, wname)):  # jacobian: the mlp only
             sizes = (batches or list(wl.default_batches)) if task == "inference" else (
-                train_batches or [wl.default_train_batch])
+                train_batches or [default_batch(wl, task) if task in TRANSFORM_TASKS
+                                  else wl.default_train_batch])
             for batch in sizes:
                 for name, variant in backends:
-                    get_spec(name)
-                    cells.append(Cell(wname, name, variant, task, batch, device, params))
+                    if get_spec(name).runs(variant, task):  # e.g. variant loop: transforms only
+                        cells.append(Cell(wname, name, variant, task, batch, device, params))
     return StudyPlan(cells, threads, rule or StopRule())

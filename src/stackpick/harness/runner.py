@@ -167,7 +167,7 @@ class GroupRun:
         if got != asked:
             return f"fairness: {cell.label} runs {got} intra-op threads, asked {asked}"
         self.progress.stage(cell, "build, parity, warm-up")
-        setup = handle.call(Setup(cell.key, str(self.arrays), cell.to_dict(), self.artifacts),
+        setup = handle.call(Setup(cell.key, str(self.arrays), cell, self.artifacts),
                             self.executor.timeouts.setup)
         return handle, setup
 

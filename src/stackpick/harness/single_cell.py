@@ -23,7 +23,7 @@ def setup_in(handle: WorkerHandle, cell: Cell, materials: GroupArrays, timeout: 
     with tempfile.TemporaryDirectory(prefix="stackpick-") as tmp:
         path = Path(tmp) / "arrays.npz"
         save_group_arrays(materials, path)
-        setup = handle.call(Setup(cell.key, str(path), cell.to_dict(), warmup=warmup), timeout)
+        setup = handle.call(Setup(cell.key, str(path), cell, warmup=warmup), timeout)
     if release:
         handle.call(Release(cell.key), timeout)
     return {"hello": encode(hello), "setup": encode(setup)}

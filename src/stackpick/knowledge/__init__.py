@@ -2,7 +2,8 @@
 
 Each fact has an ``id``, a ``statement`` in the project's own words, a ``topic`` (reach, serving,
 conversion, ecosystem, footprint, needs), a ``source`` (a URL or ``owner/repo#number``) and an
-``as_of`` date (``YYYY-MM-DD``, or ``YYYY-MM`` for a lead taken from shared notes and not re-read).
+``as_of`` date (``YYYY-MM-DD``, or ``YYYY-MM`` for a lead taken from shared notes and not re-read:
+such a fact is listed and shown as a caveat but never scored - see :attr:`Fact.scored`).
 Machine-usable values, where the advisor needs them:
 
 * ``reach: {target: LEVEL}`` with ``serve: [stack...]`` and/or ``train: [stack...]`` - where the
@@ -29,7 +30,7 @@ from typing import Any
 import yaml
 
 from stackpick.knowledge.stacks import BY_ID, STACK_IDS
-from stackpick.profile import EXISTING, NEEDS, TARGETS, TRAINING_TARGETS
+from stackpick.profile import EXISTING, NEEDS, TARGETS
 
 FILES = ("reach.yaml", "serving.yaml", "conversion.yaml", "ecosystem.yaml")
 TOPICS = ("reach", "serving", "conversion", "ecosystem", "footprint", "needs")
@@ -40,7 +41,7 @@ LEVEL_NAME = {"N": "native", "P": "plugin or side package", "E": "experimental o
 # Best-first order when several facts (or inherited reach) speak about one target.
 LEVEL_RANK = {"N": 5, "P": 4, "E": 3, "C": 2, "?": 1, "-": 0}
 BASE_CRITERIA = ("research_velocity", "ecosystem", "eager_to_compiled", "deployment_server",
-                 "deployment_edge", "footprint")
+                 "deployment_edge", "deployment_llm", "footprint")
 CRITERIA = (*BASE_CRITERIA, *(f"needs:{n}" for n in NEEDS),
             *(f"existing:{e}" for e in EXISTING if e not in ("none", "other")))
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -81,6 +82,15 @@ class Fact:
     def targets(self) -> tuple[str, ...]:
         named = {*self.named_targets, *self.reach}
         return tuple(t for t in TARGETS if t in named)
+
+    @property
+    def scored(self) -> bool:
+        """Only a fact re-read on a given day scores; a month-only lead is context."""
+        return len(self.as_of) == 10
+
+    @property
+    def has_values(self) -> bool:
+        return bool(self.reach or self.scores)
 
     @property
     def as_of_date(self) -> date:
@@ -185,6 +195,8 @@ class KnowledgeBase:
 
     def __init__(self, facts: Iterable[Fact]) -> None:
         self.facts: dict[str, Fact] = {}
+        self._reach: dict[tuple[str, str, str], tuple[str, tuple[str, ...]]] = {}
+        self._scores: dict[tuple[str, str], list[tuple[Fact, Value]]] = {}
         for fact in facts:
             if fact.id in self.facts:
                 raise _bad(fact.file, fact.id, f"duplicate id (also in {self.facts[fact.id].file})")
@@ -198,14 +210,23 @@ class KnowledgeBase:
 
     def _own_reach(self, stack: str, target: str, role: str) -> list[tuple[str, str]]:
         return [(f.reach[target], f.id) for f in self.facts.values()
-                if target in f.reach and stack in (f.serve if role == "serve" else f.train)]
+                if f.scored and target in f.reach
+                and stack in (f.serve if role == "serve" else f.train)]
 
     def reach(self, stack: str, target: str, role: str) -> tuple[str, tuple[str, ...]]:
         """Best level at which ``stack`` can ``role`` (serve/train) on ``target``, and the facts
-        behind it; ``?`` with no facts when nothing is known."""
+        behind it; ``?`` with no facts when nothing is known (memoised: facts never change)."""
+        key = (stack, target, role)
+        if key not in self._reach:
+            self._reach[key] = self._reach_of(stack, target, role)
+        return self._reach[key]
+
+    def _reach_of(self, stack: str, target: str, role: str) -> tuple[str, tuple[str, ...]]:
         found = self._own_reach(stack, target, role)
-        for via in BY_ID[stack].reach_via:  # e.g. Keras 3 runs in-process on its backends
-            found += self._own_reach(via, target, "train") if target in TRAINING_TARGETS else []
+        spec = BY_ID[stack]
+        if target in spec.via_targets:  # Keras 3 runs in-process on its backends, where sourced
+            for via in spec.reach_via:
+                found += self._own_reach(via, target, role)
         if not found:
             return "?", ()
         best = max(LEVEL_RANK[level] for level, _ in found)
@@ -214,13 +235,20 @@ class KnowledgeBase:
 
     def scores(self, criterion: str, stack: str) -> list[tuple[Fact, Value]]:
         """Every fact that gives ``stack`` a value on ``criterion``, in file order."""
-        return [(f, f.scores[criterion][stack]) for f in self.facts.values()
-                if stack in f.scores.get(criterion, {})]
+        key = (criterion, stack)
+        if key not in self._scores:
+            self._scores[key] = [(f, f.scores[criterion][stack]) for f in self.facts.values()
+                if f.scored and stack in f.scores.get(criterion, {})]
+        return self._scores[key]
 
     def notes(self, stack: str) -> list[Fact]:
         """Pitfall and context facts (no machine value) that name ``stack``."""
-        return [f for f in self.facts.values()
-                if not f.reach and not f.scores and stack in f.stacks]
+        return [f for f in self.facts.values() if not f.has_values and stack in f.stacks]
+
+    def unscored(self, stack: str) -> list[Fact]:
+        """Facts with values for ``stack`` that are not scored (month-only, not re-read)."""
+        return [f for f in self.facts.values() if f.has_values and not f.scored
+                and stack in f.stacks]
 
     def select(self, stacks: Iterable[str] = (), target: str | None = None) -> list[Fact]:
         """Facts concerning any of ``stacks`` (all when empty) and ``target`` (any when None)."""

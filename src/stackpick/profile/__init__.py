@@ -11,47 +11,31 @@ no expertise in any framework, existing serving stack ``none``, no latency budge
 
 from __future__ import annotations
 
-import difflib
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stackpick.errors import UserError
+from stackpick.profile.questions import (
+    EDGE_TARGETS,
+    EXISTING,
+    EXPLAIN,
+    FIELDS,
+    FLAG_NAMES,
+    FRAMEWORKS,
+    GOALS,
+    LEVELS,
+    MODEL_FAMILIES,
+    NEEDS,
+    PRIORITIES,
+    TARGETS,
+    TRAINING_TARGETS,
+)
 
-PRIORITIES = ("research", "balanced", "production")
-GOALS = ("training", "inference", "both")
-LEVELS = ("none", "some", "strong")
-FRAMEWORKS = ("pytorch", "tensorflow", "keras", "jax", "onnx")
-# Where a model may have to train or run. Extending this needs sourced reach facts in knowledge/.
-TRAINING_TARGETS = ("nvidia-gpu", "amd-gpu", "intel-gpu", "x86-cpu", "arm-cpu", "apple-silicon",
-                    "tpu", "aws-neuron")
-EDGE_TARGETS = ("android", "ios", "browser", "microcontroller", "desktop")
-TARGETS = (*TRAINING_TARGETS, *EDGE_TARGETS, "serverless")
-EXISTING = ("none", "tf-serving", "triton", "torchserve", "kserve", "onnxruntime", "litert",
-            "executorch", "other")
-MODEL_FAMILIES = ("mlp", "cnn", "transformer", "llm", "other")
-NEEDS = ("functional-transforms", "pretrained-models")
-# The flag that sets each field (for error messages about flags).
-FLAG_NAMES = {"targets": "--target", "needs": "--need", "latency_budget_ms": "--latency-budget",
-              "model_family": "--model-family", "expertise": "--expertise",
-              "priority": "--priority", "goal": "--goal", "existing": "--existing"}
-FIELDS = ("priority", "goal", "targets", "expertise", "existing", "latency_budget_ms",
-          "model_family", "needs")
-
-# One line per choice: shown by --ask and written as comments by `profile init`.
-EXPLAIN: dict[str, str] = {
-    "priority": "research = iterate fast on new ideas; production = fixed constraints, long-lived "
-                "deployments; balanced = both matter",
-    "goal": "what the stack must do well: training, inference, or both",
-    "targets": "hardware and runtime environments the model MUST reach (a stack that cannot "
-               "reach one is ruled out)",
-    "expertise": "what the team already knows, per framework: none, some or strong",
-    "existing": "the serving stack already running in production, if any",
-    "latency_budget_ms": "optional per-request latency budget in milliseconds (inference)",
-    "model_family": "optional: mlp, cnn, transformer, llm or other (picks matching measurements)",
-    "needs": "optional must-have features: functional-transforms (composable grad/vmap/jit), "
-             "pretrained-models (a large hub of ready checkpoints)",
-}
+__all__ = ["DEFAULT_PROFILE", "EDGE_TARGETS", "EXISTING", "EXPLAIN", "FIELDS", "FLAG_NAMES",
+           "FRAMEWORKS", "GOALS", "LEVELS", "MODEL_FAMILIES", "NEEDS", "PRIORITIES", "TARGETS",
+           "TRAINING_TARGETS", "Profile", "closest", "make_profile", "override", "unknown_name"]
 
 
 @dataclass(frozen=True)
@@ -66,10 +50,22 @@ class Profile:
     latency_budget_ms: float | None = None
     model_family: str | None = None
     needs: tuple[str, ...] = ()
+    train_on: tuple[str, ...] = ()  # empty: train on the training-capable targets
 
     def skill(self, framework: str) -> str:
         """The team's level in ``framework`` (``none`` when not answered)."""
         return self.expertise.get(framework, "none")
+
+    def serve_targets(self) -> tuple[str, ...]:
+        """Where the model must run (every target, unless the goal is training only)."""
+        return () if self.goal == "training" else self.targets
+
+    def training_targets(self) -> tuple[str, ...]:
+        """Where the model must train: ``train_on`` when given, else the training-capable
+        targets (none when the goal is inference only)."""
+        if self.goal == "inference":
+            return ()
+        return self.train_on or tuple(t for t in self.targets if t in TRAINING_TARGETS)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data in a stable order (the YAML profile format, too)."""
@@ -78,6 +74,7 @@ class Profile:
             "expertise": {f: self.skill(f) for f in FRAMEWORKS},
             "existing": self.existing, "latency_budget_ms": self.latency_budget_ms,
             "model_family": self.model_family, "needs": list(self.needs),
+            "train_on": list(self.train_on),
         }
 
     def describe(self) -> str:
@@ -93,6 +90,8 @@ class Profile:
             parts.append(f"model_family={self.model_family}")
         if self.needs:
             parts.append(f"needs={','.join(self.needs)}")
+        if self.train_on:
+            parts.append(f"train_on={','.join(self.train_on)}")
         return " ".join(parts)
 
 
@@ -105,17 +104,35 @@ def _nowhere(_path: tuple[Any, ...]) -> str:
     return ""
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions and substitutions count 1)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
 def closest(word: str, choices: Iterable[str]) -> str | None:
-    """The most similar valid name, if any is reasonably close (difflib ratio >= 0.5)."""
-    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return found[0] if found else None
+    """What the user probably meant: every valid name ``word`` is a whole part of (``gpu`` ->
+    ``nvidia-gpu, amd-gpu, intel-gpu``), else the nearest by edit distance when it is at most a
+    third of the word (at least 1)."""
+    choices = list(choices)
+    parts = [c for c in choices if word and word in c.split("-")]
+    if parts:
+        return ", ".join(parts)
+    if not word or not choices:
+        return None
+    best = min(choices, key=lambda c: (edit_distance(word, c), choices.index(c)))
+    return best if edit_distance(word, best) <= max(1, len(word) // 3) else None
 
 
 def unknown_name(kind: str, name: str, valid: Iterable[str], where: str = "") -> UserError:
     """One line: the bad name, every valid name and the closest match."""
     valid = list(valid)
     near = closest(name, valid)
-    hint = f"; closest: {near}" if near else ""
+    hint = f"; did you mean {near}?" if near else ""
     return UserError(f"{where}unknown {kind} {name!r}; valid: {', '.join(valid)}{hint}")
 
 
@@ -171,7 +188,8 @@ def parse_expertise(value: Any, where: Where = _nowhere) -> dict[str, str]:
 def _budget(value: Any, where: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not math.isfinite(value) or value <= 0):
         raise UserError(f"{where}latency_budget_ms must be a positive number of milliseconds, "
                         f"not {value!r}")
     return float(value)
@@ -200,11 +218,24 @@ def make_profile(data: Mapping[str, Any], where: Where = _nowhere) -> Profile:
         model_family=None if family is None else _choice(family, MODEL_FAMILIES, "model family",
                                                          where(("model_family",))),
         needs=tuple(dict.fromkeys(needs)),
+        train_on=_train_on(data.get("train_on"), where),
     )
+
+
+def _train_on(value: Any, where: Where) -> tuple[str, ...]:
+    names = _names(value or [], where(("train_on",)), "train_on")
+    for i, name in enumerate(names):
+        if name not in TRAINING_TARGETS:
+            raise unknown_name("training target", name, TRAINING_TARGETS, where(("train_on", i)))
+    return tuple(dict.fromkeys(names))
 
 
 def override(profile: Profile, changes: Mapping[str, Any]) -> Profile:
     """Apply answers given as flags on top of ``profile`` (None means 'not given')."""
+    for key, value in changes.items():  # --target "" is a mistake, not "use the defaults"
+        if key == "targets" and value is not None and not str(value).replace(",", "").strip():
+            raise UserError(f"{FLAG_NAMES['targets']}: empty target; give at least one of "
+                            f"{', '.join(TARGETS)}")
     given = {k: v for k, v in changes.items() if v is not None and v != [] and v != ()}
     if not given:
         return profile

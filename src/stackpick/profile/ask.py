@@ -12,19 +12,8 @@ from typing import Any
 from rich.console import Console
 
 from stackpick.errors import UserError
-from stackpick.profile import (
-    EXISTING,
-    EXPLAIN,
-    FRAMEWORKS,
-    GOALS,
-    LEVELS,
-    MODEL_FAMILIES,
-    NEEDS,
-    PRIORITIES,
-    TARGETS,
-    Profile,
-    make_profile,
-)
+from stackpick.profile import FRAMEWORKS, Profile, make_profile
+from stackpick.profile.questions import QUESTIONS, Question
 
 # ask(question, choices or None, default) -> the answer text
 Ask = Callable[[str, list[str] | None, str], str]
@@ -54,30 +43,29 @@ def _retry(console: Console, ask: Ask, question: str, default: str,
             console.print(f"[red]{exc}[/]")
 
 
+def _one(console: Console, ask: Ask, q: Question) -> Any:
+    """Ask one question of the table, shaped by its kind."""
+    valid = f" Valid: {', '.join(q.options)}; empty for none" if q.many else ""
+    console.print(f"[dim]{q.field}: {q.help}.{valid}[/]")
+    if q.field == "expertise":
+        return {fw: ask(f"Expertise in {fw}", list(q.options), "none") for fw in FRAMEWORKS}
+    if q.many:
+        default = ",".join(q.default)
+        return _retry(console, ask, q.prompt, default,
+                      lambda text: list(getattr(make_profile({q.field: text}), q.field)))
+    if not q.options:  # the latency budget: a number or nothing
+        return _retry(console, ask, q.prompt, "", _budget_answer)
+    if q.default is None:  # optional choice
+        answer = ask(q.prompt, [*q.options, "unknown"], "unknown")
+        return None if answer == "unknown" else answer
+    return ask(q.prompt, list(q.options), q.default)
+
+
 def ask_profile(console: Console, ask: Ask | None = None) -> Profile:
-    """Ask every question (with its explanation) and return the validated profile."""
+    """Ask every question of the table (with its explanation); return the validated profile."""
     ask = ask or _rich_ask
-    data: dict[str, Any] = {}
-    console.print(f"[dim]priority: {EXPLAIN['priority']}[/]")
-    data["priority"] = ask("Priority", list(PRIORITIES), "balanced")
-    console.print(f"[dim]goal: {EXPLAIN['goal']}[/]")
-    data["goal"] = ask("Goal", list(GOALS), "both")
-    console.print(f"[dim]targets: {EXPLAIN['targets']}. Valid: {', '.join(TARGETS)}[/]")
-    data["targets"] = _retry(console, ask, "Targets (comma-separated)", "x86-cpu",
-                             lambda text: make_profile({"targets": text}).targets)
-    console.print(f"[dim]expertise: {EXPLAIN['expertise']}[/]")
-    data["expertise"] = {fw: ask(f"Expertise in {fw}", list(LEVELS), "none") for fw in FRAMEWORKS}
-    console.print(f"[dim]existing: {EXPLAIN['existing']}[/]")
-    data["existing"] = ask("Existing serving stack", list(EXISTING), "none")
-    console.print(f"[dim]{EXPLAIN['latency_budget_ms']}; empty for none[/]")
-    data["latency_budget_ms"] = _retry(console, ask, "Latency budget (ms)", "", _budget_answer)
-    console.print(f"[dim]{EXPLAIN['model_family']}[/]")
-    family = ask("Model family", [*MODEL_FAMILIES, "unknown"], "unknown")
-    data["model_family"] = None if family == "unknown" else family
-    console.print(f"[dim]{EXPLAIN['needs']}. Valid: {', '.join(NEEDS)}; empty for none[/]")
-    data["needs"] = _retry(console, ask, "Needs (comma-separated)", "",
-                           lambda text: list(make_profile({"needs": text}).needs))
-    return make_profile(data)
+    data = {q.field: _one(console, ask, q) for q in QUESTIONS}
+    return make_profile({k: v for k, v in data.items() if v not in ([], None) or k == "needs"})
 
 
 def _budget_answer(text: str) -> float | None:

@@ -11,31 +11,34 @@ import yaml
 from stackpick.errors import UserError
 from stackpick.profile import (
     EDGE_TARGETS,
-    EXISTING,
-    EXPLAIN,
     FRAMEWORKS,
-    GOALS,
     LEVELS,
-    MODEL_FAMILIES,
-    NEEDS,
-    PRIORITIES,
     TRAINING_TARGETS,
     Profile,
     make_profile,
 )
+from stackpick.profile.questions import QUESTIONS, Question
 
 
-def _marks(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """1-based line of every key and list item, by path (``("targets", 2)``)."""
+def _marks(node: yaml.Node, path: tuple[Any, ...] = (), name: str = "<profile>"
+           ) -> dict[tuple[Any, ...], int]:
+    """1-based line of every key and list item, by path (``("targets", 2)``); a key given twice
+    in one mapping is an error naming both lines (YAML would silently keep the last)."""
     out = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value
-            out.update(_marks(value_node, (*path, key)))
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise UserError(f"{name}:{line}: duplicate key {key!r} (first given on line "
+                                f"{seen[key]}); keep one")
+            seen[key] = line
+            out.update(_marks(value_node, (*path, key), name))
             out[(*path, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            out.update(_marks(item, (*path, i)))
+            out.update(_marks(item, (*path, i), name))
     return out
 
 
@@ -54,7 +57,7 @@ def _parse(text: str, name: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
         raise UserError(f"{at}: invalid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise UserError(f"{name}: invalid YAML: {exc}") from None
-    return data, _marks(node) if node is not None else {}
+    return data, _marks(node, (), name) if node is not None else {}
 
 
 def parse_profile(text: str, name: str = "<profile>") -> Profile:
@@ -87,48 +90,31 @@ def load_profile(path: Path) -> Profile:
     return parse_profile(text, str(path))
 
 
+def _example(q: Question) -> list[str]:
+    """The commented lines for one question, and its example value."""
+    lines = [f"# {q.field}: {q.help}."]
+    if q.field == "targets":
+        lines += [f"#   training and serving hardware: {', '.join(TRAINING_TARGETS)}",
+                  f"#   deployment only: {', '.join(EDGE_TARGETS)}, serverless"]
+    elif q.field == "expertise":
+        lines.append(f"#   frameworks: {', '.join(FRAMEWORKS)}; levels: {', '.join(LEVELS)}")
+    elif q.options:
+        lines.append(f"#   {'any' if q.many else 'one'} of: {', '.join(q.options)}")
+    value = q.example if q.example is not None else q.default
+    text = yaml.safe_dump({q.field: list(value) if isinstance(value, tuple) else value},
+                          default_flow_style=False, sort_keys=False).rstrip().splitlines()
+    commented = q.example is not None and q.field in ("latency_budget_ms", "model_family")
+    lines += [f"# {t}" if commented or value is None else t for t in text]
+    return [*lines, ""]
+
+
 def example_yaml() -> str:
-    """A commented example profile that loads as it is."""
-    lines = [
-        "# stackpick profile: the answers `stackpick advise --profile FILE` decides from.",
-        "# Every field is optional; missing ones take the defaults shown by `--defaults`.",
-        "",
-        f"# priority: {EXPLAIN['priority']}.",
-        f"#   one of: {', '.join(PRIORITIES)}",
-        "priority: balanced",
-        "",
-        f"# goal: {EXPLAIN['goal']}.  One of: {', '.join(GOALS)}",
-        "goal: both",
-        "",
-        f"# targets: {EXPLAIN['targets']}.",
-        f"#   training and serving hardware: {', '.join(TRAINING_TARGETS)}",
-        f"#   deployment only: {', '.join(EDGE_TARGETS)}, serverless",
-        "targets:",
-        "  - x86-cpu",
-        "  - nvidia-gpu",
-        "",
-        f"# expertise: {EXPLAIN['expertise']}.",
-        f"#   frameworks: {', '.join(FRAMEWORKS)}; levels: {', '.join(LEVELS)}",
-        "expertise:",
-        "  pytorch: some",
-        "  tensorflow: none",
-        "  jax: none",
-        "",
-        f"# existing: {EXPLAIN['existing']}.",
-        f"#   one of: {', '.join(EXISTING)}",
-        "existing: none",
-        "",
-        f"# latency_budget_ms: {EXPLAIN['latency_budget_ms']}.",
-        "# latency_budget_ms: 20",
-        "",
-        f"# model_family: one of {', '.join(MODEL_FAMILIES)}.",
-        "# model_family: transformer",
-        "",
-        f"# needs: {EXPLAIN['needs']}.",
-        f"#   any of: {', '.join(NEEDS)}",
-        "needs: []",
-    ]
-    return "\n".join(lines) + "\n"
+    """A commented example profile that loads as it is (derived from the questions table)."""
+    lines = ["# stackpick profile: the answers `stackpick advise --profile FILE` decides from.",
+             "# Every field is optional; missing ones take the defaults shown by `--defaults`.", ""]
+    for q in QUESTIONS:
+        lines += _example(q)
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def write_example(target: str, force: bool) -> Path | None:

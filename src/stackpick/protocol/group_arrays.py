@@ -13,6 +13,8 @@ import numpy as np
 
 from stackpick.workloads import TrainConfig, Workload
 from stackpick.workloads.training import reference_train
+from stackpick.workloads.transforms import TRANSFORM_TASKS
+from stackpick.workloads.transforms import reference as transform_reference
 
 
 @dataclass
@@ -34,6 +36,8 @@ def build_group_arrays(workload: Workload, task: str, batch: int,
     labels = workload.make_labels(batch)
     if task == "inference":
         reference: np.ndarray | dict[str, np.ndarray] = workload.forward(weights, inputs)
+    elif task in TRANSFORM_TASKS:
+        reference = transform_reference(workload, task, weights, inputs, labels)
     else:
         reference = reference_train(workload, weights, inputs, labels, train or TrainConfig())
     return GroupArrays(weights, inputs, labels, reference)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
-from stackpick.protocol.cells import MemoryUse, Parity, Warmup
+from stackpick.protocol.cells import Cell, MemoryUse, Parity, Warmup
 from stackpick.protocol.conversions import Conversion
 
 T = TypeVar("T")
@@ -49,7 +49,7 @@ class Setup:
     OP: ClassVar[str] = "setup"
     key: str
     arrays: str  # path of the group's arrays file (weights, inputs, reference)
-    cell: dict[str, Any]
+    cell: Cell
     artifacts: dict[str, str] = field(default_factory=dict)
     warmup: dict[str, Any] | None = None  # WarmupRule overrides
     train: dict[str, Any] | None = None  # TrainConfig overrides

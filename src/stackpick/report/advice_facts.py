@@ -1,7 +1,7 @@
 """The facts an advice relied on, with their sources as safe links and their dates.
 
-Advice may carry whole facts (``facts``) or only their ids (``evidence.facts``); ids are looked
-up in the packaged knowledge base. A fact that cannot be found is still listed, by id.
+Advice carries the facts it cites (``facts``: id, statement, source, as_of); older advice has only
+their ids (``evidence.facts``), listed by id. The report never imports the knowledge base.
 """
 
 from __future__ import annotations
@@ -56,14 +56,9 @@ def fact_from(f: Any) -> Fact:
                 str(f.get("as_of") or ""))
 
 
-def _from_knowledge(fact_id: str) -> Fact:
-    """The packaged fact with this id, or a bare id when the knowledge base lacks it."""
-    try:
-        from stackpick.knowledge import load_knowledge
-
-        return fact_from(load_knowledge().get(fact_id).to_dict())
-    except Exception:  # a missing or newer knowledge base must not stop a report
-        return Fact(fact_id, "(not in this stackpick's knowledge base)", [])
+def _bare(fact_id: str) -> Fact:
+    """A fact cited by id only (advice stored before facts travelled with it)."""
+    return Fact(fact_id, "(details not stored with this advice; see: stackpick kb)", [])
 
 
 def read_facts(advice: dict[str, Any]) -> list[Fact]:
@@ -74,5 +69,5 @@ def read_facts(advice: dict[str, Any]) -> list[Fact]:
     facts = [fact_from(f) for f in (raw.values() if isinstance(raw, dict) else raw)]
     ids = [str(i) for i in cited if not isinstance(i, dict)]
     if not facts:
-        return [_from_knowledge(i) for i in ids]
+        return [_bare(i) for i in ids]
     return [f for f in facts if not ids or not f.id or f.id in ids]

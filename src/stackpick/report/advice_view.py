@@ -1,12 +1,8 @@
-"""The advisor's ``to_dict()`` output read tolerantly into what a report shows.
+"""Stored advice read into what a report shows, through the typed records.
 
-The report renders advice from its JSON form (so stored advice re-renders) and never fails on a
-missing or renamed key: an absent part is simply not shown. The advisor's shape (see
-``stackpick.advice.model.Advice.to_dict``): ``recommended`` / ``runner_up`` stack ids,
-``ranking`` entries (``stack``, ``name``, ``total``, ``criteria`` with ``label``, ``weight``,
-``value``, ``contribution`` and cited ``reasons``), ``eliminated`` (``name``, ``reasons``),
-``sensitivity`` (``flips``, ``checked``), ``weights``, ``caveats``, ``contradictions`` and
-``evidence`` (fact ids, resolved here against the knowledge base for their sources).
+The report renders the same :class:`~stackpick.protocol.advice.Advice` the terminal prints: the
+stored dict (``runs.extra_json["advice"]``, any schema) goes through ``Advice.from_dict``, which
+tolerates older shapes, so every past run re-renders. Only ``protocol`` is imported here.
 """
 
 from __future__ import annotations
@@ -14,50 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from stackpick.protocol.advice import Advice, Ranked, Reason, label
 from stackpick.report.advice_facts import Fact, read_facts
-
-TEXT_KEYS = ("text", "reason", "summary", "description", "message", "change", "detail", "why")
-LABEL_KEYS = ("name", "label", "title")
-
-
-def label(x: Any) -> str:
-    """A stack's display name from a string or a dict in any of the likely shapes."""
-    if x is None:
-        return ""
-    if not isinstance(x, dict):
-        return str(x)
-    for key in LABEL_KEYS:
-        if x.get(key):
-            return str(x[key])
-    if "stack" in x:
-        return label(x["stack"])
-    parts = [x.get(k) for k in ("author", "framework", "serving", "runtime") if x.get(k)]
-    return " + ".join(dict.fromkeys(str(p) for p in parts)) or str(x.get("id") or "?")
-
-
-def texts(x: Any) -> list[str]:
-    """Sentences from a string, a list, or dicts holding them under a usual key."""
-    if x is None or x == "":
-        return []
-    if isinstance(x, list | tuple):
-        return [t for item in x for t in texts(item)]
-    if isinstance(x, dict):
-        for key in TEXT_KEYS:
-            if x.get(key):
-                return texts(x[key])
-        return ["; ".join(f"{k}: {v}" for k, v in x.items())]
-    return [str(x)]
-
-
-def first(d: dict[str, Any], *keys: str) -> Any:
-    return next((d[k] for k in keys if d.get(k) not in (None, "", [], {})), None)
-
-
-def _number(x: Any) -> float | None:
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass
@@ -91,114 +45,60 @@ class AdviceView:
     facts: list[Fact] = field(default_factory=list)
 
 
-def _cited(reasons: Any) -> list[str]:
-    """Fact ids and cell ids a list of reason dicts cites, as 'fact-id' and 'cell 12'."""
-    out: list[str] = []
-    for r in reasons if isinstance(reasons, list) else []:
-        if isinstance(r, dict):
-            out += [str(f) for f in r.get("facts") or []]
-            out += [f"cell {c}" for c in r.get("cells") or []]
+def _cited(reasons: tuple[Reason, ...]) -> list[str]:
+    """Fact ids and cell ids the reasons cite, as 'fact-id' and 'cell 12'."""
+    out = [f for r in reasons for f in r.facts] + [f"cell {c}" for r in reasons for c in r.cells]
     return list(dict.fromkeys(out))
 
 
-def _contribution(name: str, c: Any) -> Contribution:
-    if not isinstance(c, dict):
-        return Contribution(name, points=_number(c))
-    ev = c.get("evidence") or c.get("sources") or _cited(c.get("reasons"))
-    evidence = [str(e) for e in (ev if isinstance(ev, list) else [ev])]
-    return Contribution(str(first(c, "label", "criterion", "name") or name), c.get("weight"),
-                        first(c, "value", "raw", "score"),
-                        _number(first(c, "contribution", "points", "weighted")), evidence,
-                        texts(c.get("reasons")))
-
-
-def _contributions(raw: Any) -> list[Contribution]:
-    if isinstance(raw, dict):
-        return [_contribution(k, v) for k, v in raw.items()]
-    return [_contribution(str(i), c) for i, c in enumerate(raw or [])]
-
-
-def stack_view(x: Any) -> StackView | None:
-    if not x:
+def stack_view(r: Ranked | None) -> StackView | None:
+    """One ranked candidate: its name with the runtime per target, and its contributions."""
+    if r is None:
         return None
-    if not isinstance(x, dict):
-        return StackView(str(x))
-    contrib = _contributions(first(x, "contributions", "criteria", "breakdown"))
-    reasons = texts(first(x, "reasons", "why", "explanation"))
-    if not reasons:  # the criteria that carried the most weight, with their own reasons
-        top = sorted((c for c in contrib if c.points), key=lambda c: -(c.points or 0))[:3]
-        reasons = [f"{c.criterion} (+{c.points:.2f})" + (f": {c.reasons[0]}" if c.reasons
-                                                          else "") for c in top]
-    return StackView(label(x), first(x, "score", "total"), reasons, contrib)
+    contrib = [Contribution(label(s.criterion), s.weight, s.value,
+                            round(s.contribution, 6), _cited(s.reasons),
+                            [x.text for x in s.reasons]) for s in r.scores]
+    top = sorted((c for c in contrib if c.points), key=lambda c: -(c.points or 0))[:3]
+    reasons = [f"{c.criterion} (+{c.points:.2f})" + (f": {c.reasons[0]}" if c.reasons else "")
+               for c in top]
+    if r.routes and len({x.stack for x in r.routes}) > 1:
+        reasons.insert(0, "runtime per target: " + ", ".join(f"{x.runtime} on {x.target}"
+                                                             for x in r.routes))
+    return StackView(r.name, round(r.total, 6), reasons, contrib)
 
 
-def _resolve(x: Any, ranked: list[Any]) -> Any:
-    """A stack id (as ``recommended`` / ``runner_up`` give it) -> its ranking entry."""
-    if isinstance(x, str):
-        return next((r for r in ranked if isinstance(r, dict) and x in (r.get("stack"),
-                                                                         r.get("id"))), x)
-    return x
-
-
-def _eliminated(raw: Any) -> list[tuple[str, list[str]]]:
-    if isinstance(raw, dict):
-        return [(str(k), texts(v)) for k, v in raw.items()]
-    return [(label(e), texts(first(e, "reasons", "reason", "why") if isinstance(e, dict)
-                             else None)) for e in raw or []]
-
-
-def _names(advice: dict[str, Any]) -> dict[str, str]:
-    """Stack id -> display name, from the ranking and the eliminated list."""
-    items = (first(advice, "ranking", "ranked") or []) + (advice.get("eliminated") or [])
-    return {str(i["stack"]): label(i) for i in items
-            if isinstance(i, dict) and isinstance(i.get("stack"), str)}
-
-
-def _flips(advice: dict[str, Any]) -> tuple[list[str], str]:
-    raw = first(advice, "sensitivity", "flips", "what_would_flip")
-    if not isinstance(raw, dict):
-        return texts(raw), ""
-    names, out = _names(advice), []
-    for f in raw.get("flips") or []:
-        new = f.get("new_pick") if isinstance(f, dict) else None
-        to = f": the pick becomes {names.get(new, new)}" if new else ": no stack qualifies"
-        out += [t + (to if isinstance(f, dict) else "") for t in texts(f)[:1]]
-    checked = raw.get("checked")
-    note = (f"None of the {checked} single-answer changes tried flips the pick." if checked
-            else "No single change of answers flips the pick.")
+def _flips(a: Advice) -> tuple[list[str], str]:
+    names = {r.stack: r.name for r in a.ranking} | {e.stack: e.name for e in a.eliminated}
+    out = [f.change.text + (f": the pick becomes {names.get(f.new_pick, f.new_pick)}"
+                            if f.new_pick else ": no stack qualifies") for f in a.flips]
+    note = a.rests_on or (f"None of the {a.changes_checked} plausible single changes tried "
+                          "flips the pick." if a.changes_checked else
+                          "No single change of answers flips the pick.")
     return out, note
 
 
-def _caveats(advice: dict[str, Any]) -> list[str]:
-    out = []
-    for c in advice.get("contradictions") or []:
-        out += [" ".join(texts(c.get("text")) + texts(c.get("resolution")))
-                if isinstance(c, dict) else str(c)]
-    for c in advice.get("caveats") or []:
-        command = c.get("command") if isinstance(c, dict) else None
-        out += [t + (f" (try: {command})" if command else "") for t in texts(c)[:1]]
+def _caveats(a: Advice) -> list[str]:
+    out = [f"{c.text}; {c.resolution}" for c in a.contradictions]
+    if a.tie:
+        out.insert(0, f"Tie ({', '.join(a.tie.stacks)}): margin {a.tie.margin:.2f} within its "
+                      f"uncertainty {a.tie.uncertainty:.2f}; decided by {a.tie.decided_by}; "
+                      f"what would separate them: {a.tie.separate}")
+    out += [c.text + (f" (try: {c.command})" if c.command else "") for c in a.caveats]
     return out
-
-
-def _weights(advice: dict[str, Any]) -> list[tuple[str, Any, str]]:
-    return [(str(first(w, "label", "criterion") or "?"), w.get("weight"),
-             " ".join(texts(w.get("why")))) for w in advice.get("weights") or []
-            if isinstance(w, dict)]
 
 
 def read_advice(advice: dict[str, Any] | None) -> AdviceView | None:
     """The parts of an advice dict a report shows, or None when there is no advice."""
     if not advice:
         return None
-    ranked = first(advice, "ranking", "ranked", "candidates") or []
-    pick = _resolve(first(advice, "recommended", "recommendation", "pick"), ranked) or (
-        ranked[0] if ranked else None)
-    runner = _resolve(first(advice, "runner_up", "runnerup"), ranked) or (
-        ranked[1] if len(ranked) > 1 else None)
-    flips, note = _flips(advice)
+    a = Advice.from_dict(advice)
+    flips, note = _flips(a)
     return AdviceView(
-        pick=stack_view(pick), runner_up=stack_view(runner), tie=bool(advice.get("tie")),
-        eliminated=_eliminated(first(advice, "eliminated", "ruled_out", "excluded")),
-        flips=flips, flip_note=note, weights=_weights(advice), caveats=_caveats(advice),
-        facts=read_facts(advice),
+        pick=stack_view(a.ranking[0] if a.ranking else None),
+        runner_up=stack_view(a.ranking[1] if len(a.ranking) > 1 else None),
+        tie=bool(a.tied_with),
+        eliminated=[(e.name, [r.text for r in e.reasons]) for e in a.eliminated],
+        flips=flips, flip_note=note,
+        weights=[(label(w.criterion), w.value, w.why) for w in a.weights],
+        caveats=_caveats(a), facts=read_facts(advice),
     )

@@ -13,8 +13,9 @@ from typing import Any
 from stackpick import __version__
 from stackpick.analysis.run_view import RunView
 from stackpick.protocol.cells import StoredCell
-from stackpick.report import charts, views
+from stackpick.report import browser, charts, views
 from stackpick.report.advice_view import read_advice
+from stackpick.report.capabilities import capability_html
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.report.html_advice import answers, facts, recommendation
 from stackpick.report.html_model import model_section
@@ -99,6 +100,12 @@ def _or_dash(value: float | None) -> str:
     return "-" if value is None else f"{value}"
 
 
+def _browser(res: RunView) -> Markup:
+    rows = browser.browser_rows(res)
+    return section("browser", "In the browser", table(browser.HEADERS, rows, browser.NUMERIC),
+                   browser.INTRO) if rows else Markup("")
+
+
 def _none(sentence: str) -> Markup:
     return tag("p", sentence, "muted")
 
@@ -154,9 +161,10 @@ def _header(res: RunView) -> Markup:
 
 
 NAV = [("recommendation", "Recommendation"), ("answers", "Answers"), ("model", "Your model"),
-       ("latency", "Latency"),
+       ("capabilities", "Transformations"), ("latency", "Latency"),
        ("speedup", "Speed-up"), ("first-call", "First call"), ("training", "Training"),
-       ("memory", "Memory"), ("parity", "Parity"), ("failures", "Failures"),
+       ("memory", "Memory"), ("browser", "In the browser"), ("parity", "Parity"),
+       ("failures", "Failures"),
        ("stability", "Stability"), ("facts", "Facts"), ("machine", "Machine")]
 
 
@@ -164,12 +172,14 @@ def render_html(res: RunView, advice: dict[str, Any] | None = None) -> str:
     """The whole page as one string (write it as UTF-8)."""
     view = read_advice(advice)
     banner = views.partial_note(res)
-    model = model_section(res)
+    model, caps = model_section(res), capability_html(res)
     nav = [(i, t) for i, t in NAV
-           if (i != "facts" or (view and view.facts)) and (i != "model" or model)]
+           if (i != "facts" or (view and view.facts)) and (i != "model" or model)
+           and (i != "browser" or browser.browser_rows(res)) and (i != "capabilities" or caps)]
     body = join([
-        recommendation(view), answers(views.profile_of(res, advice)), model, _chart_sections(res),
-        _parity(res), _failures(res), _warnings(res), facts(view), _machine(res),
+        recommendation(view), answers(views.profile_of(res, advice)), model, caps,
+        _chart_sections(res),
+        _browser(res), _parity(res), _failures(res), _warnings(res), facts(view), _machine(res),
     ])
     return Template(_template("page.html")).substitute(
         title=tag("title", f"stackpick report: run {res.run.id}"), css=_template("report.css"),

@@ -1,21 +1,23 @@
-"""Small HTML builders. Each takes plain text and escapes it; ``Markup`` marks a fragment that is
-already safe HTML (built here from escaped parts), so nothing is escaped twice or not at all."""
+"""Small HTML builders. Each takes plain text and escapes it; ``Markup`` (markupsafe's, the
+escaping Jinja uses) marks a fragment that is already safe HTML, built here from escaped parts,
+so nothing is escaped twice or not at all; concatenating a plain string to it escapes that
+string too."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from stackpick.report.svg import esc
 
-
-class Markup(str):
-    """A string of HTML built from escaped parts: inserted as is."""
+__all__ = ["Markup", "h", "join", "link", "section", "table", "tag", "ul"]
 
 
-def h(value: Any) -> str:
+def h(value: Any) -> Markup:
     """Escaped text, or the fragment unchanged when it is already :class:`Markup`."""
-    return value if isinstance(value, Markup) else esc("" if value is None else value)
+    return escape("" if value is None else value)
 
 
 def tag(name: str, body: Any = "", cls: str = "", **attrs: str) -> Markup:

@@ -13,8 +13,9 @@ from typing import Any
 from stackpick.analysis.portability import PortRow
 from stackpick.analysis.run_view import RunView
 from stackpick.protocol.cells import StoredCell
-from stackpick.report import views
+from stackpick.report import browser, views
 from stackpick.report.advice_view import AdviceView, read_advice
+from stackpick.report.capabilities import capability_markdown
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.report.html_parts import plain
 from stackpick.report.jsondoc import SCHEMA
@@ -180,7 +181,11 @@ def render_markdown(res: RunView, advice: dict[str, Any] | None = None) -> str:
     if profile:
         out += ["## Answers", "", *md_table(["question", "answer"],
                                             [[k, plain(v)] for k, v in profile.items()])]
-    out += _model(res) + _results(res) + _break_even(res) + _parity_failures_warnings(res)
+    out += _model(res) + capability_markdown(res, md_table) + _results(res) + _break_even(res)
+    if rows := browser.browser_rows(res):
+        out += ["## In the browser", "", md(browser.INTRO), "",
+                *md_table(browser.HEADERS, rows, browser.NUMERIC)]
+    out += _parity_failures_warnings(res)
     out += _facts(view) + _machine(res)
     out += [f"_stackpick results.json schema {SCHEMA}; full report in index.html._", ""]
     return "\n".join(out)

@@ -6,11 +6,12 @@ next to the bars, so colour is never the only cue. Every string is escaped here.
 
 from __future__ import annotations
 
-import html
 import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from markupsafe import escape
 
 WIDTH = 640
 LABEL_W = 160  # left column for row labels
@@ -25,8 +26,8 @@ PALETTE = {"pytorch": "#0072B2", "compiled": "#56B4E9", "tensorflow": "#E69F00",
 
 
 def esc(text: object) -> str:
-    """Escape any value for HTML text and attributes (quotes included)."""
-    return html.escape(str(text), quote=True)
+    """Escape any value for HTML text and attributes (quotes included), with markupsafe."""
+    return str(escape(str(text)))
 
 
 def family_color(backend: str) -> str:

@@ -67,19 +67,19 @@ class Worker:
 
     def _prepare(self, backend: Backend, req: msg.Setup, m: GroupArrays) -> Prepared:
         cell = req.cell
-        params = cell.get("workload_params") or {}
+        params = cell.workload_params
         if "model" in params:  # a user's model: its own inputs, artifacts of earlier steps
             inputs = m.inputs if isinstance(m.inputs, list) else [m.inputs]
             return backend.prepare_model(ModelJob(params["model"], inputs, req.artifacts))
-        workload = get_workload(cell["workload"], params)
+        workload = get_workload(cell.workload, params)
         train = TrainConfig(**(req.train or {}))
         assert not isinstance(m.inputs, list)
-        return backend.prepare(Job(workload, cell["task"], cell["batch"], m.weights, m.inputs,
+        return backend.prepare(Job(workload, cell.task, cell.batch, m.weights, m.inputs,
                                    m.labels, train))
 
     def op_setup(self, req: msg.Setup) -> msg.SetupReply:
         cell = req.cell
-        backend = self.backend(cell["variant"])
+        backend = self.backend(cell.variant)
         m = load_group_arrays(req.arrays)
         train = TrainConfig(**(req.train or {}))
         rss_before = memory.current_rss()
@@ -89,30 +89,39 @@ class Worker:
         t0 = time.perf_counter()
         prepared.call()
         first_call_s = time.perf_counter() - t0
-        if cell["task"] == "training":
+        if cell.task == "training":
             for _ in range(train.parity_steps - 1):
                 prepared.call()
-        result = msg.decode(parity.check(cell["task"], prepared.fetch(), m.reference), Parity)
+        result = msg.decode(parity.check(cell.task, prepared.fetch(), m.reference), Parity)
         reply = msg.SetupReply(build_s, first_call_s, result, prepared.extras, rss_before)
         if not result.ok:
             prepared.close()
             return reply
-        reply.loops = timing.calibrate_loops(prepared.call)
-        warm = timing.warm_up(prepared.call, reply.loops, timing.WarmupRule(**(req.warmup or {})))
-        self.cells[req.key] = CellState(prepared, reply.loops)
+        rule = timing.WarmupRule(**(req.warmup or {}))
+        if prepared.timer is not None:  # the page's own clock: see backends/browser/timing.py
+            loops = prepared.timer.calibrate_loops()
+            warm = prepared.timer.warm_up(loops, rule)
+        else:
+            loops = timing.calibrate_loops(prepared.call)
+            warm = timing.warm_up(prepared.call, loops, rule)
+        self.cells[req.key] = CellState(prepared, loops)
+        reply.loops = loops
         reply.rss_after = memory.current_rss()
         reply.warmup = Warmup(warm.calls, warm.seconds, warm.converged)
         return reply
 
     def op_sample(self, req: msg.Sample) -> msg.SampleReply:
         state = self.cells[req.key]
-        if req.per_call:  # p90/p99 per call need single calls; the clock's cost is subtracted
-            clock = statistics.median(timing.take_samples(_noop, 1, 0.005, 2000))
-            samples = timing.take_samples(state.prepared.call, 1, req.budget_s, req.max_samples)
-            return msg.SampleReply(samples, 1, clock)
-        samples = timing.take_samples(state.prepared.call, state.loops, req.budget_s,
-                                      req.max_samples)
-        return msg.SampleReply(samples, state.loops)
+        loops = 1 if req.per_call else state.loops  # the tail pass times single calls
+        args = (loops, req.budget_s, req.max_samples)
+        timer = state.prepared.timer
+        samples = (timer.take_samples(*args) if timer is not None
+                   else timing.take_samples(state.prepared.call, *args))
+        clock = None
+        if req.per_call:  # what a clock reading around nothing costs, subtracted from each
+            clock = 0.0 if timer is not None else statistics.median(
+                timing.take_samples(_noop, 1, 0.005, 2000))
+        return msg.SampleReply(samples, loops, clock)
 
     def op_memory(self, req: msg.Memory) -> MemoryUse:
         state = self.cells[req.key]
@@ -160,7 +169,7 @@ def serve(worker: Worker, inp: IO[str], out: IO[str]) -> None:
             _answer(out, {"id": req.get("id"), "ok": False, "kind": "oom",
                           "error": "out of memory (MemoryError) within the worker's limit"})
         except Unsupported as exc:
-            _answer(out, {"id": req.get("id"), "ok": False, "kind": "unsupported",
+            _answer(out, {"id": req.get("id"), "ok": False, "kind": exc.kind,
                           "error": str(exc)})
         except Exception as exc:  # a backend failure is data for the parent, not the end
             _answer(out, {"id": req.get("id"), "ok": False, "kind": "error",

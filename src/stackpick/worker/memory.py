@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import resource
 import threading
 from types import TracebackType
 
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+import psutil
+
+_SELF = psutil.Process()
 
 
 def current_rss() -> int:
-    """Resident set size in bytes (Linux /proc; falls back to the lifetime peak elsewhere)."""
-    try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE
-    except OSError:
-        return lifetime_peak_rss()
-
-
-def lifetime_peak_rss() -> int:
-    """ru_maxrss in bytes: the process's peak since it started."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Resident set size of this process in bytes, now (psutil: the same reading on Linux,
+    macOS and Windows, where ``ru_maxrss`` would be a lifetime peak in differing units)."""
+    return int(_SELF.memory_info().rss)
 
 
 class PeakSampler:

@@ -2,9 +2,10 @@
 then try its conversion paths. Imported by the worker; the heavy loaders load on first use.
 
 Each kind has a loader module with the same functions: ``load(spec, backend, state)``,
-``make_inputs(spec, loaded)``, ``reference(loaded, inputs)``, ``describe(loaded)`` and
-``convert(name, ctx)``. Mistakes in the user's model raise :class:`ModelProblem` (one line);
-the parent turns that into a user error before anything is measured.
+``make_inputs(spec, loaded)``, ``reference(loaded, inputs)`` and ``describe(loaded)``, and a
+module with ``convert(name, ctx)`` (the loader itself, or PyTorch's ``user_routes``). Mistakes
+in the user's model raise :class:`ModelProblem` (one line); the parent turns that into a user
+error before anything is measured.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from stackpick.worker.backends.base import Backend
 LOADERS = {"pytorch": "stackpick.worker.backends.torch_backend.user_model",
            "onnx": "stackpick.worker.backends.ort_backend.user_model",
            "keras": "stackpick.worker.backends.keras_backend.user_model"}
+# where each kind's ``convert(name, ctx)`` lives (PyTorch's routes import its loader)
+CONVERTERS = {**LOADERS, "pytorch": "stackpick.worker.backends.torch_backend.user_routes"}
 
 Outputs = np.ndarray | dict[str, np.ndarray]
 
@@ -107,7 +110,7 @@ class ModelOps:
     def convert(self, req: msg.ModelConvert, backend: Backend) -> msg.ModelConvertReply:
         ctx = self.ctx or self._reload(req, backend)
         ctx.workdir = Path(req.workdir)
-        mod = loader(ctx.spec.kind)
+        mod = importlib.import_module(CONVERTERS[ctx.spec.kind])
         rows = []
         for name in req.paths:
             t0 = time.perf_counter()

@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from stackpick.workloads.transforms import TOLERANCE as TRANSFORM_TOLERANCE
+
 # (atol, rtol) in float32. Training compares parameters after several steps, where rounding
 # accumulates through the backward pass; inference compares logits after one forward.
-TOLERANCE = {"inference": (1e-4, 1e-4), "training": (1e-4, 1e-3)}
+TOLERANCE = {"inference": (1e-4, 1e-4), "training": (1e-4, 1e-3), **TRANSFORM_TOLERANCE}
 
 
 def compare(actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> dict[str, Any]:
@@ -32,7 +34,7 @@ def check(task: str, actual: np.ndarray | Mapping[str, np.ndarray],
     """Compare logits (inference) or every trainable parameter (training); worst one reported.
     Named arrays in inference are the several outputs of a user's model."""
     atol, rtol = TOLERANCE[task]
-    what = "parameter" if task == "training" else "output"
+    what = "output" if task == "inference" else "parameter"
     if isinstance(expected, Mapping) != isinstance(actual, Mapping):
         count = len(expected) if isinstance(expected, Mapping) else 1
         return {"ok": False, "max_abs": None, "max_rel": None, "atol": atol, "rtol": rtol,

@@ -22,6 +22,14 @@ from stackpick.workloads import TrainConfig, Workload
 class Unsupported(Exception):
     """This backend cannot run this cell (e.g. a device it does not see): not an error."""
 
+    kind = "unsupported"
+
+
+class Unavailable(Unsupported):
+    """What this cell needs is missing on this machine (e.g. no GPU adapter in the browser)."""
+
+    kind = "unavailable"
+
 
 @dataclass
 class Job:
@@ -54,6 +62,8 @@ class Prepared:
     fetch: Callable[[], np.ndarray | dict[str, np.ndarray]]
     extras: dict[str, Any] = field(default_factory=dict)
     close: Callable[[], None] = lambda: None
+    # Times itself where the clock is not ours (a browser page); None: the worker's timing.
+    timer: Any = None
 
 
 class Backend(ABC):

@@ -24,6 +24,7 @@ import numpy as np
 
 from stackpick.worker.backends.base import Backend, Job, Prepared, Unsupported
 from stackpick.worker.backends.jax_backend import models as jax_models
+from stackpick.workloads.transforms import TRANSFORM_TASKS
 
 POOL_THREAD_NAME = "tf_XLAEigen"  # tsl prefixes "tf_" to XLA's "XLAEigen" pool name
 MATMUL_PRECISION = "highest"  # fp32 stays fp32 on GPU (no TF32), as in the other backends
@@ -145,6 +146,10 @@ class JaxBackend(Backend):
         extras: dict[str, Any] = {"jit": True, "matmul_precision": MATMUL_PRECISION,
                                   "layout": "NHWC" if job.workload.name == "cnn" else "canonical"}
         self.compile_log.target = extras  # compilation happens in the first call
+        if job.task in TRANSFORM_TASKS:  # vmap / jvp / jacrev against a naive loop
+            from stackpick.worker.backends.jax_backend import transforms
+
+            return transforms.prepare(job, self.variant, self._put, extras)
         if job.task == "inference":
             return self._prepare_inference(job, extras)
         return self._prepare_training(job, extras)

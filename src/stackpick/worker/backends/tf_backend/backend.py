@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from stackpick.worker.backends.base import Backend, Job, Prepared, Unsupported
+from stackpick.workloads.transforms import TRANSFORM_TASKS
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # before keras is first imported
 
-VARIANTS = ("eager", "graph", "xla")
+VARIANTS = ("eager", "graph", "xla", "loop")  # loop: transformation tasks' baseline only
 
 
 class TensorFlowBackend(Backend):
@@ -81,6 +82,11 @@ class TensorFlowBackend(Backend):
         from stackpick.worker.backends.tf_backend import models as tf_models
 
         with tf.device(self._tf_device):
+            if job.task in TRANSFORM_TASKS:  # vectorized_map / ForwardAccumulator / loop
+                from stackpick.worker.backends.tf_backend import transforms
+
+                wrap = tf.function if self.variant == "loop" else self._wrap
+                return transforms.prepare(job, self.variant, wrap)
             built = tf_models.build(job.workload, job.weights)
             x = tf.constant(tf_models.keras_inputs(job.workload, job.inputs))
             if job.task == "inference":

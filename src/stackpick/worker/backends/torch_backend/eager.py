@@ -18,6 +18,7 @@ from torch import nn
 
 from stackpick.worker.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
 from stackpick.worker.backends.torch_backend import models as torch_models
+from stackpick.workloads.transforms import TRANSFORM_TASKS
 
 
 def set_torch_threads(threads: int) -> dict[str, int]:
@@ -72,6 +73,10 @@ class TorchEagerBackend(Backend):
 
     # -- cells ------------------------------------------------------------------------------
     def prepare(self, job: Job) -> Prepared:
+        if job.task in TRANSFORM_TASKS:  # torch.func against a naive loop (variant "loop")
+            from stackpick.worker.backends.torch_backend import transforms
+
+            return transforms.prepare(job, self.variant, self.device, self._sync())
         model = torch_models.build_model(job.workload, job.weights).to(self.device)
         x = torch_models.input_tensor(job.workload, job.inputs, device=self.device)
         if job.task == "training":

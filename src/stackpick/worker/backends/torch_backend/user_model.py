@@ -168,8 +168,3 @@ def describe(loaded: Loaded) -> dict[str, Any]:
     return {"class": type(module).__name__,
             "parameters": int(sum(p.numel() for p in module.parameters()))}
 
-
-def convert(name: str, ctx: Any) -> dict[str, Any]:
-    from stackpick.worker.backends.torch_backend import user_routes as user_torch_paths
-
-    return user_torch_paths.PATHS[name](ctx)

@@ -97,3 +97,8 @@ def onnx_export(ctx: Any) -> dict[str, Any]:
 PATHS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "dynamo-explain": dynamo_explain, "torch.export": torch_export, "onnx-export": onnx_export,
 }
+
+
+def convert(name: str, ctx: Any) -> dict[str, Any]:
+    """Try conversion path ``name`` on the loaded model (a row of the portability matrix)."""
+    return PATHS[name](ctx)

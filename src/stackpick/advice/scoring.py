@@ -1,0 +1,158 @@
+"""Every criterion for one single-runtime stack, for the targets it serves in a candidate.
+
+Measured criteria count only where they were measured: a group scores a stack only when the
+stack's runtime ran it and its device class serves one of the stack's targets (inference) or
+training targets (training). Elsewhere the criterion is "not measured for this target": no
+points, no penalty, and the reason names the command that would measure it.
+"""
+
+from __future__ import annotations
+
+from stackpick.advice import criteria
+from stackpick.advice.devices import PROXY, classes_for, describe, measure_command
+from stackpick.advice.evidence import Evidence
+from stackpick.advice.measured import GroupValue
+from stackpick.advice.model import Ranked, Reason, Score, Weight
+from stackpick.advice.weights import ON_DEVICE
+from stackpick.knowledge import KnowledgeBase, value_score
+from stackpick.knowledge.stacks import Stack
+from stackpick.profile import Profile
+
+FACT_MEAN = ("ecosystem", "eager_to_compiled")
+
+
+def _targets_for(task: str, p: Profile) -> tuple[str, ...]:
+    return p.serve_targets() if task == "inference" else p.training_targets()
+
+
+def scoped(groups: list[GroupValue], targets: tuple[str, ...]) -> list[GroupValue]:
+    """The groups measured on a device class that speaks for one of ``targets``."""
+    wanted = {c for t in targets for c in classes_for(t)}
+    return [g for g in groups if g.device_class in wanted]
+
+
+def _not_here(kind: str, groups: list[GroupValue], targets: tuple[str, ...], w: Weight,
+              ev: Evidence | None) -> Reason:
+    names = ", ".join(targets) or "no target of this kind"
+    if ev is None:
+        return Reason("no measurement (no run in the store or --no-measurements); no points",
+                      answers=w.answers)
+    if not groups:
+        return Reason(f"run {ev.run['id']} has no {kind} comparison for this runtime; no points",
+                      answers=w.answers)
+    where = ", ".join(sorted({describe(g.device_class) for g in groups}))
+    cmds = sorted({c for t in targets if (c := measure_command(t))})
+    hint = f"; measure with: {cmds[0]}" if cmds else "; stackpick cannot measure there yet"
+    return Reason(f"not measured for this target: measured on {where}; your target is {names}"
+                  f" - no points, no penalty{hint}", answers=("targets",))
+
+
+def _proxy_note(chosen: list[GroupValue]) -> list[Reason]:
+    if any(g.device_class == PROXY for g in chosen):
+        return [Reason(f"proxy: {describe(PROXY)}, not the device itself")]
+    return []
+
+
+def measured(ev: Evidence | None, stack: Stack, w: Weight, p: Profile) -> Score:
+    task = "inference" if w.criterion == "measured_inference_speed" else "training"
+    groups = (ev.speed.get(task, {}) if ev else {}).get(stack.id, [])
+    targets = _targets_for(task, p)
+    chosen = scoped(groups, targets)
+    if not chosen or ev is None:
+        return Score(w.criterion, w.value, None, "none", (_not_here(task, groups, targets, w, ev),))
+    value, reasons = ev.value(chosen, p.model_family)
+    low, high = ev.span(chosen, p.model_family)
+    return Score(w.criterion, w.value, value, "measured", (*reasons, *_proxy_note(chosen)),
+                 spread=max(0.0, high - low) / 2)
+
+
+def footprint(kb: KnowledgeBase, ev: Evidence | None, stack: Stack, w: Weight, p: Profile
+              ) -> Score:
+    """Runtime-size facts (only with an on-device target: a server does not care about 50 KB),
+    measured inference memory where it was measured, and install size for serverless."""
+    fact_value, reasons = None, []
+    serve = p.serve_targets()
+    if any(t in ON_DEVICE for t in serve):  # a size fact counts only for the targets it names
+        pairs = [(f, v) for f, v in kb.scores("footprint", stack.id)
+                 if not f.named_targets or set(f.named_targets) & set(serve)]
+        known = [x for _, v in pairs if (x := value_score(v)) is not None]
+        fact_value = max(known) if known else None
+        reasons = [Reason(f"{f.statement} -> {v}", (f.id,), ("targets",)) for f, v in pairs]
+    parts = [v for v in (fact_value,) if v is not None]
+    basis = "facts" if parts else "none"
+    sources = [ev.memory.get(stack.id, [])] if ev else []
+    if ev and "serverless" in serve:
+        sources.append(ev.install.get(stack.id, []))
+    for groups in sources:
+        chosen = scoped(groups, serve)
+        if chosen:
+            value, more = ev.value(chosen, p.model_family)  # type: ignore[union-attr]
+            parts.append(value)
+            reasons += [*more, *_proxy_note(chosen)]
+            basis = "facts+measured" if basis in ("facts", "facts+measured") else "measured"
+    if not parts:
+        reasons.append(Reason("no footprint fact and no memory measured for these targets; no "
+                              "points", answers=w.answers))
+    return Score(w.criterion, w.value, sum(parts) / len(parts) if parts else None, basis,
+                 tuple(reasons))
+
+
+def cold_start(ev: Evidence | None, stack: Stack, w: Weight, p: Profile) -> Score:
+    groups = ev.cold.get(stack.id, []) if ev else []
+    chosen = scoped(groups, p.serve_targets())
+    if w.value == 0 or not chosen or ev is None:
+        why = ("no serverless target" if w.value == 0 else
+               _not_here("cold-start", groups, p.serve_targets(), w, ev).text)
+        return Score(w.criterion, w.value, None, "none", (Reason(why, answers=w.answers),))
+    value, reasons = ev.value(chosen, p.model_family)
+    return Score(w.criterion, w.value, value, "measured", tuple(reasons))
+
+
+def research(kb: KnowledgeBase, ev: Evidence | None, stack: Stack, w: Weight) -> Score:
+    """Sourced eager/compile facts, averaged with the measured transformation probes."""
+    value, reasons = criteria.fact_mean(kb, "research_velocity", stack.id)
+    probe, more = criteria.research_probes(ev, stack)
+    parts = [v for v in (value, probe) if v is not None]
+    basis = "facts+measured" if value is not None and probe is not None else \
+        "measured" if probe is not None else "facts" if value is not None else "none"
+    return Score(w.criterion, w.value, sum(parts) / len(parts) if parts else None, basis,
+                 (*reasons, *more))
+
+
+def score_stack(kb: KnowledgeBase, ev: Evidence | None, stack: Stack, weights: list[Weight],
+                p: Profile) -> Ranked:
+    """Every criterion for one stack (in weight order), for the targets in ``p``."""
+    scores = []
+    for w in weights:
+        c = w.criterion
+        if c == "research_velocity":
+            scores.append(research(kb, ev, stack, w))
+            continue
+        if c in ("measured_inference_speed", "measured_training_speed"):
+            scores.append(measured(ev, stack, w, p))
+            continue
+        if c == "footprint":
+            scores.append(footprint(kb, ev, stack, w, p))
+            continue
+        if c == "cold_start":
+            scores.append(cold_start(ev, stack, w, p))
+            continue
+        if c in FACT_MEAN:
+            value, reasons = criteria.fact_mean(kb, c, stack.id)
+            basis = "facts"
+        elif c == "needs_fit":
+            value, reasons = criteria.needs_fit(kb, stack, p, ev)
+            basis = "facts" if any(r.facts for r in reasons) else \
+                "measured" if any(r.cells for r in reasons) else "answers"
+        else:
+            fn = {"deployment_maturity": criteria.deployment, "portability": criteria.portability,
+                  "team_fit": criteria.team_fit}[c]
+            value, reasons = fn(kb, stack, p)
+            basis = "answers" if c == "team_fit" and not any(r.facts for r in reasons) \
+                else "facts"
+        if value is None:
+            reasons = reasons or [Reason("no sourced fact gives a value here; no points",
+                                         answers=w.answers)]
+            basis = "none"
+        scores.append(Score(c, w.value, value, basis, tuple(reasons)))
+    return Ranked(stack.id, stack.name, tuple(scores), author=stack.author)

@@ -1,0 +1,1 @@
+"""ONNX Runtime Web in headless Chromium on the dynamo ONNX export (worker only)."""

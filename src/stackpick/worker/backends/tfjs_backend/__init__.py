@@ -1,0 +1,1 @@
+"""TensorFlow.js in headless Chromium: the weights writer and the backend (worker only)."""
