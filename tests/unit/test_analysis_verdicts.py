@@ -39,6 +39,12 @@ def test_a_tie_says_how_large_a_difference_it_could_hide():
     assert "within ±8%" in v.sentence()
 
 
+def test_a_tie_that_could_hide_a_2x_difference_is_inconclusive():
+    v = judge("a", "b", iv(2.8, 0.01, 500.0))
+    assert v.verdict == INCONCLUSIVE and "could hide a 2x difference" in v.reason
+    assert "tie" not in v.sentence() and "faster than" not in v.sentence()
+
+
 def test_too_few_rounds_is_inconclusive_and_says_why():
     a = cell("a", [100.0] * 5, (0, 0, 0, 1, 1))
     b = cell("b", [300.0, 310.0, 290.0, 305.0, 300.0], (0, 0, 0, 1, 1))
@@ -95,6 +101,8 @@ def test_property_no_tie_for_an_interval_that_excludes_1(x, y, z):
     assert (v.verdict == FASTER) == excludes
     if "tie" in v.sentence() or "includes 1" in v.sentence():
         assert low <= 1 <= high
+    if v.verdict == TIE:
+        assert v.hidden <= 1.0
     assert v.ratio >= 1 or math.isclose(v.ratio, 1)
 
 

@@ -3,7 +3,8 @@
 ``faster``: the ratio's interval lies entirely on one side of 1 (either side: a significant
 reversal is a win for the other backend, never a tie). ``tie``: the interval includes 1; the
 verdict says the largest difference the interval could still hide. ``inconclusive``: too
-little data for an interval, and why ("5 paired rounds, need 6").
+little data for an interval, or an interval so wide it could hide a 2x difference, and why
+("5 paired rounds, need 6").
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 from stackpick.analysis.intervals import CellRounds, Interval, Spread, pair_interval
 
 FASTER, TIE, INCONCLUSIVE = "faster", "tie", "inconclusive"
+# a "tie" that could still hide a 2x difference says nothing: too few processes to bound it
+MAX_TIE_HIDDEN = 1.0
 VERDICTS = (FASTER, TIE, INCONCLUSIVE)
 
 
@@ -74,14 +77,19 @@ def judge(a: str, b: str, interval: Interval) -> Verdict:
     ratio = inv(interval.estimate)
     low, high = sorted((inv(interval.low), inv(interval.high))) if interval.ok else (
         math.nan, math.nan)
+    reason = interval.reason
     if not interval.ok:
         verdict = INCONCLUSIVE
     elif low > 1:
         verdict = FASTER
+    elif max(high, 1 / low) - 1 > MAX_TIE_HIDDEN:
+        verdict = INCONCLUSIVE
+        reason = (f"[{low:.2f}, {high:.2f}] could hide a 2x difference: {interval.blocks} "
+                  "worker processes, more needed")
     else:
         verdict = TIE
     return Verdict(fast, slow, verdict, ratio, low, high, interval.rounds, interval.blocks,
-                   interval.confidence, interval.reason, interval.note)
+                   interval.confidence, reason, interval.note)
 
 
 def scores(cells: Sequence[CellRounds]) -> dict[str, float]:
