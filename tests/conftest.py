@@ -11,6 +11,9 @@ import pytest
 def _isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "stackpick.db"
     monkeypatch.setenv("STACKPICK_DB", str(db))
+    # Five fresh processes per backend variant are the product's cold start; the machinery's
+    # tests opt in where they check it (tests/integration/test_on_device.py).
+    monkeypatch.setenv("STACKPICK_COLD_START_RUNS", "0")
     return db
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from stackpick.analysis.stability import load_warning
 from stackpick.errors import Interrupted, UserError
-from stackpick.harness import fingerprint
+from stackpick.harness import cold_start, fingerprint
 from stackpick.harness.executor import LocalExecutor, Timeouts
 from stackpick.harness.plan import StudyPlan, plan_study
 from stackpick.harness.runner import Progress, run_plan
@@ -65,6 +65,7 @@ class BenchOptions:
     input_shape: list[str] | None = None
     input_dtype: str | None = None
     weights: str | None = None
+    cold_start: bool = True  # fresh-process starts, once per backend variant (harness.cold_start)
 
 
 @dataclass
@@ -165,7 +166,7 @@ def build_plan(opts: BenchOptions) -> StudyPlan:
         resolve_threads(opts.threads),
         opts.device,
         rule,
-        opts.workload_params,
+        opts.workload_params, cold_start=opts.cold_start,
     )
 
 
@@ -177,13 +178,12 @@ def plan_for_profile(profile: Profile, *, quick: bool, threads: int | None,
                                                                          "transformer"])
     return plan_study(
         workloads,
-        parse_backends("all"),
+        parse_backends(cold_start.profile_backends(profile.targets)),
         GOAL_TASKS[profile.goal],
-        [1] if quick else None,
-        None,
-        resolve_threads(threads),
-        device,
+        [1] if quick else None, None,
+        resolve_threads(threads), device,
         StopRule.quick() if quick else StopRule.journey(),
+        cold_start=cold_start.needs_cold_start(profile.targets),
     )
 
 

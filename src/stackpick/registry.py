@@ -51,6 +51,11 @@ class BackendSpec:
         and is stored as ``unsupported`` with the reason."""
         return task in self.variant_tasks[variant] if variant in self.variant_tasks else True
 
+    # distributions a deployment of this backend carries (their dependencies are added when
+    # the install footprint is measured): the runtime, not the converter that made the artifact
+    runtime_dists: tuple[str, ...] = ()
+    on_device: bool = False  # an on-device runtime: not in `all`, which the default study runs
+
     def worker_env(self, variant: str) -> dict[str, str]:
         """Variables a worker for ``variant`` needs before its first import."""
         return {self.variant_env: variant} if self.variant_env else {}
@@ -93,6 +98,7 @@ BUILTIN: dict[str, BackendSpec] = {
             "torch.func for the transformation tasks, variant loop their naive baseline",
             models=frozenset({"pytorch"}), tasks=frozenset(TASKS),
             variants=("default", TRANSFORM_BASELINE), variant_tasks=_LOOP_ONLY_TRANSFORMS,
+            runtime_dists=("torch",),
         ),
         BackendSpec(
             "torch-compile", _WORKER + "torch_backend.compiled:TorchCompileBackend", "pytorch",
@@ -100,7 +106,7 @@ BUILTIN: dict[str, BackendSpec] = {
             unsupported_reasons={t: "torch.func transformations are measured on the torch "
                                  "backend (eager), not under torch.compile"
                                  for t in TRANSFORM_TASKS},
-            models=frozenset({"pytorch"}),
+            models=frozenset({"pytorch"}), runtime_dists=("torch",),
         ),
         BackendSpec(
             "tensorflow", _WORKER + "tf_backend.backend:TensorFlowBackend", "tensorflow",
@@ -111,12 +117,14 @@ BUILTIN: dict[str, BackendSpec] = {
             variant_tasks={**_LOOP_ONLY_TRANSFORMS, "eager": frozenset(BASE_TASKS)},
             description="Keras 3 model on TensorFlow: eager, tf.function graph, XLA "
             "(transformation tasks: graph and XLA, variant loop their naive baseline)",
+            runtime_dists=("tensorflow-cpu", "tensorflow", "keras"),
         ),
         BackendSpec(
             "jax", _WORKER + "jax_backend.backend:JaxBackend", "jax", ("jax",), "jax",
             description="JAX with jit (vmap / grad / jvp / jacrev for the transformation "
             "tasks, variant loop their naive baseline)", tasks=frozenset(TASKS),
             variants=("default", TRANSFORM_BASELINE), variant_tasks=_LOOP_ONLY_TRANSFORMS,
+            runtime_dists=("jax", "jaxlib"),
         ),
         BackendSpec(
             "onnxruntime", _WORKER + "ort_backend.backend:OnnxRuntimeBackend", "onnx",
@@ -127,7 +135,27 @@ BUILTIN: dict[str, BackendSpec] = {
                 "onnxruntime-training, not measured)"
             },
             description="ONNX Runtime (CPU EP) on the model exported from PyTorch (dynamo)",
-            models=frozenset({"pytorch", "onnx"}),
+            models=frozenset({"pytorch", "onnx"}), runtime_dists=("onnxruntime",),
+        ),
+        BackendSpec(
+            "litert", _WORKER + "litert_backend.backend:LiteRtBackend", "tensorflow",
+            ("ai_edge_litert", "tensorflow", "keras", "litert_torch", "torch"), "litert",
+            tasks=frozenset({"inference"}), devices=frozenset({"cpu"}),
+            variants=("from-keras", "from-torch", "from-keras-int8"),
+            unsupported_reasons={"training": "litert is an inference runtime"},
+            description="LiteRT (TFLite) interpreter with XNNPACK on the model converted from "
+            "Keras (TF converter, fp32 or int8 dynamic range) or from PyTorch (litert-torch)",
+            runtime_dists=("ai-edge-litert",), on_device=True,
+            models=frozenset({"pytorch", "keras"}),
+        ),
+        BackendSpec(
+            "executorch", _WORKER + "executorch_backend.backend:ExecuTorchBackend", "pytorch",
+            ("executorch", "torch"), "executorch", tasks=frozenset({"inference"}),
+            devices=frozenset({"cpu"}), variants=("xnnpack", "portable"),
+            unsupported_reasons={"training": "executorch is an inference runtime"},
+            description="ExecuTorch .pte (torch.export, XNNPACK delegate or portable kernels)",
+            # the wheel does not declare torch, but executorch.runtime imports it
+            runtime_dists=("executorch", "torch"), on_device=True, models=frozenset({"pytorch"}),
         ),
         BackendSpec(
             "keras", _WORKER + "keras_backend.backend:KerasBackend", "keras",
@@ -185,18 +213,19 @@ def parse_backends(text: str, *, include_fake: bool = False) -> list[tuple[str, 
     """``"torch,tensorflow:xla"`` -> [(name, variant), ...]; a bare name expands to all variants.
 
     ``all`` means every real backend that runs the reference workloads on the host (``fake``
-    only when named; ``keras`` serves user models only; browser backends only when named).
+    only when named; ``keras`` serves user models only; browser backends only when named; the
+    on-device runtimes ``litert`` and ``executorch`` only when named, or with ``on-device``).
     """
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
         raise UserError("--backends is empty; give names such as torch,onnxruntime or 'all'")
     out: list[tuple[str, str]] = []
     for item in items:
-        if item == "all":
+        if item in ("all", "on-device"):
             out += [(s.name, v) for s in all_specs().values()
                     if (s.family != "test" or include_fake) and s.reference_workloads
                     and s.device_class == "host"
-                    for v in s.variants]
+                    and s.on_device == (item == "on-device") for v in s.variants]
             continue
         name, _, variant = item.partition(":")
         spec = get_spec(name)

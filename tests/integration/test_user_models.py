@@ -94,6 +94,11 @@ def test_branching_model_fails_export_but_is_measured_and_reported(
         assert matrix[path]["cause"] == "data-dependent control flow"
         assert matrix[path]["error"]
     assert matrix["ONNX Runtime run"]["status"] == "fail_export"
+    for path, backend in (("ExecuTorch (XNNPACK) run", "executorch"),
+                          ("LiteRT via litert-torch run", "litert")):
+        if get_spec(backend).unavailable_reason() is None:  # converts the model itself
+            assert matrix[path]["status"] == "fail_export", matrix[path]
+            assert matrix[path]["cause"] == "data-dependent control flow"
     assert any("graph break" in n for n in matrix["torch.compile (inductor)"]["notes"])
     cells = timed(data)
     for label in ("torch", "torch-compile"):  # still measured

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from stackpick.advice.devices import device_class
 from stackpick.advice.measured import GroupValue, stacks_for
 from stackpick.advice.model import Reason
+from stackpick.protocol.cells import CellMetrics
 
 if TYPE_CHECKING:
     from stackpick.store import StoredCell
@@ -24,17 +25,16 @@ NEED_TASKS = {"per-example-gradients": ("per_example_grad",),
               "functional-transforms": ("per_example_grad", "hvp", "jacobian")}
 
 
-def _cold_s(m: dict[str, Any]) -> float | None:
-    if isinstance(m.get("cold_start_s"), int | float):
-        return float(m["cold_start_s"])
-    parts = (m.get("import_s"), m.get("first_call_s"))
-    if all(isinstance(p, int | float) for p in parts):
-        return float(parts[0]) + float(parts[1])  # type: ignore[arg-type]
+def _cold_s(m: CellMetrics) -> float | None:
+    if m.cold_start_s is not None:
+        return m.cold_start_s
+    if m.import_s is not None and m.first_call_s is not None:
+        return m.import_s + m.first_call_s
     return None
 
 
-def _install(m: dict[str, Any]) -> float | None:
-    size = (m.get("extras") or {}).get("install_bytes")
+def _install(m: CellMetrics) -> float | None:
+    size = m.extras.get("install_bytes")
     return float(size) if isinstance(size, int | float) and size > 0 else None
 
 
@@ -42,7 +42,7 @@ def _relative(cells: Iterable[StoredCell], measure: Any, unit: str
               ) -> dict[str, list[GroupValue]]:
     best: dict[tuple[str, str], tuple[float, StoredCell]] = {}  # (workload, stack)
     for c in cells:
-        amount = measure(c.metrics.to_dict()) if c.task == "inference" else None
+        amount = measure(c.metrics) if c.task == "inference" else None
         if amount is None:
             continue
         for stack in stacks_for(c.backend, "inference"):

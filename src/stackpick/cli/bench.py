@@ -24,8 +24,10 @@ def bench(
     workload: Annotated[str, typer.Option(
         help="mlp, cnn, transformer (comma-separated) or all.")] = "mlp",
     backends: Annotated[str | None, typer.Option(
-        help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, or all "
-        "(default: torch,onnxruntime; with --model: every path for that model).")
+        help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, "
+        "litert[:from-keras|from-torch|from-keras-int8], executorch[:xnnpack|portable], all "
+        "(every server-side one), on-device (litert and executorch) (default: "
+        "torch,onnxruntime; with --model: every path for that model).")
     ] = None,
     task: Annotated[str, typer.Option(
         help="inference, training, per_example_grad, hvp, jacobian (comma-separated); the "
@@ -45,6 +47,9 @@ def bench(
     memory_limit: Annotated[int, typer.Option(
         help="Address-space limit per worker in MB (0: none); exceeding it is status oom.")] = 0,
     resume: Annotated[int | None, typer.Option(help="Finish the missing cells of run ID.")] = None,
+    cold_start: Annotated[bool, typer.Option(
+        help="Time 5 fresh processes per backend variant, interpreter start to first correct "
+        "output (reference workloads).")] = True,
     model: ModelOpt = None,
     input_shape: InputShapeOpt = None,
     input_dtype: InputDtypeOpt = None,
@@ -63,7 +68,7 @@ def bench(
     opts = pipeline.BenchOptions(workload, backends, task, batch, train_batch, threads, device,
                                  quick, max_time, timeout, memory_limit, model=model,
                                  input_shape=input_shape, input_dtype=input_dtype,
-                                 weights=weights)
+                                 weights=weights, cold_start=cold_start)
     started = time.perf_counter()
     with open_store(db) as store:
         outcome = pipeline.bench(store, opts, resume, StudyProgress)

@@ -9,7 +9,8 @@ from dataclasses import replace
 from stackpick.analysis.percentiles import cell_tail
 from stackpick.analysis.stability import sample_warnings
 from stackpick.analysis.stats import summarize
-from stackpick.protocol.cells import Timing
+from stackpick.harness.client import WorkerFailure
+from stackpick.protocol.cells import Cell, CellResult, Parity, Timing
 
 
 def cell_timing(rounds: Sequence[Sequence[float]], blocks: Sequence[int],
@@ -24,3 +25,16 @@ def cell_timing(rounds: Sequence[Sequence[float]], blocks: Sequence[int],
     return Timing(s, s.cv, s.robust_cv, stop, len(rounds), sampling_s,
                   batch / (s.median / 1e9), sample_warnings(s, stop or "", ci_rel),
                   list(blocks), list(round_ids), t.basis)
+
+
+def failure_result(cell: Cell, exc: WorkerFailure, stage: str) -> CellResult:
+    return CellResult(cell, exc.status, reason=f"{stage}: {exc}", error_tail=exc.tail or None)
+
+
+def parity_reason(p: Parity) -> str:
+    if p.max_abs is None:
+        return f"parity: {p.detail or 'output unusable'}"
+    return (f"parity: max abs error {p.max_abs:.3g} exceeds {p.atol:g} + "
+            f"{p.rtol:g} x |reference| ({p.detail or 'logits'})")
+
+

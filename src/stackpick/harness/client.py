@@ -55,9 +55,14 @@ class WorkerUnavailable(WorkerFailure):
     status = "unavailable"
 
 
+class WorkerExportFailed(WorkerFailure):
+    status = "fail_export"
+
+
 FAILURE_KINDS: dict[str, type[WorkerFailure]] = {
     "unsupported": WorkerUnsupported, "oom": WorkerOutOfMemory, "error": WorkerError,
     "unavailable": WorkerUnavailable,
+    "fail_export": WorkerExportFailed,
 }
 
 

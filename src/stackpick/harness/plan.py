@@ -19,6 +19,7 @@ class StudyPlan:
     cells: list[Cell]
     threads: int
     rule: StopRule = field(default_factory=StopRule)
+    cold_start: bool = False  # fresh-process starts per backend variant (harness/cold_start)
 
     def groups(self) -> dict[str, list[Cell]]:
         out: dict[str, list[Cell]] = {}
@@ -28,13 +29,13 @@ class StudyPlan:
 
     def to_json(self) -> str:
         return json.dumps({"cells": [c.to_dict() for c in self.cells], "threads": self.threads,
-                           "rule": self.rule.to_dict()})
+                           "rule": self.rule.to_dict(), "cold_start": self.cold_start})
 
     @classmethod
     def from_json(cls, text: str) -> StudyPlan:
         data = json.loads(text)
         return cls([Cell.from_dict(c) for c in data["cells"]], data["threads"],
-                   StopRule.from_dict(data["rule"]))
+                   StopRule.from_dict(data["rule"]), data.get("cold_start", False))
 
 
 def plan_study(
@@ -47,6 +48,7 @@ def plan_study(
     device: str = "cpu",
     rule: StopRule | None = None,
     workload_params: dict[str, dict[str, Any]] | None = None,
+    cold_start: bool = False,
 ) -> StudyPlan:
     """Expand the product of choices into cells; per-workload default batches when not given."""
     cells: list[Cell] = []
@@ -61,4 +63,4 @@ def plan_study(
                 for name, variant in backends:
                     if get_spec(name).runs(variant, task):  # e.g. variant loop: transforms only
                         cells.append(Cell(wname, name, variant, task, batch, device, params))
-    return StudyPlan(cells, threads, rule or StopRule())
+    return StudyPlan(cells, threads, rule or StopRule(), cold_start)

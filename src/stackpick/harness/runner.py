@@ -17,17 +17,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from stackpick.analysis.intervals import CellRounds
 from stackpick.analysis.sequential import Decision
+from stackpick.harness import footprint
 from stackpick.harness.blocks import round_order, run_in_passes
-from stackpick.harness.cell_record import cell_timing
+from stackpick.harness.cell_record import cell_timing, failure_result, parity_reason
 from stackpick.harness.client import WorkerFailure, WorkerHandle
+from stackpick.harness.cold_start import ColdStartPass
 from stackpick.harness.executor import LocalExecutor
 from stackpick.harness.plan import StudyPlan
 from stackpick.harness.stopping import StopRule
-from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse, Parity
+from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse
 from stackpick.protocol.conversions import Conversion
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
 from stackpick.protocol.messages import Memory, Release, Sample, Setup, SetupReply
@@ -65,6 +67,7 @@ class _Active:
     memory: MemoryUse | None = None
     tail: tuple[list[float], float] | None = None  # per-call pass and the clock's cost
     first_calls: list[float] = field(default_factory=list)  # per process: cold, then warm
+    cold: dict[str, Any] = field(default_factory=dict)  # fresh-process starts (once per run)
 
 
 def precheck(cell: Cell) -> CellResult | None:
@@ -81,17 +84,13 @@ def precheck(cell: Cell) -> CellResult | None:
     return None
 
 
-def failure_result(cell: Cell, exc: WorkerFailure, stage: str) -> CellResult:
-    return CellResult(cell, exc.status, reason=f"{stage}: {exc}", error_tail=exc.tail or None)
-
-
 class GroupRun:
     """One group of cells, one block of interleaved rounds at a time (harness/blocks.py runs
     the blocks in passes over the study, with fresh worker processes for every pass)."""
 
     def __init__(self, cells: list[Cell], executor: LocalExecutor, rule: StopRule,
                  workdir: Path, emit: Callable[[CellResult], None], progress: Progress,
-                 emit_conversion: EmitConversion) -> None:
+                 emit_conversion: EmitConversion, cold: ColdStartPass | None = None) -> None:
         # Cells timed in the same rounds share a session; a resumed group gets a new one,
         # and paired ratios are only computed between cells of one session.
         self.session = uuid.uuid4().hex[:12]
@@ -102,6 +101,8 @@ class GroupRun:
         self.arrays: Path | None = None
         self.active: list[_Active] = []
         self.next_round = 0
+        self.cold = cold  # cold starts: reference workloads only (self.arrays set by _prepare)
+        self.user_model = False
 
     def _prepare(self) -> list[Cell]:
         pending = []
@@ -121,6 +122,7 @@ class GroupRun:
             if ready is None:
                 return []
             self.arrays, self.artifacts = ready.arrays, ready.artifacts
+            self.user_model = True
             return ready.pending
         self.arrays = self._materials(pending[0])
         return pending
@@ -185,7 +187,7 @@ class GroupRun:
         handle, setup = got
         if not setup.parity.ok:
             self.emit(CellResult(cell, "fail_parity", self._metrics(None, setup, cell),
-                                 reason=_parity_reason(setup.parity)))
+                                 reason=parity_reason(setup.parity)))
             return None
         return _Active(cell, setup, handle, first_calls=[setup.first_call_s])
 
@@ -199,7 +201,7 @@ class GroupRun:
                 self.executor.discard(a.cell.backend, a.cell.variant)
             got = f"{exc.status}: {exc}"
         if isinstance(got, str) or not got[1].parity.ok:
-            why = got if isinstance(got, str) else _parity_reason(got[1].parity)
+            why = got if isinstance(got, str) else parity_reason(got[1].parity)
             a.done, a.late_failure = True, f"worker process {block + 1} failed at setup: {why}"
             return
         a.handle, setup = got
@@ -231,6 +233,7 @@ class GroupRun:
         try:
             self.progress.stage(a.cell, "memory pass")
             a.memory = a.handle.call(Memory(a.cell.key, a.cell.variant), t.memory)
+            a.cold = self._cold_start(a, a.handle)
             if (a.setup.loops or 1) > 1:
                 self.progress.stage(a.cell, "per-call pass (p90/p99)")
                 reply = a.handle.call(Sample(a.cell.key, TAIL_PASS_S, per_call=True),
@@ -239,6 +242,14 @@ class GroupRun:
         except WorkerFailure as exc:
             self.executor.discard(a.cell.backend, a.cell.variant)
             a.memory, a.handle = a.memory or MemoryUse(error=str(exc)), None
+
+    def _cold_start(self, a: _Active, handle: WorkerHandle) -> dict[str, Any]:
+        """Fresh-process starts of this cell's variant (once per run), while its model is
+        still loaded in the worker to hand over its artifact."""
+        if self.cold is None or self.arrays is None or self.user_model:
+            return {}
+        self.progress.stage(a.cell, "cold start (fresh processes)")
+        return self.cold.measure_once(a.cell, handle, self.arrays)
 
     def _release(self, a: _Active) -> None:
         if a.handle is not None:
@@ -276,6 +287,8 @@ class GroupRun:
         """Store every cell that has samples, with why its group stopped."""
         for a in self.active:
             metrics = self._metrics(a, a.setup, a.cell, decision.reason)
+            if a.cold:
+                metrics.cold_start_s, metrics.cold_start = a.cold.get("total_s"), a.cold
             if a.late_failure:
                 metrics.warnings.append(a.late_failure)
             self.emit(CellResult(a.cell, "ok", metrics, rounds=a.rounds))
@@ -288,6 +301,9 @@ class GroupRun:
             a.rounds, a.blocks, a.round_ids, setup.loops or 1, a.tail, stop, a.sampling_s,
             cell.batch, self.rule.ci_rel)
         extras = dict(setup.extras)
+        install = footprint.install_footprint(get_spec(cell.backend).runtime_dists)
+        if install:
+            extras.update(install_bytes=install["bytes"], install=install)
         if a is not None and len(a.first_calls) > 1:
             extras["first_call_s_by_process"] = a.first_calls  # cold, then warm caches
         return CellMetrics(
@@ -296,13 +312,6 @@ class GroupRun:
             threads=info.threads, versions=info.versions, import_s=info.import_s,
             rss_before=setup.rss_before, rss_after=setup.rss_after, session=self.session,
             timing=timing, memory=a.memory if a else None)
-
-
-def _parity_reason(p: Parity) -> str:
-    if p.max_abs is None:
-        return f"parity: {p.detail or 'output unusable'}"
-    return (f"parity: max abs error {p.max_abs:.3g} exceeds {p.atol:g} + "
-            f"{p.rtol:g} x |reference| ({p.detail or 'logits'})")
 
 
 def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[str] | None = None,
@@ -314,6 +323,7 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
     owned = executor is None
     device = plan.cells[0].device if plan.cells else "cpu"
     executor = executor or LocalExecutor(plan.threads, device)
+    cold = ColdStartPass(plan.threads, device) if plan.cold_start else None
 
     def emit_and_report(result: CellResult) -> None:
         emit(result)
@@ -327,7 +337,7 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
                 if todo:
                     groups.append(GroupRun(todo, executor, plan.rule, Path(tmp),
                                            emit_and_report, progress,
-                                           emit_conversion or _drop))
+                                           emit_conversion or _drop, cold))
             # every pass after the first starts from fresh worker processes. An interrupted
             # study keeps the groups already decided; resume measures the others afresh.
             run_in_passes(groups, plan.rule.sequential(), executor.close)

@@ -103,9 +103,18 @@ class Parity:
     atol: float | None = None
     rtol: float | None = None
     detail: str | None = None  # why it failed, or which output/parameter was worst
+    # A quantised cell is judged on its own stated tolerance; the float32 verdict stays beside
+    # it so the accuracy change is shown (worker.parity.check_cell).
+    tolerance: str | None = None
+    float32_ok: bool | None = None
+    float32_atol: float | None = None
+    float32_rtol: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return _without(asdict(self), "detail")
+        out = _without(asdict(self), "detail")
+        for key in ("tolerance", "float32_ok", "float32_atol", "float32_rtol"):
+            out = _without(out, key)
+        return out
 
 
 @dataclass(frozen=True)
@@ -166,6 +175,10 @@ class CellMetrics:
     session: str = ""  # cells timed in the same rounds share one
     timing: Timing | None = None
     memory: MemoryUse | None = None
+    # Fresh processes to the first correct output (harness.cold_start): the median, and its
+    # split into import_s / load_s / first_call_s with the runs and the cell measured on.
+    cold_start_s: float | None = None
+    cold_start: dict[str, Any] | None = None
     other: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
 
     @property
@@ -197,6 +210,8 @@ class CellMetrics:
                         if v is not None or k not in ("blocks", "round_ids", "tail")})
         if self.memory is not None:
             out["memory"] = self.memory.to_dict()
+        if self.cold_start_s is not None or self.cold_start is not None:
+            out.update(cold_start_s=self.cold_start_s, cold_start=self.cold_start)
         return {**out, **self.other}
 
     @classmethod

@@ -104,6 +104,26 @@ class ReleaseReply:
 
 
 @dataclass
+class Deploy:
+    """Write a set-up cell's deployable artifact into ``dir`` (for the cold-start pass)."""
+
+    OP: ClassVar[str] = "deploy"
+    key: str
+    dir: str
+
+
+@dataclass
+class DeployReply:
+    """How a fresh process loads it (``worker.artifacts.LOADERS``); loader None: no artifact,
+    the cold start rebuilds the model from its weights."""
+
+    loader: str | None = None
+    path: str | None = None
+    input: str | None = None  # the input, in the runtime's own dtype and layout (.npy)
+    tolerance: list[Any] | None = None  # (atol, rtol, why) of a quantised cell
+
+
+@dataclass
 class ModelReference:
     """Load a user's model, run it once; with ``arrays``, write its inputs and outputs there."""
 
@@ -143,10 +163,10 @@ class Bye:
 
 
 REQUESTS: dict[str, type] = {cls.OP: cls for cls in (
-    Hello, Setup, Sample, Memory, Release, ModelReference, ModelConvert, Bye)}
+    Hello, Setup, Sample, Memory, Release, Deploy, ModelReference, ModelConvert, Bye)}
 REPLIES: dict[type, type] = {
     Hello: HelloReply, Setup: SetupReply, Sample: SampleReply, Memory: MemoryUse,
-    Release: ReleaseReply, ModelReference: ModelReferenceReply,
+    Release: ReleaseReply, Deploy: DeployReply, ModelReference: ModelReferenceReply,
     ModelConvert: ModelConvertReply, Bye: dict,
 }
 

@@ -16,6 +16,7 @@ from stackpick.protocol.cells import StoredCell
 from stackpick.report import browser, charts, views
 from stackpick.report.advice_view import read_advice
 from stackpick.report.capabilities import capability_html
+from stackpick.report.deployment import html_section as deployment_section
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.report.html_advice import answers, facts, recommendation
 from stackpick.report.html_model import model_section
@@ -163,7 +164,8 @@ def _header(res: RunView) -> Markup:
 NAV = [("recommendation", "Recommendation"), ("answers", "Answers"), ("model", "Your model"),
        ("capabilities", "Transformations"), ("latency", "Latency"),
        ("speedup", "Speed-up"), ("first-call", "First call"), ("training", "Training"),
-       ("memory", "Memory"), ("browser", "In the browser"), ("parity", "Parity"),
+       ("memory", "Memory"), ("browser", "In the browser"), ("deployment", "Deployment"),
+       ("parity", "Parity"),
        ("failures", "Failures"),
        ("stability", "Stability"), ("facts", "Facts"), ("machine", "Machine")]
 
@@ -173,13 +175,15 @@ def render_html(res: RunView, advice: dict[str, Any] | None = None) -> str:
     view = read_advice(advice)
     banner = views.partial_note(res)
     model, caps = model_section(res), capability_html(res)
+    deployment = deployment_section(res)
     nav = [(i, t) for i, t in NAV
            if (i != "facts" or (view and view.facts)) and (i != "model" or model)
-           and (i != "browser" or browser.browser_rows(res)) and (i != "capabilities" or caps)]
+           and (i != "browser" or browser.browser_rows(res)) and (i != "capabilities" or caps)
+           and (i != "deployment" or deployment)]
     body = join([
         recommendation(view), answers(views.profile_of(res, advice)), model, caps,
-        _chart_sections(res),
-        _browser(res), _parity(res), _failures(res), _warnings(res), facts(view), _machine(res),
+        _chart_sections(res), _browser(res), deployment, _parity(res), _failures(res),
+        _warnings(res), facts(view), _machine(res),
     ])
     return Template(_template("page.html")).substitute(
         title=tag("title", f"stackpick report: run {res.run.id}"), css=_template("report.css"),

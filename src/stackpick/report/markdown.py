@@ -16,6 +16,7 @@ from stackpick.protocol.cells import StoredCell
 from stackpick.report import browser, views
 from stackpick.report.advice_view import AdviceView, read_advice
 from stackpick.report.capabilities import capability_markdown
+from stackpick.report.deployment import markdown_lines as deployment_lines
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 from stackpick.report.html_parts import plain
 from stackpick.report.jsondoc import SCHEMA
@@ -185,7 +186,7 @@ def render_markdown(res: RunView, advice: dict[str, Any] | None = None) -> str:
     if rows := browser.browser_rows(res):
         out += ["## In the browser", "", md(browser.INTRO), "",
                 *md_table(browser.HEADERS, rows, browser.NUMERIC)]
-    out += _parity_failures_warnings(res)
+    out += deployment_lines(res, md_table, md) + _parity_failures_warnings(res)
     out += _facts(view) + _machine(res)
     out += [f"_stackpick results.json schema {SCHEMA}; full report in index.html._", ""]
     return "\n".join(out)

@@ -19,9 +19,11 @@ FAILED = ("fail_export", "fail_parity", "error", "crash")
 
 # kind -> the backends (name, variant) that time the model, the reference one first
 RUNTIMES: dict[str, tuple[tuple[str, str], ...]] = {
-    "pytorch": (("torch", "default"), ("torch-compile", "default"), ("onnxruntime", "default")),
+    "pytorch": (("torch", "default"), ("torch-compile", "default"), ("onnxruntime", "default"),
+                ("executorch", "xnnpack"), ("litert", "from-torch")),
     "onnx": (("onnxruntime", "default"),),
-    "keras": (("keras", "tensorflow"), ("keras", "jax"), ("keras", "torch")),
+    "keras": (("keras", "tensorflow"), ("keras", "jax"), ("keras", "torch"),
+              ("litert", "from-keras")),
 }
 # kind -> the worker (backend, variant) that loads the model and computes the reference output
 REFERENCE: dict[str, tuple[str, str]] = {
@@ -62,6 +64,11 @@ MATRIX: dict[str, tuple[MatrixRow, ...]] = {
         MatrixRow("ONNX export (dynamo exporter)", None, "onnx-export",
                   ("pytorch-onnxruntime",), "its output is checked in the ONNX Runtime row"),
         MatrixRow("ONNX Runtime run", "onnxruntime", None, ("pytorch-onnxruntime",)),
+        MatrixRow("ExecuTorch (XNNPACK) run", "executorch:xnnpack", None,
+                  ("pytorch-executorch",), "torch.export, lowered to a .pte; host CPU as a "
+                  "proxy for mobile"),
+        MatrixRow("LiteRT via litert-torch run", "litert:from-torch", None, (),
+                  "a .tflite from the PyTorch model; host CPU as a proxy for mobile"),
     ),
     "onnx": (
         MatrixRow("ONNX checker", None, "onnx-check", (),
@@ -75,6 +82,8 @@ MATRIX: dict[str, tuple[MatrixRow, ...]] = {
         MatrixRow("SavedModel export (TF Serving)", None, "keras-savedmodel",
                   ("tensorflow-serving",)),
         MatrixRow("ONNX export (Keras torch backend) run in ONNX Runtime", None, "keras-onnx"),
+        MatrixRow("LiteRT (TF converter) run", "litert:from-keras", None,
+                  ("tensorflow-litert",), "host CPU as a proxy for mobile"),
     ),
 }
 
@@ -116,7 +125,8 @@ def failed_paths(kind: str, cells: Iterable[CellLike]
 
     A path a stack needs failed (a conversion, or the one runtime that serves it), or every
     runtime cell of a multi-runtime stack failed. A runtime left unrun because its conversion
-    failed (``fail_export``) adds nothing: the conversion's row says why.
+    failed (``fail_export``) adds nothing: the conversion's row says why. A runtime that
+    converts the model itself (LiteRT, ExecuTorch) and fails to is its own reason.
     """
     by_label = {c.label: c for c in cells}
     out: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
@@ -125,8 +135,9 @@ def failed_paths(kind: str, cells: Iterable[CellLike]
             cell = by_label.get(label or "")
             if cell is None or cell.status not in FAILED or not row.stacks:
                 continue
-            if label == row.runtime and cell.status == "fail_export":
-                continue
+            needs = NEEDS.get((kind, (label or "").partition(":")[0]))
+            if label == row.runtime and cell.status == "fail_export" and needs:
+                continue  # its conversion's row says why
             for stack in row.stacks:
                 out.setdefault(stack, []).append((_why(row.title, cell), (cell.id,)))
     for stack, labels in ALL_OF.items():

@@ -22,7 +22,14 @@ from stackpick.protocol.cells import MemoryUse, Parity, Warmup
 from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays
 from stackpick.registry import all_specs, load_backend_class
 from stackpick.worker import memory, parity, timing
-from stackpick.worker.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
+from stackpick.worker.backends.base import (
+    Backend,
+    ExportFailed,
+    Job,
+    ModelJob,
+    Prepared,
+    Unsupported,
+)
 from stackpick.worker.model_ops import ModelOps
 from stackpick.workloads import TrainConfig, get_workload
 
@@ -92,7 +99,8 @@ class Worker:
         if cell.task == "training":
             for _ in range(train.parity_steps - 1):
                 prepared.call()
-        result = msg.decode(parity.check(cell.task, prepared.fetch(), m.reference), Parity)
+        result = msg.decode(parity.check_cell(cell.task, prepared.fetch(), m.reference,
+                                              prepared.tolerance), Parity)
         reply = msg.SetupReply(build_s, first_call_s, result, prepared.extras, rss_before)
         if not result.ok:
             prepared.close()
@@ -135,6 +143,12 @@ class Worker:
                 calls += 1
         return MemoryUse(sampler.peak, calls, backend.device_memory())
 
+    def op_deploy(self, req: msg.Deploy) -> msg.DeployReply:
+        """Write the cell's deployable artifact into ``dir`` (for the cold-start pass)."""
+        prepared = self.cells[req.key].prepared
+        return msg.decode(prepared.deploy(req.dir), msg.DeployReply) if prepared.deploy \
+            else msg.DeployReply()
+
     def op_release(self, req: msg.Release) -> msg.ReleaseReply:
         state = self.cells.pop(req.key, None)
         if state is not None:
@@ -171,6 +185,9 @@ def serve(worker: Worker, inp: IO[str], out: IO[str]) -> None:
         except Unsupported as exc:
             _answer(out, {"id": req.get("id"), "ok": False, "kind": exc.kind,
                           "error": str(exc)})
+        except ExportFailed as exc:
+            _answer(out, {"id": req.get("id"), "ok": False, "kind": "fail_export",
+                          "error": str(exc), "trace": traceback.format_exc()[-4000:]})
         except Exception as exc:  # a backend failure is data for the parent, not the end
             _answer(out, {"id": req.get("id"), "ok": False, "kind": "error",
                           "error": f"{type(exc).__name__}: {exc}",

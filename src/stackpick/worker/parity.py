@@ -30,10 +30,12 @@ def compare(actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float) 
 
 
 def check(task: str, actual: np.ndarray | Mapping[str, np.ndarray],
-          expected: np.ndarray | Mapping[str, np.ndarray]) -> dict[str, Any]:
+          expected: np.ndarray | Mapping[str, np.ndarray],
+          tol: tuple[float, float] | None = None) -> dict[str, Any]:
     """Compare logits (inference) or every trainable parameter (training); worst one reported.
-    Named arrays in inference are the several outputs of a user's model."""
-    atol, rtol = TOLERANCE[task]
+    Named arrays in inference are the several outputs of a user's model. ``tol``: (atol,
+    rtol) instead of the task's float32 tolerance."""
+    atol, rtol = tol or TOLERANCE[task]
     what = "output" if task == "inference" else "parameter"
     if isinstance(expected, Mapping) != isinstance(actual, Mapping):
         count = len(expected) if isinstance(expected, Mapping) else 1
@@ -54,3 +56,18 @@ def check(task: str, actual: np.ndarray | Mapping[str, np.ndarray],
         elif worst["ok"] and (r["max_rel"] or 0) >= (worst["max_rel"] or 0):
             worst = {**r, "detail": f"worst {what}: {name}"}
     return {**worst, "atol": atol, "rtol": rtol}
+
+
+def check_cell(task: str, actual: np.ndarray | Mapping[str, np.ndarray],
+               expected: np.ndarray | Mapping[str, np.ndarray],
+               tolerance: tuple[float, float, str] | None = None) -> dict[str, Any]:
+    """:func:`check`, or for a cell with its own stated ``(atol, rtol, why)`` (a quantised
+    model) the judgement against that tolerance, with the float32 verdict kept beside it so
+    the accuracy change is shown, never silently passed or failed."""
+    strict = check(task, actual, expected)
+    if tolerance is None:
+        return strict
+    atol, rtol, why = tolerance
+    loose = check(task, actual, expected, (atol, rtol))
+    return {**loose, "tolerance": why, "float32_ok": strict["ok"],
+            "float32_atol": strict["atol"], "float32_rtol": strict["rtol"]}

@@ -31,6 +31,11 @@ class Unavailable(Unsupported):
     kind = "unavailable"
 
 
+class ExportFailed(Exception):
+    """The model could not be converted for this runtime: stored as ``fail_export`` with the
+    converter's first error line and, where known, a plain-language cause."""
+
+
 @dataclass
 class Job:
     """Everything a backend needs to build one cell; arrays are canonical and shared by all."""
@@ -64,6 +69,13 @@ class Prepared:
     close: Callable[[], None] = lambda: None
     # Times itself where the clock is not ours (a browser page); None: the worker's timing.
     timer: Any = None
+    # Writes the deployable artifact into a directory and returns how a fresh process loads
+    # it (``{"loader": ..., "path": ...}``, see ``backends.artifacts``); None: no artifact, a
+    # cold start rebuilds the model from its weights with ``prepare``.
+    deploy: Callable[[Any], dict[str, Any]] | None = None
+    # (atol, rtol, why) when this cell's output is judged against a looser, stated tolerance
+    # (a quantised model); None: the task's float32 tolerance.
+    tolerance: tuple[float, float, str] | None = None
 
 
 class Backend(ABC):

@@ -2,7 +2,7 @@
 
 Never used to produce a user-facing number. The variant is a ``+``-separated script:
 ``latency=300`` (microseconds per call, busy-waited so the clock sees real time),
-``fail=crash|hang|raise|oom|parity|unsupported`` and ``at=configure|prepare|call``
+``fail=crash|hang|raise|oom|parity|unsupported|export`` and ``at=configure|prepare|call``
 (default prepare),
 ``after=N`` calls before an ``at=call`` failure (default 500: past warm-up, into timing),
 ``threads=N`` to misreport the thread count read back (a fairness-bug simulation).
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from stackpick.worker.backends.base import Backend, Job, Prepared, Unsupported
+from stackpick.worker.backends.base import Backend, ExportFailed, Job, Prepared, Unsupported
 from stackpick.workloads.base import as_float64
 
 
@@ -42,6 +42,8 @@ def _fail(mode: str) -> None:
             hog.append(np.ones(64 * 1024 * 1024, dtype=np.uint8))
     if mode == "unsupported":
         raise Unsupported("fake backend does not support this cell on purpose")
+    if mode == "export":
+        raise ExportFailed("RuntimeError: fake converter failed on purpose")
 
 
 class FakeBackend(Backend):

@@ -19,6 +19,7 @@ import onnxruntime as ort
 import onnxscript
 import torch
 
+from stackpick.worker import artifacts
 from stackpick.worker.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
 from stackpick.worker.backends.torch_backend import models as torch_models
 from stackpick.worker.backends.torch_backend.eager import set_torch_threads
@@ -110,6 +111,7 @@ class OnnxRuntimeBackend(Backend):
             t0 = time.perf_counter()  # graph optimisation happens here, apart from the export
             session = ort.InferenceSession(str(path), self.options, providers=self.providers)
             extras["session_s"] = time.perf_counter() - t0
+            onnx_bytes = path.read_bytes()  # kept for the cold-start pass (deploy)
         extras["providers"] = session.get_providers()
         feed = {session.get_inputs()[0].name: example.numpy()}  # canonical dtype, contiguous
         outputs = [session.get_outputs()[0].name]
@@ -117,4 +119,8 @@ class OnnxRuntimeBackend(Backend):
         def call() -> np.ndarray:
             return session.run(outputs, feed)[0]  # a host array: materialised on return
 
-        return Prepared(call=call, fetch=call, extras=extras)
+        def deploy(directory: Any) -> dict[str, Any]:
+            return artifacts.write_artifact(directory, f"{job.workload.name}.onnx", onnx_bytes,
+                                            "onnx", feed[session.get_inputs()[0].name])
+
+        return Prepared(call=call, fetch=call, extras=extras, deploy=deploy)

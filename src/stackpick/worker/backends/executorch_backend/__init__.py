@@ -1,0 +1,1 @@
+"""ExecuTorch programs built from the reference PyTorch models."""

@@ -1,0 +1,1 @@
+"""LiteRT (TFLite) on the reference workloads, converted from Keras or from PyTorch."""
