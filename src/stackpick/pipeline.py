@@ -128,8 +128,7 @@ def _rule(opts: BenchOptions) -> StopRule:
     rule = StopRule.quick() if opts.quick else StopRule()
     if opts.max_time is not None:
         max_time = _positive(opts.max_time, "--max-time", "seconds per cell")
-        rule = StopRule(**{**rule.to_dict(), "max_time_s": max_time,
-                           "min_time_s": min(rule.min_time_s, max_time)})
+        rule = StopRule(**{**rule.to_dict(), "max_time_s": max_time})
     return rule
 
 

@@ -42,7 +42,7 @@ SCRIPT: list[tuple[str, str, int, str, str, float, float, float, str]] = [
 ]
 
 
-def rounds_for(median_us: float, seed: int, n_rounds: int = 5, per_round: int = 40,
+def rounds_for(median_us: float, seed: int, n_rounds: int = 6, per_round: int = 40,
                noise: float = 0.02) -> list[list[float]]:
     """Samples (ns) around ``median_us`` with relative noise, in interleaved rounds."""
     rng = np.random.default_rng(seed)

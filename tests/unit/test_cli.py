@@ -47,10 +47,10 @@ def test_failing_cells_are_stored_and_others_complete(capsys, tmp_path):
 
 
 def test_crash_during_timing_keeps_the_other_cells(capsys, tmp_path):
-    code, out, _ = run_cli(capsys, "bench", "--backends", "fake,fake:fail=crash+at=call",
+    code, out, _ = run_cli(capsys, "bench", "--backends", "fake,fake:fail=crash+at=call+after=100",
                            "--batch", "1", "--quick", "--db", str(tmp_path / "s.db"))
     assert code == 0
-    assert "crash fake:fail=crash+at=call: timing: worker killed by SIGABRT" in out
+    assert "crash fake:fail=crash+at=call+after=100: timing: worker killed by SIGABRT" in out
     assert "fake " in out
 
 
@@ -128,20 +128,8 @@ def test_history_survives_a_closed_pipe(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_failure_after_convergence_keeps_the_samples(capsys, tmp_path):
-    # the fast cell converges by round 6, fails at about round 9; the slow one needs 10 rounds
-    _, out, _ = run_cli(capsys, "bench", "--backends",
-                        "fake:latency=300+fail=raise+at=call+after=1500,fake:latency=100000",
-                        "--batch", "1", "--quick", "--db", str(tmp_path / "s.db"), "--json", "-")
-    data = json.loads(out[out.index("{"):])
-    cells = {c["variant"]: c for g in data["groups"] for c in g["cells"]}
-    fast = cells["latency=300+fail=raise+at=call+after=1500"]
-    assert fast["status"] == "ok" and fast["metrics"]["stop"] == "converged"
-    assert any("after its samples were complete" in w for w in fast["metrics"]["warnings"])
-
-
 def test_failure_before_convergence_keeps_what_was_measured(capsys, tmp_path):
-    _, out, _ = run_cli(capsys, "bench", "--backends", "fake:fail=raise+at=call+after=600",
+    _, out, _ = run_cli(capsys, "bench", "--backends", "fake:fail=raise+at=call+after=150",
                         "--batch", "1", "--quick", "--db", str(tmp_path / "s.db"), "--json", "-")
     data = json.loads(out[out.index("{"):])
     (cell,) = [c for g in data["groups"] for c in g["cells"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -91,9 +92,12 @@ def test_report_command_renders_and_refuses_overwrite(db: Path, tmp_path: Path,
     assert "recent run ids" in capsys.readouterr().err
 
 
-def test_bootstrap_is_seeded_and_centred() -> None:
-    a = [[100.0 + i % 7 for i in range(50)]] * 3
-    b = [[200.0 + i % 7 for i in range(50)]] * 3
+def test_run_ratio_is_deterministic_centred_and_from_whole_rounds() -> None:
+    a = [[100.0 + i % 7 + r for i in range(50)] for r in range(6)]
+    b = [[200.0 + i % 7 + 2 * r for i in range(50)] for r in range(6)]
     first = ratio_of_medians(a, b)
     assert first == ratio_of_medians(a, b)
     assert first[1] <= first[0] <= first[2] and first[0] == pytest.approx(200 / 100, rel=0.05)
+    # too few rounds: a point ratio but no interval (never an interval from samples)
+    short = ratio_of_medians(a[:3], b[:3])
+    assert math.isnan(short[1]) and short[0] == pytest.approx(2.0, rel=0.05)

@@ -75,7 +75,7 @@ def test_unknown_run_lists_recent_ids(tmp_path):
             store.get_run(999)
 
 
-def test_ratios_only_between_cells_of_one_session(tmp_path):
+def test_paired_ratios_only_within_a_session_and_every_cell_ranked(tmp_path):
     from stackpick.analysis.run_view import load_results
 
     with open_store(tmp_path / "s.db") as store:
@@ -85,8 +85,10 @@ def test_ratios_only_between_cells_of_one_session(tmp_path):
         store.save_cell(run, Cell("mlp", "fake", "slow", "inference", 1), "ok",
                         {"session": "b"}, rounds=[[300.0]] * 8)  # resumed: other rounds
         (group,) = load_results(store, run).groups
-        assert group.comparisons == []
+        (cmp,) = group.comparisons  # across sessions: compared, but not by paired rounds
+        assert not cmp.paired and "unpaired" in cmp.sentence()
         store.save_cell(run, Cell("mlp", "fake", "slower", "inference", 1), "ok",
                         {"session": "a"}, rounds=[[200.0]] * 8)
         (group,) = load_results(store, run).groups
-        assert [c.slow.label for c in group.comparisons] == ["fake:slower"]
+        assert [c.slow.label for c in group.comparisons] == ["fake:slower", "fake:slow"]
+        assert [c.paired for c in group.comparisons] == [True, False]

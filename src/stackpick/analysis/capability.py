@@ -16,12 +16,11 @@ group. ``capability`` is
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from stackpick.analysis.stats import round_ratio
+from stackpick.analysis.intervals import CellRounds, pair_interval
 from stackpick.protocol.cells import CellMetrics
 from stackpick.workloads.transforms import TRANSFORM_TASKS
 
@@ -114,10 +113,6 @@ def _capability(c: CellLike) -> tuple[str, str | None]:
     return "unsupported", _error_line(c.reason)
 
 
-def _round_medians(rounds: Sequence[Sequence[float]]) -> list[float]:
-    return [statistics.median(r) if r else 0.0 for r in rounds]
-
-
 def _speedup(c: CellLike, base: CellLike | None,
              rounds: Rounds | None) -> tuple[float | None, float | None, float | None]:
     mine, theirs = _median(c), _median(base)
@@ -126,10 +121,17 @@ def _speedup(c: CellLike, base: CellLike | None,
     same_session = c.metrics.session == base.metrics.session
     if rounds is None or not same_session:
         return theirs / mine, None, None
-    ratio = round_ratio(_round_medians(rounds(base.id)), _round_medians(rounds(c.id)))
-    if ratio.rounds == 0:
+    def cell_rounds(x: CellLike) -> CellRounds:
+        t = x.metrics.timing
+        return CellRounds.from_samples("x", rounds(x.id), t.blocks if t else None)
+
+    # time_base / time_c from paired rounds and worker processes (docs/statistics.md)
+    iv = pair_interval(cell_rounds(c), cell_rounds(base))
+    if iv.rounds == 0:
         return theirs / mine, None, None
-    return ratio.value, ratio.low, ratio.high
+    if not iv.ok:
+        return iv.estimate, None, None
+    return iv.estimate, iv.low, iv.high
 
 
 def capability_matrix(cells: Iterable[CellLike],

@@ -1,28 +1,37 @@
-"""Which backend ran faster within a group, with a bootstrap interval on per-round ratios."""
+"""Which backend ran faster within a group: the comparisons reports and the advisor read.
+
+Built from analysis/study_stats.py (block-level intervals, three-way verdicts); this module
+keeps the shape consumers use: ``fast`` and ``slow`` (label, cell id), ``ratio`` (value = time
+slow / time fast at the point estimate, low, high, rounds), ``verdict`` (faster | tie |
+inconclusive) and ``sentence()``.
+"""
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stackpick.analysis.stats import Ratio, round_ratio
+from stackpick.analysis.study_stats import CellInput, PairResult, study_stats
+from stackpick.analysis.verdicts import Verdict
 
 
 @dataclass(frozen=True)
 class Contender:
-    """One timed cell as the comparison sees it: a label, its cell id and its rounds."""
+    """One timed cell as a comparison names it."""
 
     label: str
     cell_id: int
-    rounds: Sequence[Sequence[float]]
+    rounds: Sequence[Sequence[float]] = ()
+    session: str = ""
+    blocks: Sequence[int] | None = None
 
-    @property
-    def median(self) -> float:
-        return statistics.median(v for r in self.rounds for v in r)
 
-    def round_medians(self) -> list[float]:
-        return [statistics.median(r) if r else 0.0 for r in self.rounds]
+@dataclass(frozen=True)
+class Ratio:
+    value: float
+    low: float
+    high: float
+    rounds: int
 
 
 @dataclass(frozen=True)
@@ -30,25 +39,35 @@ class Comparison:
     fast: Contender
     slow: Contender
     ratio: Ratio
+    result: Verdict
+    paired: bool = True
 
     @property
     def verdict(self) -> str:
-        return "faster" if self.ratio.significant and self.ratio.low > 1 else "tie"
+        return self.result.verdict
+
+    @property
+    def hidden(self) -> float | None:
+        return self.result.hidden
 
     def sentence(self) -> str:
-        r = self.ratio
-        interval = f"{r.value:.2f}x [{r.low:.2f}, {r.high:.2f}]"
-        if self.verdict == "faster":
-            return f"{self.fast.label} ran {interval} faster than {self.slow.label}"
-        return f"{self.fast.label} and {self.slow.label}: tie ({interval}, interval includes 1)"
+        text = self.result.sentence()
+        return text if self.paired else text + " (different sessions: unpaired)"
 
 
-def compare_group(contenders: Sequence[Contender]) -> list[Comparison]:
-    """The fastest contender (by median) against each of the others, hyperfine-style."""
+def from_pair(p: PairResult, by_id: dict[int, Contender]) -> Comparison:
+    v = p.verdict
+    return Comparison(by_id[p.fast_cell], by_id[p.slow_cell],
+                      Ratio(v.ratio, v.low, v.high, v.rounds), v, p.paired)
+
+
+def compare_group(contenders: Sequence[Contender], pair_confidence: float = 0.95
+                  ) -> list[Comparison]:
+    """The fastest contender against each of the others (one group, its own pool)."""
     if len(contenders) < 2:
         return []
-    ranked = sorted(contenders, key=lambda c: c.median)
-    fastest = ranked[0]
-    return [Comparison(fastest, other, round_ratio(other.round_medians(),
-                                                   fastest.round_medians()))
-            for other in ranked[1:]]
+    by_id = {c.cell_id: c for c in contenders}
+    stats = study_stats({"g": [CellInput(c.cell_id, c.label, c.session, c.rounds, c.blocks)
+                               for c in contenders]}, pair_confidence)["g"]
+    return [from_pair(p, by_id) for p in stats.comparisons]
+

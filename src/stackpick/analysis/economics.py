@@ -11,9 +11,14 @@ set against eager PyTorch, as is ONNX Runtime (whose export happens in its build
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from stackpick.analysis.payoff import BreakEven, break_even
+from stackpick.analysis.verdicts import Verdict
 from stackpick.protocol.cells import StoredCell
+
+PairVerdict = Callable[[StoredCell, StoredCell], Verdict | None]
 
 # compiled label -> eager baseline label, within one group
 BASELINES = {"torch-compile": "torch", "tensorflow:graph": "tensorflow:eager",
@@ -28,6 +33,15 @@ class Economics:
     baseline_upfront_s: float
     steady_s: float
     baseline_steady_s: float
+    verdict: Verdict | None = None  # the paired verdict between the two (None: point values)
+
+    @property
+    def payoff(self) -> BreakEven | None:
+        """Break-even from the steady-state gain's interval (analysis/payoff.py)."""
+        if self.verdict is None:
+            return None
+        return break_even(self.upfront_s - self.baseline_upfront_s, self.baseline_steady_s,
+                          self.compiled, self.verdict)
 
     @property
     def speedup(self) -> float:
@@ -36,7 +50,10 @@ class Economics:
     @property
     def break_even_calls(self) -> float | None:
         """Calls after which the compiled variant has saved its extra first-call time; None
-        when it never does (not faster in steady state); 0 when it costs nothing extra."""
+        when it never does (not faster in steady state, or not measurably: the gain's
+        interval includes 0); 0 when it costs nothing extra."""
+        if self.payoff is not None:
+            return self.payoff.calls
         extra = self.upfront_s - self.baseline_upfront_s
         gain = self.baseline_steady_s - self.steady_s
         if gain <= 0:
@@ -49,6 +66,8 @@ class Economics:
         be = self.break_even_calls
         pays = "never pays off (not faster in steady state)" if be is None else (
             f"pays off after {be:,.0f} calls")
+        if self.payoff is not None:
+            pays = self.payoff.text()
         return (f"{self.compiled}: first result after {self.upfront_s:.3g} s vs "
                 f"{self.baseline_upfront_s:.3g} s for {self.baseline}; steady state "
                 f"{self.speedup:.2f}x {self.baseline}; {pays}")
@@ -63,13 +82,17 @@ def _steady_s(c: StoredCell) -> float | None:
     return lat.median / 1e9 if lat else None
 
 
-def group_economics(cells: list[StoredCell]) -> list[Economics]:
-    """Economics of every compiled cell whose baseline was measured in the same group."""
+def group_economics(cells: list[StoredCell], pair: PairVerdict | None = None
+                    ) -> list[Economics]:
+    """Economics of every compiled cell whose baseline was measured in the same group;
+    ``pair(a, b)`` gives their verdict (GroupView.pair) so the break-even uses the gain's
+    interval, not point medians."""
     ok = {c.label: c for c in cells if c.status == "ok" and _steady_s(c) is not None}
     out = []
     for label, base in BASELINES.items():
         if label in ok and base in ok:
             c, b = ok[label], ok[base]
             out.append(Economics(label, base, _upfront_s(c), _upfront_s(b),
-                                 _steady_s(c) or 0.0, _steady_s(b) or 0.0))
+                                 _steady_s(c) or 0.0, _steady_s(b) or 0.0,
+                                 pair(b, c) if pair else None))
     return out

@@ -5,12 +5,27 @@ Terminal tables, Markdown, HTML and JSON all render from this, so any past run r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stackpick.analysis import portability as matrix
 from stackpick.analysis.capability import CapabilityRow, capability_matrix
-from stackpick.analysis.compare import Comparison, Contender, compare_group
+from stackpick.analysis.compare import Comparison, Contender, from_pair
+from stackpick.analysis.intervals import (
+    CellRounds,
+    Interval,
+    Spread,
+    cell_interval,
+    pair_interval,
+    study_cell_spread,
+    study_pair_spread,
+    unpaired_interval,
+)
+from stackpick.analysis.sequential import SequentialRule
+from stackpick.analysis.study_stats import CellInput, study_stats
+from stackpick.analysis.verdicts import Verdict, judge
 from stackpick.protocol.cells import StoredCell, StoredRun
 from stackpick.protocol.conversions import StoredConversion
 from stackpick.store import Store
@@ -21,6 +36,26 @@ class GroupView:
     key: str
     cells: list[StoredCell]
     comparisons: list[Comparison] = field(default_factory=list)
+    rounds: dict[int, Contender] = field(default_factory=dict)  # timed cells, by id
+    studies: tuple[Spread | None, Spread | None] = (None, None)  # pooled cell, pair spread
+    confidence: float = 0.95  # the level pair verdicts use
+
+    def pair(self, a: StoredCell, b: StoredCell) -> Verdict | None:
+        """The verdict on time_b / time_a (paired in one session, else from the cell
+        intervals); None when either cell was not timed."""
+        ca, cb = self.rounds.get(a.id), self.rounds.get(b.id)
+        if ca is None or cb is None:
+            return None
+        ra = CellRounds.from_samples(ca.label, ca.rounds, ca.blocks)
+        rb = CellRounds.from_samples(cb.label, cb.rounds, cb.blocks)
+        cell_study, pair_study = self.studies
+        if ca.session == cb.session:
+            iv = pair_interval(ra, rb, pair_study, self.confidence)
+        else:
+            iv = unpaired_interval(cell_interval(ra, cell_study, self.confidence),
+                                   cell_interval(rb, cell_study, self.confidence),
+                                   self.confidence)
+        return judge(ca.label, cb.label, iv)
 
 
 @dataclass
@@ -48,23 +83,75 @@ def load_results(store: Store, run_id: int) -> RunView:
     by_group: dict[str, list[StoredCell]] = {}
     for cell in store.cells(run_id):
         by_group.setdefault(cell.group, []).append(cell)
+    contenders = {key: _contenders(store, cells) for key, cells in by_group.items()}
+    inputs = {k: [CellInput(c.cell_id, c.label, c.session, c.rounds, c.blocks) for c in v]
+              for k, v in contenders.items()}
+    confidence = _pair_confidence(run.plan)
+    stats = study_stats(inputs, confidence)
+    studies = _studies(inputs)
     groups = []
     for key, cells in by_group.items():
-        groups.append(GroupView(key, cells, _comparisons(store, cells)))
-    cells = [c for g in groups for c in g.cells]
-    return RunView(run, groups, store.conversions(run_id), capability_matrix(cells, store.rounds))
+        by_id = {c.cell_id: c for c in contenders[key]}
+        for c in cells:
+            if c.id in stats[key].intervals:
+                _use_interval(c, stats[key].intervals[c.id])
+        groups.append(GroupView(key, cells, [from_pair(p, by_id)
+                                             for p in stats[key].comparisons],
+                                by_id, studies, confidence))
+    all_cells = [c for g in groups for c in g.cells]
+    return RunView(run, groups, store.conversions(run_id),
+                   capability_matrix(all_cells, store.rounds))
 
 
-def _comparisons(store: Store, cells: list[StoredCell]) -> list[Comparison]:
-    """Ratios only between cells timed in the same interleaved rounds (one session): after a
-    resume, round i of one session says nothing about round i of another."""
-    sessions: dict[str, list[Contender]] = {}
+def _studies(inputs: dict[str, list[CellInput]]) -> tuple[Spread | None, Spread | None]:
+    rounds = {k: [c.as_rounds() for c in v] for k, v in inputs.items()}
+    sessions: dict[tuple[str, str], list[CellRounds]] = {}
+    for k, v in inputs.items():
+        for c, r in zip(v, rounds[k], strict=True):
+            sessions.setdefault((k, c.session), []).append(r)
+    return (study_cell_spread(r for v in rounds.values() for r in v),
+            study_pair_spread(sessions.values()))
+
+
+def _contenders(store: Store, cells: list[StoredCell]) -> list[Contender]:
+    out = []
     for c in cells:
         rounds = store.rounds(c.id) if c.status == "ok" else []
         if rounds:
-            sessions.setdefault(c.metrics.session, []).append(
-                Contender(c.label, c.id, rounds))
-    return [cmp for contenders in sessions.values() for cmp in compare_group(contenders)]
+            t = c.metrics.timing
+            out.append(Contender(c.label, c.id, rounds, c.metrics.session,
+                                 t.blocks if t else None))
+    return out
+
+
+def _pair_confidence(plan: dict[str, Any]) -> float:
+    """The per-look level the run's sequential rule used (0.95 for runs made before it)."""
+    try:
+        rule = json.loads(plan.get("json", "{}")).get("rule", {})
+    except (TypeError, ValueError):
+        return 0.95
+    if "max_blocks" not in rule:
+        return 0.95
+    keys = ("rounds_per_block", "min_blocks", "max_blocks", "alpha", "equivalence")
+    return SequentialRule(**{k: rule[k] for k in keys if k in rule}).look_confidence
+
+
+def _use_interval(c: StoredCell, iv: Interval) -> None:
+    """Show the cell's rerun interval (blocks and processes) in place of the pooled-sample
+    one; when there is none, keep the median and zero the interval (shown as unknown)."""
+    t = c.metrics.timing
+    if t is None:
+        return
+    lat = t.latency_ns
+    if iv.ok:
+        lat = replace(lat, median=iv.estimate, ci_low=iv.low, ci_high=iv.high)
+    else:
+        lat = replace(lat, ci_low=0.0, ci_high=0.0)
+    c.metrics.timing = replace(t, latency_ns=lat)
+    c.metrics.other["interval"] = {
+        "median": iv.estimate, "low": iv.low if iv.ok else None,
+        "high": iv.high if iv.ok else None, "confidence": iv.confidence, "rounds": iv.rounds,
+        "blocks": iv.blocks, "df": iv.df, "reason": iv.reason, "note": iv.note}
 
 
 def cell_json(c: StoredCell) -> dict[str, Any]:
@@ -76,9 +163,13 @@ def cell_json(c: StoredCell) -> dict[str, Any]:
 
 def comparison_json(cmp: Comparison) -> dict[str, Any]:
     r = cmp.ratio
+    ok = not math.isnan(r.low)
     return {"fast": cmp.fast.label, "slow": cmp.slow.label, "fast_cell": cmp.fast.cell_id,
-            "slow_cell": cmp.slow.cell_id, "ratio": r.value, "low": r.low, "high": r.high,
-            "rounds": r.rounds, "verdict": cmp.verdict, "text": cmp.sentence()}
+            "slow_cell": cmp.slow.cell_id, "ratio": r.value, "low": r.low if ok else None,
+            "high": r.high if ok else None, "rounds": r.rounds, "verdict": cmp.verdict,
+            "hidden": cmp.hidden, "reason": cmp.result.reason, "paired": cmp.paired,
+            "blocks": cmp.result.blocks, "confidence": cmp.result.confidence,
+            "text": cmp.sentence()}
 
 
 def results_json(res: RunView) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,7 +14,6 @@ __all__ = ["Summary", "summarize"]
 Z95 = 1.959963984540054
 P90_MIN_SAMPLES = 64  # MLPerf LoadGen's early-stopping minimum for the 90th percentile
 P99_MIN_SAMPLES = 662  # ... and for the 99th
-MIN_RATIO_ROUNDS = 6  # paired rounds before one backend may be called faster
 
 
 def median_ci(sorted_values: Sequence[float]) -> tuple[float, float]:
@@ -57,41 +55,3 @@ def summarize(samples: Sequence[float]) -> Summary:
         mad=float(np.median(np.abs(arr - median))),
         slow_fraction=float(np.mean(arr > 2 * median)),
     )
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """How many times faster ``fast`` ran than ``slow``: per-round ratios, bootstrap CI."""
-
-    value: float
-    low: float
-    high: float
-    rounds: int
-
-    @property
-    def significant(self) -> bool:
-        # With fewer than 6 rounds a percentile bootstrap of the median is about [min, max]
-        # and calls a true tie "faster" far more often than 5% of the time.
-        return self.rounds >= MIN_RATIO_ROUNDS and (self.low > 1.0 or self.high < 1.0)
-
-
-def bootstrap_median(values: Sequence[float], resamples: int = 2000, seed: int = 0
-                     ) -> tuple[float, float, float]:
-    """Median of ``values`` and a percentile-bootstrap 95% interval for it (seeded)."""
-    arr = np.asarray(values, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(arr), size=(resamples, len(arr)))
-    medians = np.median(arr[idx], axis=1)
-    return float(np.median(arr)), float(np.quantile(medians, 0.025)), float(
-        np.quantile(medians, 0.975)
-    )
-
-
-def round_ratio(slow_rounds: Sequence[float], fast_rounds: Sequence[float]) -> Ratio:
-    """Ratio slow/fast from per-round medians taken in the same rounds (drift cancels)."""
-    pairs = [(s, f) for s, f in zip(slow_rounds, fast_rounds, strict=False) if s > 0 and f > 0]
-    if not pairs:
-        return Ratio(math.nan, math.nan, math.nan, 0)
-    ratios = [s / f for s, f in pairs]
-    value, lo, hi = bootstrap_median(ratios)
-    return Ratio(value, lo, hi, len(ratios))

@@ -35,7 +35,7 @@ class StudyPlan:
     def from_json(cls, text: str) -> StudyPlan:
         data = json.loads(text)
         return cls([Cell.from_dict(c) for c in data["cells"]], data["threads"],
-                   StopRule(**data["rule"]), data.get("cold_start", False))
+                   StopRule.from_dict(data["rule"]), data.get("cold_start", False))
 
 
 def plan_study(

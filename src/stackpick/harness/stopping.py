@@ -1,50 +1,59 @@
-"""When to stop sampling a cell: minimum count and duration met, and the median's CI tight
-enough — or a cap reached (optimum-benchmark / LoadGen style)."""
+"""How a study samples: blocks of interleaved rounds, a fresh worker process per block, and a
+sequential rule that stops each group once its verdicts are decided (analysis/sequential.py).
+
+Every interval and verdict is built from blocks (docs/statistics.md), so there is one notion
+of "enough": a group stops when every pair is `faster` or a tie within the equivalence margin,
+or every cell's interval is within ``ci_rel``, or at ``max_blocks``. A group cannot stop before
+two blocks of three rounds, which is exactly what a verdict needs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from stackpick.analysis.stats import summarize
+from stackpick.analysis.sequential import SequentialRule
 
 
 @dataclass(frozen=True)
 class StopRule:
-    min_samples: int = 20
-    min_time_s: float = 0.5
-    min_rounds: int = 5
-    ci_rel: float = 0.02  # the 95% CI of the median within +-2% of it
-    max_time_s: float = 6.0
-    max_samples: int = 20_000
+    rounds_per_block: int = 3
+    min_blocks: int = 2
+    max_blocks: int = 4
+    alpha: float = 0.05  # chance of a false "faster" per pair, over all looks
+    equivalence: float = 0.05  # a tie is decided once it hides no more than +-5%
+    ci_rel: float = 0.03  # ... or every cell's rerun interval is within +-3%
     round_time_s: float = 0.1  # each backend's turn in one interleaved round
+    max_time_s: float = 6.0  # cap on one cell's sampling time (rounds end early past it)
+    max_samples: int = 20_000  # per round
 
     @classmethod
     def quick(cls) -> StopRule:
-        """Fewer, shorter rounds: for --quick and smoke runs."""
-        return cls(min_samples=10, min_time_s=0.2, min_rounds=6, ci_rel=0.05, max_time_s=2.0,
-                   round_time_s=0.05)
+        """Two blocks, short rounds: for --quick and smoke runs (ties stay wide)."""
+        return cls(max_blocks=2, round_time_s=0.05, equivalence=0.10, ci_rel=0.05,
+                   max_time_s=2.0)
 
     @classmethod
     def journey(cls) -> StopRule:
-        """For `stackpick run`, which measures every backend on every workload: a +-3%
-        interval and a 3 s cap per cell keep the whole study within a few minutes."""
-        return cls(ci_rel=0.03, max_time_s=3.0)
+        """For `stackpick run`, which measures every backend on every workload: at most three
+        blocks, and a tie within +-10% counts as decided."""
+        return cls(max_blocks=3, equivalence=0.10, max_time_s=3.0)
+
+    def round_budget_s(self) -> float:
+        """One turn's sampling time: ``round_time_s``, shortened so that a cell's rounds at
+        the block cap stay within ``max_time_s`` (--max-time)."""
+        rounds = self.max_blocks * self.rounds_per_block
+        return min(self.round_time_s, self.max_time_s / rounds)
+
+    def sequential(self) -> SequentialRule:
+        return SequentialRule(self.rounds_per_block, self.min_blocks, self.max_blocks,
+                              self.alpha, self.equivalence, self.ci_rel)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def verdict(self, samples: Sequence[float], elapsed_s: float, rounds: int) -> str | None:
-        """None while more samples are needed, else why sampling stops."""
-        if len(samples) >= self.max_samples:
-            return "cap:samples"
-        if elapsed_s >= self.max_time_s:
-            return "cap:time"
-        if len(samples) < self.min_samples or elapsed_s < self.min_time_s:
-            return None
-        if rounds < self.min_rounds:
-            return None
-        if summarize(samples).ci_rel_halfwidth <= self.ci_rel:
-            return "converged"
-        return None
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StopRule:
+        """A stored rule; keys of older versions (min_rounds, min_samples...) are dropped."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

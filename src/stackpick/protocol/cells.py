@@ -146,11 +146,15 @@ class Timing:
     latency_ns: Summary
     cv: float = 0.0
     robust_cv: float = 0.0
-    stop: str | None = None  # why sampling stopped: converged, cap:time, cap:samples
+    stop: str | None = None  # why sampling stopped: decided, narrow, cap:blocks (older:
+    # converged, cap:time, cap:samples)
     rounds: int = 0
     sampling_s: float = 0.0
     throughput: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    blocks: list[int] | None = None  # the worker process (block) of each stored round
+    round_ids: list[int] | None = None  # each stored round's index within its group
+    tail: str | None = None  # what p90/p99 are percentiles of: "per call", "of 2-call means"
 
 
 @dataclass
@@ -201,7 +205,9 @@ class CellMetrics:
             "session": self.session,
         }
         if self.timing is not None:
-            out.update(asdict(self.timing))
+            # keys added with process blocks stay out of records made before them
+            out.update({k: v for k, v in asdict(self.timing).items()
+                        if v is not None or k not in ("blocks", "round_ids", "tail")})
         if self.memory is not None:
             out["memory"] = self.memory.to_dict()
         if self.cold_start_s is not None or self.cold_start is not None:

@@ -73,12 +73,14 @@ class Sample:
     key: str
     budget_s: float
     max_samples: int = 100_000
+    per_call: bool = False  # time single calls whatever the calibrated loops (tail pass)
 
 
 @dataclass
 class SampleReply:
     samples_ns: list[float]
     loops: int
+    clock_ns: float | None = None  # per-call pass: what a reading around nothing measures
 
 
 @dataclass

@@ -28,7 +28,7 @@ def _ci_text(c: StoredCell) -> str:
     lat = views.latency(c)
     if lat is None:
         return "-"
-    half = (lat.ci_high - lat.ci_low) / 2
+    half = (lat.ci_high - lat.ci_low) / 2 if lat.ci_high else None  # 0: no interval
     return f"{duration_ns(lat.median)} ± {duration_ns(half)}"
 
 

@@ -1,9 +1,10 @@
 """Compare two stored runs cell by cell (matched by key): which changes are real, and how big.
 
-Across runs there are no shared rounds, so each run's samples are resampled independently
-(a seeded bootstrap of the ratio of medians). A change is listed only when its 95% interval
-excludes 1 and also lies beyond ``threshold`` (a relative size), because thousands of samples
-make a 0.1% shift "significant" although a rerun on another day moves more than that.
+Across runs there are no shared rounds, so the ratio of two runs' medians gets its interval
+from the two cell intervals (analysis/intervals.py): whole rounds grouped by worker process,
+each run's process spread pooled over its own study; samples are never resampled one by one
+(thousands of consecutive samples are not thousands of independent draws). A change is listed
+only when its 95% interval excludes 1 and also lies beyond ``threshold`` (a relative size).
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
+from stackpick.analysis.intervals import (
+    CellRounds,
+    Spread,
+    cell_interval,
+    study_cell_spread,
+    unpaired_interval,
+)
 from stackpick.protocol.cells import StoredCell
 from stackpick.report.format import duration_ns
 from stackpick.store import Store
-
-RESAMPLES = 1000
-MAX_SAMPLES = 4000  # per cell; an even subsample keeps the bootstrap fast and the CI honest
-CHUNK = 100  # resamples per vectorised batch (bounds memory at CHUNK x MAX_SAMPLES floats)
 
 
 @dataclass
@@ -64,41 +66,37 @@ class RunDiff:
         return data
 
 
-def _flat(rounds: Sequence[Sequence[float]], seed: int) -> np.ndarray:
-    arr = np.asarray([v for r in rounds for v in r], dtype=np.float64)
-    if len(arr) > MAX_SAMPLES:
-        arr = np.random.default_rng(seed).choice(arr, MAX_SAMPLES, replace=False)
-    return arr
-
-
-def _boot_medians(arr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    out = []
-    for start in range(0, RESAMPLES, CHUNK):
-        n = min(CHUNK, RESAMPLES - start)
-        out.append(np.median(arr[rng.integers(0, len(arr), size=(n, len(arr)))], axis=1))
-    return np.concatenate(out)
-
-
 def ratio_of_medians(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]],
-                     seed: int = 0) -> tuple[float, float, float]:
-    """median(b) / median(a) with a 95% percentile-bootstrap interval, each run's samples
-    resampled independently (seeded, so the same inputs give the same answer)."""
-    xa, xb = _flat(a, seed), _flat(b, seed + 1)
-    if len(xa) == 0 or len(xb) == 0:
+                     blocks_a: Sequence[int] | None = None,
+                     blocks_b: Sequence[int] | None = None,
+                     studies: tuple[Spread | None, Spread | None] = (None, None)
+                     ) -> tuple[float, float, float]:
+    """median(b) / median(a) per call with a 95% interval from whole rounds and processes
+    (NaN bounds when either run has too few rounds for an interval)."""
+    ra, rb = CellRounds.from_samples("a", a, blocks_a), CellRounds.from_samples("b", b, blocks_b)
+    if not ra.medians or not rb.medians:
         return math.nan, math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    ratios = _boot_medians(xb, rng) / _boot_medians(xa, rng)
-    return (float(np.median(xb) / np.median(xa)), float(np.quantile(ratios, 0.025)),
-            float(np.quantile(ratios, 0.975)))
+    iv = unpaired_interval(cell_interval(ra, studies[0]), cell_interval(rb, studies[1]))
+    return iv.estimate, iv.low, iv.high
 
 
-def _judge(key: str, a: Sequence[Sequence[float]], b: Sequence[Sequence[float]],
-           threshold: float) -> Change | None:
-    value, low, high = ratio_of_medians(a, b)
-    if math.isnan(value):
+def _blocks(c: StoredCell) -> list[int] | None:
+    return c.metrics.timing.blocks if c.metrics.timing else None
+
+
+def _study(store: Store, cells: dict[str, StoredCell]) -> Spread | None:
+    return study_cell_spread(CellRounds.from_samples(c.label, store.rounds(c.id), _blocks(c))
+                             for c in cells.values() if c.status == "ok")
+
+
+def _judge(key: str, ca: StoredCell, cb: StoredCell, store: Store, threshold: float,
+           studies: tuple[Spread | None, Spread | None]) -> Change | None:
+    value, low, high = ratio_of_medians(store.rounds(ca.id), store.rounds(cb.id), _blocks(ca),
+                                        _blocks(cb), studies)
+    if math.isnan(value) or math.isnan(low):
         return None
-    median_a = float(np.median(_flat(a, 0)))
-    median_b = float(np.median(_flat(b, 1)))
+    median_a = ca.metrics.latency.median if ca.metrics.latency else math.nan
+    median_b = cb.metrics.latency.median if cb.metrics.latency else math.nan
     if low > 1.0 + threshold:
         return Change(key, "slower", value, low, high, median_a, median_b)
     if high < 1.0 / (1.0 + threshold):
@@ -116,6 +114,7 @@ def compare_runs(store: Store, run_a: int, run_b: int, threshold: float = 0.02) 
     diff = RunDiff(run_a, run_b, threshold)
     diff.only_a = sorted(set(cells_a) - set(cells_b))
     diff.only_b = sorted(set(cells_b) - set(cells_a))
+    studies = (_study(store, cells_a), _study(store, cells_b))
     for key in sorted(set(cells_a) & set(cells_b)):
         ca, cb = cells_a[key], cells_b[key]
         if ca.status != "ok" or cb.status != "ok":
@@ -123,7 +122,7 @@ def compare_runs(store: Store, run_a: int, run_b: int, threshold: float = 0.02) 
                 diff.status_changes.append({"key": key, "a": ca.status, "b": cb.status,
                                             "reason": cb.reason or ""})
             continue
-        change = _judge(key, store.rounds(ca.id), store.rounds(cb.id), threshold)
+        change = _judge(key, ca, cb, store, threshold, studies)
         if change:
             diff.changes.append(change)
         else:

@@ -38,7 +38,7 @@ def _figures(items: list[charts.Chart], empty: str = "") -> Markup:
 
 def _measurement_row(c: StoredCell) -> list[Any]:
     lat = views.latency(c)
-    half = (lat.ci_high - lat.ci_low) / 2 if lat else None
+    half = (lat.ci_high - lat.ci_low) / 2 if lat and lat.ci_high else None  # 0: no interval
     loops = c.metrics.loops or 1
     n = f"{lat.n}" + (f" (loops of {loops})" if loops > 1 else "") if lat else "-"
     return [c.label, badge(c.status), duration_ns(lat.median if lat else None),

@@ -4,6 +4,7 @@ bumped on any incompatible change (adding keys is compatible)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from stackpick import __version__
@@ -14,10 +15,25 @@ SCHEMA = 2
 SCHEMA_DOC = "docs/results-json.md"
 
 
+def _finite(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
 def _speedups(res: RunView) -> list[dict[str, Any]]:
     return [{"group": g.key, "cell": s.cell.id, "backend": s.cell.label, "baseline": "torch",
-             "speedup": s.value, "low": s.low, "high": s.high}
+             "speedup": s.value, "low": _finite(s.low), "high": _finite(s.high),
+             "verdict": s.verdict}
             for g in res.groups for s in views.speedups(g)]
+
+
+def _payoff(econ: Any) -> dict[str, Any] | None:
+    """Break-even status (pays off | free | not measurably faster | slower | inconclusive)
+    and its range from the gain's interval."""
+    p = econ.payoff if econ else None
+    if p is None:
+        return None
+    return {"status": p.status, "calls": p.calls, "calls_low": p.calls_low,
+            "calls_high": p.calls_high, "text": p.text()}
 
 
 def _first_calls(res: RunView) -> list[dict[str, Any]]:
@@ -28,7 +44,8 @@ def _first_calls(res: RunView) -> list[dict[str, Any]]:
                         "upfront_s": r.upfront_s, "steady_s": r.steady_s,
                         "is_baseline": r.is_baseline,
                         "against": r.econ.baseline if r.econ else None,
-                        "break_even_calls": r.econ.break_even_calls if r.econ else None})
+                        "break_even_calls": r.econ.break_even_calls if r.econ else None,
+                        "break_even": _payoff(r.econ)})
     return out
 
 

@@ -75,7 +75,7 @@ def _recommendation(view: AdviceView | None) -> list[str]:
 
 def _row(c: StoredCell, speedup: dict[int, float]) -> list[str]:
     lat = views.latency(c)
-    half = (lat.ci_high - lat.ci_low) / 2 if lat else None
+    half = (lat.ci_high - lat.ci_low) / 2 if lat and lat.ci_high else None  # 0: no interval
     ci = f"{duration_ns(lat.median)} ± {duration_ns(half)}" if lat else "-"
     vs = f"{speedup[c.id]:.2f}x" if c.id in speedup else ("1x" if c.label == "torch" else "-")
     return [c.label, c.status, ci, duration_ns(lat.p90 if lat else None),

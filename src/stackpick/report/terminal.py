@@ -22,7 +22,7 @@ def _latency(c: StoredCell) -> str:
     lat = c.metrics.latency
     if not lat:
         return "-"
-    half = (lat.ci_high - lat.ci_low) / 2
+    half = (lat.ci_high - lat.ci_low) / 2 if lat.ci_high else None  # 0: no interval
     return f"{duration_ns(lat.median)} ± {duration_ns(half)}"
 
 
@@ -86,7 +86,7 @@ def print_results(res: RunView, console: Console) -> None:
         console.print(group_table(g))
         for cmp in g.comparisons:
             console.print(Text("  " + cmp.sentence()))
-        for econ in group_economics(g.cells):
+        for econ in group_economics(g.cells, g.pair):
             console.print(Text("  " + econ.sentence(), style="cyan"))
         for c in g.cells:
             for w in c.metrics.warnings:
@@ -106,15 +106,15 @@ def print_results(res: RunView, console: Console) -> None:
 
 def compact_line(g: GroupView) -> Text:
     """One line per group: backends fastest first, each with its median and its ratio to the
-    fastest (``=`` marks a tie: the interval includes 1)."""
+    fastest (``=`` marks a tie: the interval includes 1; ``?`` an inconclusive pair)."""
     ratios = {cmp.slow.label: cmp for cmp in g.comparisons}
     timed = sorted((c for c in g.cells if c.metrics.latency), key=_order)
     parts = []
     for c in timed:
         median = duration_ns(c.metrics.latency.median if c.metrics.latency else None)
         cmp = ratios.get(c.label)
-        mark = "" if cmp is None else (
-            f" {cmp.ratio.value:.2f}x" if cmp.verdict == "faster" else " =")
+        mark = "" if cmp is None else {"faster": f" {cmp.ratio.value:.2f}x",
+                                       "tie": " ="}.get(cmp.verdict, " ?")
         parts.append(f"{c.label} {median}{mark}")
     failed = [c.label for c in g.cells if c.status not in ("ok", "unsupported")]
     text = Text.assemble((f"{g.key}: ", "bold"), " < ".join(parts) or "nothing timed")

@@ -69,29 +69,31 @@ def group_title(g: GroupView) -> str:
 
 @dataclass
 class Speedup:
-    """How many times faster than eager PyTorch (>1 faster); the interval brackets the ratio
-    of the two medians' 95% CIs, which is conservative."""
+    """How many times faster than eager PyTorch (>1 faster), with the paired interval of the
+    two cells' per-round ratios (NaN bounds when the pair is inconclusive)."""
 
     group: GroupView
     cell: StoredCell
     value: float
     low: float
     high: float
+    verdict: str = "inconclusive"
 
 
 def speedups(g: GroupView) -> list[Speedup]:
     base = baseline(g)
     if base is None:
         return []
-    b = latency(base)
-    assert b is not None  # ok_cells are timed
     out = []
     for c in ok_cells(g):
-        lat = latency(c)
-        if c is base or lat is None or not lat.ci_low:
+        v = g.pair(base, c) if c is not base else None
+        if v is None:
             continue
-        out.append(Speedup(g, c, b.median / lat.median, b.ci_low / lat.ci_high,
-                           b.ci_high / lat.ci_low))
+        if v.fast == c.label:  # time_base / time_c
+            value, low, high = v.ratio, v.low, v.high
+        else:
+            value, low, high = 1 / v.ratio, 1 / v.high, 1 / v.low
+        out.append(Speedup(g, c, value, low, high, v.verdict))
     return out
 
 
@@ -109,7 +111,7 @@ class FirstCall:
 
 def first_calls(g: GroupView) -> list[FirstCall]:
     """One row per timed cell of the group, fastest steady state first."""
-    econ = {e.compiled: e for e in group_economics(g.cells)}
+    econ = {e.compiled: e for e in group_economics(g.cells, g.pair)}
     bases = {e.baseline for e in econ.values()}
     rows = []
     for c in ok_cells(g):

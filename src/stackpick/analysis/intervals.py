@@ -1,0 +1,277 @@
+"""Intervals from rounds and processes, not from pooled samples.
+
+Samples inside a round are consecutive and share the machine's state, and a worker process
+keeps its memory layout and thread placement for all its rounds, so neither samples nor rounds
+are independent draws of what a rerun would measure. The unit of replication is the process
+block: a fresh worker runs a block of consecutive rounds. All work is on the log scale (times
+are multiplicative: drift and process offsets scale a time, and a ratio is a difference):
+
+* a round gives one value, the median of its samples;
+* a block gives the mean of its rounds' log medians (a batch mean: drift and the process's
+  offset both land in it);
+* a cell's estimate is the mean over its blocks, and its variance comes from the spread of the
+  block means (df = blocks - 1), moderated towards the study's pooled spread, because two or
+  three processes per cell give one or two degrees of freedom;
+* a pair's estimate is the mean over blocks of the mean paired log ratio (same rounds, so drift
+  that hits both cancels), with the same block-level variance.
+
+A floor keeps an interval from being narrower than the within-block round-to-round spread
+allows, for when a cell's few block means agree by chance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from stackpick.analysis.distributions import t_quantile
+
+MIN_ROUNDS = 6  # rounds (cells) or paired rounds (pairs) before any interval is given
+MIN_BLOCKS = 2  # process blocks of one's own, unless the study's pool can stand in
+PRIOR_DF_CAP = 4  # at most this much weight (in df) for the study's pooled spread
+PSEUDO_BLOCKS = 3  # stored runs without process blocks: contiguous batches of rounds
+
+
+@dataclass(frozen=True)
+class CellRounds:
+    """One cell's timing as inference sees it: each round's median (ns per call), the process
+    block each round ran in, and the round's index within its group (for pairing)."""
+
+    label: str
+    medians: tuple[float, ...]
+    blocks: tuple[int, ...]
+    round_ids: tuple[int, ...]
+    processes_known: bool = True
+
+    @classmethod
+    def from_samples(cls, label: str, rounds: Sequence[Sequence[float]],
+                     blocks: Sequence[int] | None = None,
+                     round_ids: Sequence[int] | None = None) -> CellRounds:
+        """From per-round samples; rounds with no positive sample are dropped. Without
+        ``blocks`` (a run stored before process blocks) contiguous batches stand in."""
+        ids = list(round_ids) if round_ids is not None else list(range(len(rounds)))
+        keep = [i for i, r in enumerate(rounds) if len(r) and float(np.median(r)) > 0]
+        medians = tuple(float(np.median(rounds[i])) for i in keep)
+        known = blocks is not None
+        if blocks is None:
+            n = len(keep)
+            nb = min(PSEUDO_BLOCKS, max(n // 2, 1))
+            blocks = [k * nb // max(n, 1) for k in range(n)]
+            return cls(label, medians, tuple(blocks), tuple(ids[i] for i in keep), False)
+        return cls(label, medians, tuple(int(blocks[i]) for i in keep),
+                   tuple(ids[i] for i in keep), known)
+
+    @property
+    def n_blocks(self) -> int:
+        return len(set(self.blocks))
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Block-level variance on the log scale with its degrees of freedom."""
+
+    var: float
+    df: int
+    weight: float = 0.0  # sum of the pooled spreads' df (the credited df may be smaller)
+
+    @property
+    def total(self) -> float:
+        return self.weight or float(self.df)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with a two-sided interval (ns for a cell, time ratio for a pair); ``low``
+    and ``high`` are NaN when there was too little data, and ``reason`` says why."""
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+    rounds: int
+    blocks: int
+    df: int = 0
+    reason: str | None = None
+    note: str | None = None
+    se: float = math.nan  # standard error of log(estimate)
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+    @property
+    def rel_halfwidth(self) -> float:
+        """Half the interval's log width, as a fraction (0.03 is about +-3%)."""
+        if not self.ok or self.low <= 0:
+            return math.inf
+        return math.expm1(math.log(self.high / self.low) / 2)
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    means: np.ndarray  # one mean log value per block
+    sizes: np.ndarray  # rounds in each block
+    within_var: float  # pooled round-to-round variance inside blocks
+    within_df: int
+
+
+def _blocks(values: np.ndarray, blocks: Sequence[object]) -> _Blocks:
+    index: dict[object, int] = {}
+    codes = np.fromiter((index.setdefault(b, len(index)) for b in blocks), dtype=np.intp,
+                        count=len(blocks))
+    if not len(codes):
+        return _Blocks(np.zeros(0), np.zeros(0, dtype=np.intp), 0.0, 0)
+    sizes = np.bincount(codes)
+    means = np.bincount(codes, weights=values) / sizes
+    wdf = int(len(values) - len(sizes))
+    ss = float(((values - means[codes]) ** 2).sum())
+    return _Blocks(means, sizes, ss / wdf if wdf else 0.0, wdf)
+
+
+def _own_spread(b: _Blocks) -> Spread | None:
+    if len(b.means) < 2:
+        return None
+    return Spread(float(np.var(b.means, ddof=1)), len(b.means) - 1)
+
+
+def pool(spreads: Iterable[Spread | None], df: int | None = None) -> Spread | None:
+    """The weighted mean of several spreads (each weighted by the df it pools); ``df``
+    overrides the credited degrees of freedom (pairs of one group share cells, so they are
+    not independent contrasts)."""
+    items = [s for s in spreads if s is not None and s.df > 0]
+    weight = sum(s.total for s in items)
+    if not weight:
+        return None
+    var = sum(s.var * s.total for s in items) / weight
+    credited = sum(s.df for s in items) if df is None else df
+    return Spread(var, max(min(credited, int(weight)), 1), float(weight))
+
+
+def _leave_out(study: Spread | None, own: Spread | None) -> Spread | None:
+    """The study's pool without this cell's (or pair's) own contribution."""
+    if study is None or own is None:
+        return study
+    weight = study.total - own.df
+    df = study.df - own.df
+    if weight <= 0 or df <= 0:
+        return None
+    return Spread(max(study.var * study.total - own.var * own.df, 0.0) / weight, df, weight)
+
+
+def _moderated(own: Spread | None, study: Spread | None) -> Spread | None:
+    """Own spread shrunk towards the rest of the study's (limma-style moderated variance, the
+    prior's weight capped so that one odd cell is not drowned by many quiet ones)."""
+    prior = _leave_out(study, own)
+    if prior is None or prior.df <= 0:
+        return own
+    d0 = min(prior.df, PRIOR_DF_CAP)
+    if own is None:
+        return Spread(prior.var, d0)
+    return Spread((d0 * prior.var + own.df * own.var) / (d0 + own.df), d0 + own.df)
+
+
+def _interval(log_values: np.ndarray, blocks: Sequence[object], study: Spread | None,
+              confidence: float, what: str, processes_known: bool) -> Interval:
+    n = len(log_values)
+    b = _blocks(log_values, blocks)
+    nb = len(b.means)
+    estimate = float(b.means.mean()) if n else math.nan
+    reason = None
+    if n < MIN_ROUNDS:
+        reason = f"{n} {what}, need {MIN_ROUNDS}"
+    spread = _moderated(_own_spread(b), study)
+    if reason is None and (spread is None or (nb < MIN_BLOCKS and study is None)):
+        reason = f"{nb} worker process{'es' if nb != 1 else ''}, need {MIN_BLOCKS}"
+    if reason is not None or spread is None:
+        return Interval(math.exp(estimate) if n else math.nan, math.nan, math.nan, confidence,
+                        n, nb, reason=reason)
+    floor = b.within_var * float(np.sum(1.0 / b.sizes)) / nb ** 2
+    se = math.sqrt(max(spread.var / nb, floor))
+    half = t_quantile(confidence, spread.df) * se
+    note = None if processes_known else (
+        "one worker process for all rounds: process-to-process variation not sampled")
+    return Interval(math.exp(estimate), math.exp(estimate - half), math.exp(estimate + half),
+                    confidence, n, nb, spread.df, note=note, se=se)
+
+
+def cell_spread(cell: CellRounds) -> Spread | None:
+    """A cell's own block-to-block spread (None with fewer than two blocks)."""
+    if not cell.processes_known:
+        return None
+    return _own_spread(_blocks(np.log(np.asarray(cell.medians)), cell.blocks))
+
+
+def cell_interval(cell: CellRounds, study: Spread | None = None,
+                  confidence: float = 0.95) -> Interval:
+    """Median per call of a cell and the interval that what a rerun in new processes
+    estimates should fall in; ``study`` is the study's pooled spread (this cell included)."""
+    logs = np.log(np.asarray(cell.medians, dtype=np.float64))
+    return _interval(logs, cell.blocks, study if cell.processes_known else None, confidence,
+                     "rounds", cell.processes_known)
+
+
+def paired_logs(a: CellRounds, b: CellRounds) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """log(time_b / time_a) for each round both ran, and the pair of blocks it ran in."""
+    where = {r: i for i, r in enumerate(a.round_ids)}
+    logs, blocks = [], []
+    for j, r in enumerate(b.round_ids):
+        i = where.get(r)
+        if i is not None:
+            logs.append(math.log(b.medians[j] / a.medians[i]))
+            blocks.append((a.blocks[i], b.blocks[j]))
+    return np.asarray(logs, dtype=np.float64), blocks
+
+
+def pair_spread(a: CellRounds, b: CellRounds) -> Spread | None:
+    """The pair's own block-to-block spread of mean log ratios."""
+    if not (a.processes_known and b.processes_known):
+        return None
+    logs, blocks = paired_logs(a, b)
+    return _own_spread(_blocks(logs, blocks)) if len(logs) else None
+
+
+def pair_interval(a: CellRounds, b: CellRounds, study: Spread | None = None,
+                  confidence: float = 0.95) -> Interval:
+    """time_b / time_a from the rounds both ran, with its interval (> 1: a is faster)."""
+    logs, blocks = paired_logs(a, b)
+    known = a.processes_known and b.processes_known
+    return _interval(logs, blocks, study if known else None, confidence, "paired rounds", known)
+
+
+def study_cell_spread(cells: Iterable[CellRounds]) -> Spread | None:
+    """The study's pooled block-to-block spread of cells (relative, so cells of different
+    speeds pool): every cell's own spread, weighted by its degrees of freedom."""
+    return pool(cell_spread(c) for c in cells)
+
+
+def study_pair_spread(groups: Iterable[Sequence[CellRounds]]) -> Spread | None:
+    """The study's pooled spread of paired log ratios. A group of C cells in B blocks holds
+    (C - 1)(B - 1) independent contrasts, and only those are credited as degrees of freedom."""
+    spreads: list[Spread | None] = []
+    credited = 0
+    for cells in groups:
+        for i, a in enumerate(cells):
+            spreads.extend(pair_spread(a, b) for b in cells[i + 1:])
+        if len(cells) > 1:
+            credited += (len(cells) - 1) * max(min(c.n_blocks for c in cells) - 1, 0)
+    return pool(spreads, df=credited)
+
+
+def unpaired_interval(a: Interval, b: Interval, confidence: float = 0.95) -> Interval:
+    """b / a from two cell intervals with no rounds in common (two sessions of a resumed
+    group, or two runs): the log-scale errors add, and the smaller df is used (conservative
+    next to Welch-Satterthwaite). Drift does not cancel here, so it is wider than a pair's."""
+    rounds, blocks = min(a.rounds, b.rounds), min(a.blocks, b.blocks)
+    estimate = b.estimate / a.estimate if a.estimate > 0 else math.nan
+    if not (a.ok and b.ok):
+        reason = a.reason if not a.ok else b.reason
+        return Interval(estimate, math.nan, math.nan, confidence, rounds, blocks, reason=reason)
+    se = math.hypot(a.se, b.se)
+    half = t_quantile(confidence, min(a.df, b.df)) * se
+    log_est = math.log(estimate)
+    note = a.note or b.note
+    return Interval(estimate, math.exp(log_est - half), math.exp(log_est + half), confidence,
+                    rounds, blocks, min(a.df, b.df), note=note, se=se)

@@ -1,0 +1,87 @@
+"""When a group has measured enough: stop on the decision, not on a fixed round count.
+
+Looks happen only at the end of a process block (that is when the block-level spread, the
+basis of every interval, gains a degree of freedom). Looking again after every block and
+stopping at the first "faster" would call a true tie faster far more often than 5% of the time,
+so each look uses a stricter level: the error budget ``alpha`` is split evenly over the looks
+the cap allows (Bonferroni). The intervals at that level are repeated confidence intervals
+(Jennison & Turnbull): together they cover at every look with at least 1 - alpha, so the one
+reported when sampling stops, whenever that is, is still a (1 - alpha) interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from stackpick.analysis.intervals import CellRounds, Spread, cell_interval
+from stackpick.analysis.verdicts import Verdict, all_pairs
+
+
+@dataclass(frozen=True)
+class SequentialRule:
+    """Blocks of rounds, a fresh worker per block and cell; stop when decided or capped."""
+
+    rounds_per_block: int = 3
+    min_blocks: int = 2
+    max_blocks: int = 5
+    alpha: float = 0.05  # overall chance of a false "faster" per pair, over all looks
+    equivalence: float = 0.05  # a tie is decided once it hides no more than +-5%
+    cell_rel: float = 0.03  # ... or every cell's interval is within +-3%
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_blocks <= self.max_blocks or self.rounds_per_block < 1:
+            raise ValueError(f"inconsistent sequential rule: {self}")
+
+    @property
+    def looks(self) -> int:
+        """How many times the rule may look (once per block from ``min_blocks`` on)."""
+        return self.max_blocks - self.min_blocks + 1
+
+    @property
+    def look_confidence(self) -> float:
+        """The per-look confidence level (0.99 for 5% over 5 looks)."""
+        return 1 - self.alpha / self.looks
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a group stops now, why, and the verdicts at this look."""
+
+    stop: bool
+    reason: str  # decided | narrow | cap:blocks | continue | too-few-blocks
+    verdicts: list[Verdict] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)  # "a vs b" for pairs still open
+
+
+def complete_blocks(cells: Sequence[CellRounds], rule: SequentialRule) -> int:
+    """Blocks every cell has finished (a block is done after ``rounds_per_block`` rounds)."""
+    if not cells:
+        return 0
+    per = [sum(1 for b in set(c.blocks)
+               if c.blocks.count(b) >= rule.rounds_per_block) for c in cells]
+    return min(per)
+
+
+def decide(cells: Sequence[CellRounds], rule: SequentialRule,
+           cell_study: Spread | None = None, pair_study: Spread | None = None) -> Decision:
+    """Look at a group's live cells after a block: stop when every pair is decided (faster,
+    or a tie within the equivalence margin), or every cell interval is narrow enough, or the
+    block cap is reached; else keep sampling. ``*_study`` are the study's pooled spreads."""
+    blocks = complete_blocks(cells, rule)
+    if blocks < rule.min_blocks:
+        return Decision(False, "too-few-blocks")
+    verdicts = all_pairs(cells, pair_study, rule.look_confidence)
+    open_pairs = [f"{v.fast} vs {v.slow}" for v in verdicts if not v.decided(rule.equivalence)]
+    if blocks >= rule.max_blocks:
+        return Decision(True, "cap:blocks", verdicts, open_pairs)
+    if not open_pairs:
+        return Decision(True, "decided", verdicts)
+    widths = [cell_interval(c, cell_study).rel_halfwidth for c in cells]
+    if widths and max(widths) <= rule.cell_rel:
+        return Decision(True, "narrow", verdicts, open_pairs)
+    return Decision(False, "continue", verdicts, open_pairs)
