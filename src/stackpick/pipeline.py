@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +23,9 @@ from stackpick.analysis.stability import load_warning
 from stackpick.errors import Interrupted, UserError
 from stackpick.harness import cold_start, fingerprint
 from stackpick.harness.executor import LocalExecutor, Timeouts
-from stackpick.harness.plan import StudyPlan, plan_study
-from stackpick.harness.runner import Progress, run_plan
+from stackpick.harness.plan import StudyPlan, plan_study, scoped
+from stackpick.harness.progress import Progress
+from stackpick.harness.runner import run_plan
 from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import Cell, CellResult
 from stackpick.protocol.conversions import Conversion
@@ -176,15 +177,14 @@ def plan_for_profile(profile: Profile, *, quick: bool, threads: int | None,
     family = profile.model_family or ""
     workloads = FAMILY_WORKLOADS.get(family) or (["mlp"] if quick else ["mlp", "cnn",
                                                                          "transformer"])
-    return plan_study(
-        workloads,
-        parse_backends(cold_start.profile_backends(profile.targets)),
-        GOAL_TASKS[profile.goal],
-        [1] if quick else None, None,
-        resolve_threads(threads), device,
-        StopRule.quick() if quick else StopRule.journey(),
-        cold_start=cold_start.needs_cold_start(profile.targets),
-    )
+    backends, left_out = scoped(parse_backends(cold_start.profile_backends(profile.targets)),
+                                quick)
+    # batch 1: the latency a serving stack is judged by (bench --batch measures throughput)
+    plan = plan_study(workloads, backends, GOAL_TASKS[profile.goal], [1], None,
+                      resolve_threads(threads), device,
+                      StopRule.quick() if quick else StopRule.journey(),
+                      cold_start=cold_start.needs_cold_start(profile.targets))
+    return replace(plan, left_out=left_out)
 
 
 def make_executor(plan: StudyPlan, opts: BenchOptions) -> LocalExecutor:
@@ -207,7 +207,8 @@ def start_run(store: Store, plan: StudyPlan, kind: str = "bench",
     warning = load_warning()
     load = {"load_warning": warning} if warning else {}
     return store.create_run(kind, {"json": plan.to_json()}, fp, " ".join(sys.argv),
-                            {**load, **model_info(plan), **(notes or {})})
+                            {**load, **model_info(plan), **(notes or {}),
+                             **({"left_out": plan.left_out} if plan.left_out else {})})
 
 
 def plan_of_run(store: Store, run_id: int) -> StudyPlan:

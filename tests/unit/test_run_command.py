@@ -89,3 +89,18 @@ def test_resume_of_a_bench_run_says_what_to_do(capsys, tmp_path):
     code = main(["run", "--resume", "1", "--db", db])
     err = capsys.readouterr().err
     assert code == 2 and "stackpick bench --resume 1" in err
+
+
+def test_run_leaves_out_what_the_decision_does_not_need_and_says_why():
+    from stackpick.profile import DEFAULT_PROFILE
+
+    full = pipeline.plan_for_profile(DEFAULT_PROFILE, quick=False, threads=1, device="cpu")
+    quick = pipeline.plan_for_profile(DEFAULT_PROFILE, quick=True, threads=1, device="cpu")
+    assert "tensorflow:eager" not in {c.label for c in full.cells}
+    assert "torch-compile" in {c.label for c in full.cells}
+    assert not {"tensorflow:eager", "torch-compile"} & {c.label for c in quick.cells}
+    assert set(quick.left_out) == {"tensorflow:eager", "torch-compile"}
+    assert all(why for why in quick.left_out.values())
+    assert {c.batch for c in full.cells if c.task == "inference"} == {1}
+    again = pipeline.StudyPlan.from_json(quick.to_json())  # resume keeps the reasons
+    assert again.left_out == quick.left_out

@@ -26,6 +26,7 @@ from stackpick.analysis.sequential import Decision, SequentialRule, decide
 
 
 class BlockGroup(Protocol):
+    def workers(self) -> set[tuple[str, str]]: ...
     """What the scheduler needs of a group (the runner's GroupRun)."""
 
     def run_block(self, block: int) -> None: ...
@@ -51,7 +52,7 @@ def _spreads(groups: Sequence[BlockGroup]) -> tuple[Spread | None, Spread | None
 
 def run_in_passes(groups: Sequence[BlockGroup], rule: SequentialRule,
                   fresh_workers: Callable[[], None],
-                  on_pass: Callable[[int, int], None] | None = None) -> None:
+                  on_pass: Callable[[int, Sequence[BlockGroup]], None] | None = None) -> None:
     """Blocks in passes over ``groups`` until each is decided or at the cap; every group's
     ``finish`` is called exactly once, with the decision that ended it."""
     open_groups = list(groups)
@@ -61,7 +62,7 @@ def run_in_passes(groups: Sequence[BlockGroup], rule: SequentialRule,
         if block:
             fresh_workers()
         if on_pass:
-            on_pass(block, len(open_groups))
+            on_pass(block, open_groups)
         for g in open_groups:
             g.run_block(block)
         cell_study, pair_study = _spreads(groups)

@@ -9,8 +9,9 @@ what the workers answered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from stackpick.harness.client import WorkerFailure, WorkerHandle
@@ -52,6 +53,18 @@ class LocalExecutor:
                 self.discard(backend, variant)
                 raise
         return handle
+
+    def prestart(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Start the workers of ``keys`` at once, so that their framework imports overlap
+        (each thread waits on its own pipe; nothing is timed until all have answered). A
+        worker that fails to start is left for :meth:`worker` to report on its cell."""
+        missing = [k for k in keys if k not in self.hello]
+        if len(missing) < 2:
+            return
+        with ThreadPoolExecutor(len(missing)) as pool:
+            for future in [pool.submit(self.worker, *k) for k in missing]:
+                with suppress(WorkerFailure):
+                    future.result()
 
     @contextmanager
     def scratch(self, backend: str, variant: str) -> Iterator[WorkerHandle]:

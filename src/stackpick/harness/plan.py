@@ -13,6 +13,27 @@ from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 from stackpick.workloads.transforms import TRANSFORM_TASKS, applies, default_batch
 
+# What the study of `stackpick run` leaves out, and why (stored with the run and shown in its
+# report); `stackpick bench --backends ...` measures any of them.
+RUN_LEAVES_OUT = {
+    "tensorflow:eager": "Keras trains (fit) and serves through tf.function: tensorflow:graph "
+                        "and tensorflow:xla stand for TensorFlow; eager is a debugging mode",
+}
+QUICK_LEAVES_OUT = {
+    **RUN_LEAVES_OUT,
+    "torch-compile": "its compile takes seconds per graph and process; the full study "
+                     "measures it",
+}
+
+
+def scoped(backends: list[tuple[str, str]], quick: bool
+           ) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The backends `stackpick run` measures and, by label, those it leaves out, with why."""
+    leaves_out = QUICK_LEAVES_OUT if quick else RUN_LEAVES_OUT
+    label = {b: b[0] if b[1] == "default" else f"{b[0]}:{b[1]}" for b in backends}
+    kept = [b for b in backends if label[b] not in leaves_out]
+    return kept, {label[b]: leaves_out[label[b]] for b in backends if b not in kept}
+
 
 @dataclass
 class StudyPlan:
@@ -20,6 +41,7 @@ class StudyPlan:
     threads: int
     rule: StopRule = field(default_factory=StopRule)
     cold_start: bool = False  # fresh-process starts per backend variant (harness/cold_start)
+    left_out: dict[str, str] = field(default_factory=dict)  # label -> why it is not measured
 
     def groups(self) -> dict[str, list[Cell]]:
         out: dict[str, list[Cell]] = {}
@@ -29,13 +51,15 @@ class StudyPlan:
 
     def to_json(self) -> str:
         return json.dumps({"cells": [c.to_dict() for c in self.cells], "threads": self.threads,
-                           "rule": self.rule.to_dict(), "cold_start": self.cold_start})
+                           "rule": self.rule.to_dict(), "cold_start": self.cold_start,
+                           "left_out": self.left_out})
 
     @classmethod
     def from_json(cls, text: str) -> StudyPlan:
         data = json.loads(text)
         return cls([Cell.from_dict(c) for c in data["cells"]], data["threads"],
-                   StopRule.from_dict(data["rule"]), data.get("cold_start", False))
+                   StopRule.from_dict(data["rule"]), data.get("cold_start", False),
+                   data.get("left_out", {}))
 
 
 def plan_study(

@@ -1,8 +1,10 @@
-"""A Rich progress display for studies (written to stderr, so stdout stays for results)."""
+"""Progress of a study: the protocol the runner reports to, and a Rich display of it
+(written to stderr, so stdout stays for results)."""
 
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Protocol
 
 from rich.console import Console
 from rich.markup import escape
@@ -11,6 +13,21 @@ from rich.progress import Progress as RichProgress
 from rich.text import Text
 
 from stackpick.protocol.cells import Cell, CellResult
+
+
+class Progress(Protocol):
+    def stage(self, cell: Cell, what: str) -> None: ...
+    def finished(self, result: CellResult) -> None: ...
+
+
+class NullProgress:
+    """Reports nowhere (library calls and tests)."""
+
+    def stage(self, cell: Cell, what: str) -> None:
+        pass
+
+    def finished(self, result: CellResult) -> None:
+        pass
 
 
 class StudyProgress:

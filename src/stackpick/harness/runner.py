@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from stackpick.analysis.intervals import CellRounds
 from stackpick.analysis.sequential import Decision
@@ -28,6 +28,7 @@ from stackpick.harness.client import WorkerFailure, WorkerHandle
 from stackpick.harness.cold_start import ColdStartPass
 from stackpick.harness.executor import LocalExecutor
 from stackpick.harness.plan import StudyPlan
+from stackpick.harness.progress import NullProgress, Progress
 from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse
 from stackpick.protocol.conversions import Conversion
@@ -38,19 +39,6 @@ from stackpick.workloads import get_workload
 
 EmitConversion = Callable[[Cell, Conversion], None]
 TAIL_PASS_S = 0.2  # single-call samples for p90/p99 of loop-timed cells (27 us: ~7000)
-
-
-class Progress(Protocol):
-    def stage(self, cell: Cell, what: str) -> None: ...
-    def finished(self, result: CellResult) -> None: ...
-
-
-class NullProgress:
-    def stage(self, cell: Cell, what: str) -> None:
-        pass
-
-    def finished(self, result: CellResult) -> None:
-        pass
 
 
 @dataclass
@@ -275,6 +263,12 @@ class GroupRun:
         result.rounds = a.rounds
         self.emit(result)
 
+    def workers(self) -> set[tuple[str, str]]:
+        """The (backend, variant) workers this group's next block needs."""
+        cells = [a.cell for a in self._live()] if self.active else [
+            c for c in self.cells if precheck(c) is None]
+        return {(c.backend, c.variant) for c in cells if "model" not in c.workload_params}
+
     def cell_rounds(self) -> list[CellRounds]:
         """What the stop rule judges: every cell with samples, its rounds and blocks."""
         return [CellRounds.from_samples(a.cell.label, a.rounds, a.blocks, a.round_ids)
@@ -340,7 +334,9 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
                                            emit_conversion or _drop, cold))
             # every pass after the first starts from fresh worker processes. An interrupted
             # study keeps the groups already decided; resume measures the others afresh.
-            run_in_passes(groups, plan.rule.sequential(), executor.close)
+            run_in_passes(groups, plan.rule.sequential(), executor.close,
+                          lambda _, still: executor.prestart(
+                              set().union(*(g.workers() for g in still))))
     finally:
         if owned:
             executor.close()

@@ -35,9 +35,10 @@ class StopRule:
 
     @classmethod
     def journey(cls) -> StopRule:
-        """For `stackpick run`, which measures every backend on every workload: at most three
-        blocks, and a tie within +-10% counts as decided."""
-        return cls(max_blocks=3, equivalence=0.10, max_time_s=3.0)
+        """For `stackpick run`, which measures every backend on every workload: two blocks
+        (two processes per backend), and a tie within +-10% counts as decided; what is still
+        open after them is reported as inconclusive, with why."""
+        return cls(max_blocks=2, equivalence=0.10, max_time_s=3.0)
 
     def round_budget_s(self) -> float:
         """One turn's sampling time: ``round_time_s``, shortened so that a cell's rounds at

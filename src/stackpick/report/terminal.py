@@ -11,6 +11,7 @@ from stackpick.analysis.economics import group_economics
 from stackpick.analysis.portability import PortRow
 from stackpick.analysis.run_view import GroupView, RunView
 from stackpick.protocol.cells import StoredCell
+from stackpick.report import views
 from stackpick.report.format import duration_ns, duration_s, rate, sci, size_bytes
 
 STATUS_STYLE = {"ok": "green", "fail_parity": "red", "crash": "red", "timeout": "red",
@@ -130,3 +131,5 @@ def print_compact(res: RunView, console: Console) -> None:
     for g in res.groups:
         if any(c.metrics.latency for c in g.cells):
             console.print(compact_line(g))
+    for label, why in views.left_out(res).items():
+        console.print(Text(f"left out: {label} ({why})", style="dim"))

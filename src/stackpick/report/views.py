@@ -168,10 +168,17 @@ def warnings(res: RunView) -> list[tuple[str, str]]:
     out = []
     if res.run.notes.get("load_warning"):
         out.append(("machine", str(res.run.notes["load_warning"])))
+    out.extend(("left out", f"{label}: {why}") for label, why in left_out(res).items())
     for g in res.groups:
         for c in g.cells:
             out.extend((f"{g.key} {c.label}", str(w)) for w in c.metrics.warnings)
     return out
+
+
+def left_out(res: RunView) -> dict[str, str]:
+    """Backends the study chose not to measure (e.g. in --quick), with the reason."""
+    found = res.run.notes.get("left_out")
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def uses_loops(res: RunView) -> bool:
