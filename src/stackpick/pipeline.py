@@ -3,13 +3,14 @@
     plan -> execute (worker processes) -> store -> analyse -> advise -> report
 
 `bench` stops after the store; `run` plans from the profile's answers and goes on to advice and
-a report. Both share resume, the executor, progress and Ctrl-C handling: an interrupted study
-keeps its cells (each is committed as it finishes) and says how to resume. No framework is
-imported here.
+a report. Both share resume, the executor (local, or a Ray cluster's machines: stackpick.fleet),
+progress and Ctrl-C: an interrupted study keeps its cells (each committed as it finishes) and
+says how to resume. No framework is imported here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stackpick import fleet
 from stackpick.analysis.stability import load_warning
 from stackpick.errors import Interrupted, UserError
 from stackpick.harness import cold_start, fingerprint
@@ -66,6 +68,7 @@ class BenchOptions:
     input_dtype: str | None = None
     weights: str | None = None
     cold_start: bool = True  # fresh-process starts, once per backend variant (harness.cold_start)
+    cluster: fleet.ClusterOptions | None = None  # --ray: measure on a cluster's machines
 
 
 @dataclass
@@ -250,12 +253,10 @@ def measure(store: Store, plan: StudyPlan, run_id: int, opts: BenchOptions,
     started = time.perf_counter()
     executor = make_executor(plan, opts)
     todo = len(plan.cells) - len(store.done_keys(run_id))
+    run_cells = fleet.study_function(opts.cluster, execute)  # --ray: on a cluster's machines
     try:
-        if progress_factory is None:
-            execute(store, run_id, plan, executor)
-        else:
-            with progress_factory(todo) as progress:
-                execute(store, run_id, plan, executor, progress)
+        with progress_factory(todo) if progress_factory else contextlib.nullcontext() as progress:
+            run_cells(store, run_id, plan, executor, progress)
     except KeyboardInterrupt:
         return StudyOutcome(run_id, time.perf_counter() - started, interrupted=True)
     return StudyOutcome(run_id, time.perf_counter() - started)
@@ -274,7 +275,7 @@ def bench(store: Store, opts: BenchOptions, resume: int | None = None,
         print(f"resuming run {resume} with its stored plan (workload, backend, batch, "
               "thread and timing flags come from that run)", file=sys.stderr)
     else:
-        plan = build_plan(opts)
+        plan = fleet.cluster_plan(build_plan(opts), opts.cluster)
         run_id = start_run(store, plan)
     outcome = measure(store, plan, run_id, opts, progress_factory)
     if outcome.interrupted:
@@ -310,7 +311,7 @@ def run(store: Store, profile: Profile, source: str, *, quick: bool = False,
         threads: int | None = None, device: str = "cpu", out: Path | None = None,
         force: bool = False, resume: int | None = None,
         progress_factory: ProgressFactory | None = None,
-        model: ModelSpec | None = None) -> RunOutcome:
+        model: ModelSpec | None = None, cluster: fleet.ClusterOptions | None = None) -> RunOutcome:
     """`stackpick run`: measure (the reference workloads, or ``model``'s paths), advise and
     report. Ctrl-C still advises and writes a partial report, then raises Interrupted."""
     started = time.perf_counter()
@@ -325,9 +326,10 @@ def run(store: Store, profile: Profile, source: str, *, quick: bool = False,
         else:
             rule = StopRule.quick() if quick else StopRule()
             plan = plan_model(model, None, resolve_threads(threads), device, rule)
+        plan = fleet.cluster_plan(plan, cluster)
         run_id = start_run(store, plan, kind="run",
                            notes={"profile": profile.to_dict(), "profile_source": source})
-    outcome = measure(store, plan, run_id, BenchOptions(), progress_factory)
+    outcome = measure(store, plan, run_id, BenchOptions(cluster=cluster), progress_factory)
     advice = advise_run(store, run_id, profile, source)
     report = write_run_report(store, run_id, out, force)
     result = RunOutcome(run_id, advice, report, time.perf_counter() - started,
