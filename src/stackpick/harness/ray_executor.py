@@ -48,6 +48,17 @@ def local_resources() -> dict[str, float]:
 _connected: list[str] = []  # the address this process connected to (and must disconnect)
 
 
+def _loopback_only() -> None:
+    """Keep an in-process cluster on 127.0.0.1. Ray replaces a loopback node address with the
+    machine's reachable one unless its cluster mode is off (the switch it uses on macOS and
+    Windows, read from RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER when Ray is imported; set here for
+    the processes it starts and on the already imported constant for this one)."""
+    from ray._private import ray_constants
+
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    ray_constants.ENABLE_RAY_CLUSTER = False
+
+
 def connect(address: str) -> None:
     """Join the cluster at ``address`` (``auto``, ``host:port``) or start one in this process
     (``local``, loopback only); a no-op when this process is connected already."""
@@ -57,6 +68,7 @@ def connect(address: str) -> None:
                              "configure_logging": True, "logging_level": "warning"}
     try:
         if address == "local":
+            _loopback_only()
             ray.init(resources=local_resources(), _node_ip_address="127.0.0.1", **quiet)
         else:
             quiet.pop("include_dashboard")  # only for a cluster this process starts
