@@ -68,7 +68,10 @@ def _schema1(doc: dict) -> dict:
     for g in doc["groups"]:
         (moved if g["cells"] and g["cells"][0]["task"] == "convert" else groups).append(g)
     paths = [(c["id"], c["backend"], c["status"], c["reason"]) for g in moved for c in g["cells"]]
-    return {**doc, "groups": groups, "schema": 2, "conversions": paths}
+    # additions since (store v3, fleet studies): no machine for a local run's cells
+    groups = [{**g, "cells": [{**c, "node": None} for c in g["cells"]]} for g in groups]
+    return {**doc, "groups": groups, "schema": 2, "conversions": paths, "machines": [],
+            "per_machine": []}
 
 
 @pytest.mark.parametrize("run", RUNS)
