@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from stackpick.harness.plan import StudyPlan
 from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import Cell
+from stackpick.registry import get_spec
 
 START_S = {"torch": 2.5, "torch-compile": 2.5, "tensorflow": 6.0, "keras": 6.0, "jax": 3.0,
            "onnxruntime": 3.0, "fake": 0.3}  # framework import + configure, per worker
@@ -36,8 +37,14 @@ def estimate_cell_s(cell: Cell, rule: StopRule) -> float:
     return build * scale + rule.max_time_s + MEMORY_PASS_S
 
 
+def _needs_worker(cell: Cell) -> bool:
+    """Cells the runner settles without a worker (unsupported combinations) cost nothing."""
+    return not get_spec(cell.backend).unsupported_reason(cell.task, cell.device, None)
+
+
 def estimate_group_s(cells: Sequence[Cell], rule: StopRule) -> float:
     """Seconds one group takes on one machine: each worker's start-up, then its cells."""
+    cells = [c for c in cells if _needs_worker(c)]
     workers = {(c.backend, c.variant) for c in cells}
     start = sum(START_S.get(backend, 5.0) for backend, _ in workers)
     return start + sum(estimate_cell_s(c, rule) for c in cells)
@@ -49,7 +56,7 @@ class FleetEstimate:
     every_node: bool
     groups: int
     wall_s: float  # from the first task to the last result
-    serial_s: float  # the same work on one machine of average speed
+    serial_s: float  # all the work, in seconds of one machine of average speed
     retries: int  # groups started again after their machine died
 
 
@@ -100,14 +107,14 @@ def simulate_fleet(plan: StudyPlan, machines: int, *, every_node: bool = False,
 def fleet_table(plan: StudyPlan, sizes: Sequence[int] = (1, 10, 100),
                 failure_rate: float = 0.01) -> list[str]:
     """Lines of a small table: wall time of ``plan`` on fleets of ``sizes`` machines."""
-    lines = [f"{'machines':>8}  {'mode':<11} {'groups':>6}  {'wall':>9}  {'one machine':>11}"
+    lines = [f"{'machines':>8}  {'mode':<11} {'groups':>6}  {'wall':>9}  {'machine time':>12}"
              f"  {'retries':>7}"]
     for n in sizes:
         for every in (False, True):
             e = simulate_fleet(plan, n, every_node=every, failure_rate=failure_rate)
             mode = "every-node" if every else "spread"
             lines.append(f"{n:>8}  {mode:<11} {e.groups:>6}  {_hms(e.wall_s):>9}  "
-                         f"{_hms(e.serial_s):>11}  {e.retries:>7}")
+                         f"{_hms(e.serial_s):>12}  {e.retries:>7}")
     return lines
 
 
