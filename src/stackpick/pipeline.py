@@ -11,6 +11,7 @@ says how to resume. No framework is imported here.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import sys
@@ -28,8 +29,7 @@ from stackpick.harness.executor import LocalExecutor, Timeouts
 from stackpick.harness.plan import StudyPlan, plan_study
 from stackpick.harness.runner import Progress, run_plan
 from stackpick.harness.stopping import StopRule
-from stackpick.protocol.cells import Cell, CellResult
-from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.cells import CellResult
 from stackpick.registry import DEVICES, TASKS, parse_backends
 from stackpick.store import Store
 from stackpick.workloads import parse_workloads
@@ -233,13 +233,10 @@ def execute(store: Store, run_id: int, plan: StudyPlan, executor: LocalExecutor,
         count += 1
         store.save_result(run_id, result)
 
-    def save_conversion(cell: Cell, conversion: Conversion) -> None:
-        store.save_conversion(run_id, cell, conversion)
-
     status = "interrupted"
     try:
         run_plan(plan, save, skip=done, progress=progress, executor=executor,
-                 emit_conversion=save_conversion)
+                 emit_conversion=functools.partial(store.save_conversion, run_id))
         status = "complete"
     finally:
         executor.close()
@@ -253,10 +250,10 @@ def measure(store: Store, plan: StudyPlan, run_id: int, opts: BenchOptions,
     started = time.perf_counter()
     executor = make_executor(plan, opts)
     todo = len(plan.cells) - len(store.done_keys(run_id))
-    run_cells = fleet.study_function(opts.cluster, execute)  # --ray: on a cluster's machines
     try:
         with progress_factory(todo) if progress_factory else contextlib.nullcontext() as progress:
-            run_cells(store, run_id, plan, executor, progress)
+            # --ray: the same cells measured on a cluster's machines
+            fleet.study_function(opts.cluster, execute)(store, run_id, plan, executor, progress)
     except KeyboardInterrupt:
         return StudyOutcome(run_id, time.perf_counter() - started, interrupted=True)
     return StudyOutcome(run_id, time.perf_counter() - started)

@@ -3,9 +3,11 @@ per-machine comparison, compare across machines, the simulation and the --ray fl
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +184,18 @@ def test_help_imports_no_ray():
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()}
     assert "--ray" in proc.stdout
     assert not {m for m in imported if m == "ray" or m.startswith("ray.")}
+
+
+def test_a_v1_store_migrates_to_the_node_column(tmp_path):
+    db = tmp_path / "v1.db"
+    shutil.copy(Path(__file__).parents[1] / "data" / "stores" / "v1.db", db)
+    with open_store(db) as store:
+        columns = [r[1] for r in store.conn.execute("PRAGMA table_info(cells)")]
+        assert "node" in columns
+        run_id = store.runs()[-1].id
+        assert {c.node for c in store.cells(run_id)} == {""}  # local runs measured no machine
+
+
+def test_run_refuses_cluster_flags_without_ray(capsys):
+    assert main(["run", "--defaults", "--every-node"]) == 2
+    assert "--ray auto" in capsys.readouterr().err
