@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from stackpick import harness
 from stackpick.analysis.machines import machines, per_machine
 from stackpick.cli import main
 from stackpick.errors import UserError
@@ -172,6 +173,7 @@ def test_cluster_flags_need_ray_and_ray_needs_the_extra(capsys, monkeypatch):
     assert "--ray auto" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed
     monkeypatch.delitem(sys.modules, "stackpick.harness.ray_executor", raising=False)
+    monkeypatch.delattr(harness, "ray_executor", raising=False)  # imported by another test
     assert main(["bench", "--backends", "fake", "--batch", "1", "--ray", "local"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["Error: --ray needs Ray, which is not installed; install it with: "
