@@ -26,7 +26,7 @@ from stackpick.store import open_store  # noqa: E402
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 LABELS = ray_executor.local_resources()
 # Short rounds, but long enough (>= 2 s of timing) that a machine killed when the group's
-# first (instant) cell arrives dies while the others are still being timed.
+# first (early) cell arrives dies while the others are still being set up or timed.
 RULE = StopRule(min_samples=10, min_time_s=2.0, min_rounds=4, ci_rel=0.5, max_time_s=3.0,
                 round_time_s=0.05)
 
@@ -85,18 +85,19 @@ def test_groups_spread_over_both_machines_and_name_them(cluster, tmp_path):
 
 
 def test_machine_killed_mid_group_then_last_one_lost_then_resumed(cluster, tmp_path):
-    plan = plan_study(["mlp"], [("onnxruntime", "default"), ("fake", "latency=200"),
-                                ("fake", "latency=300")], ["training"], None, [2], 1, "cpu",
+    first = "fake:fail=unsupported+at=configure"  # settled as soon as its worker starts
+    plan = plan_study(["mlp"], [("fake", first.split(":", 1)[1]), ("fake", "latency=200"),
+                                ("fake", "latency=300")], ["inference"], [2], None, 1, "cpu",
                       RULE)
     opts = pipeline.BenchOptions(cluster=ClusterOptions(cluster.address))
     with open_store(tmp_path / "s.db") as store:
-        # 1: the machine dies after the instant cell (onnxruntime trains nothing): it keeps
-        # that cell, and the fake cells are measured on the other machine.
+        # 1: the machine dies after the first cell (the machine keeps it), and the fake cells
+        # still being timed are measured on the other machine.
         run_id = pipeline.start_run(store, plan)
         killer = KillOnFirst(cluster)
         pipeline.measure(store, plan, run_id, opts, lambda n: killer)
         by = {c.label: c for c in store.cells(run_id)}
-        assert by["onnxruntime"].status == "unsupported" and by["onnxruntime"].node == killer.killed
+        assert by[first].status == "unsupported" and by[first].node == killer.killed
         for label in ("fake:latency=200", "fake:latency=300"):
             assert by[label].status == "ok", by[label].reason
             assert by[label].node not in ("", killer.killed)
@@ -112,7 +113,7 @@ def test_machine_killed_mid_group_then_last_one_lost_then_resumed(cluster, tmp_p
         cluster.wait_for_nodes()
         pipeline.bench(store, opts, resume=run_id)
         after = {c.label: c for c in store.cells(run_id)}
-        assert [after["onnxruntime"].id] == [c.id for c in kept]  # kept, not measured again
+        assert [after[first].id] == [c.id for c in kept]  # kept, not measured again
         for label in ("fake:latency=200", "fake:latency=300"):
             assert after[label].status == "ok", after[label].reason
             assert after[label].node not in ("", killer.killed, second.killed)
