@@ -27,8 +27,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 LABELS = ray_executor.local_resources()
 # Short rounds, but long enough (>= 2 s of timing) that a machine killed when the group's
 # first (early) cell arrives dies while the others are still being set up or timed.
-RULE = StopRule(min_samples=10, min_time_s=2.0, min_rounds=4, ci_rel=0.5, max_time_s=3.0,
-                round_time_s=0.05)
+RULE = StopRule(rounds_per_block=10, min_blocks=2, max_blocks=2, round_time_s=0.1,
+                max_time_s=3.0)
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +66,8 @@ class KillOnFirst:
 
 
 def test_groups_spread_over_both_machines_and_name_them(cluster, tmp_path):
-    quick = StopRule(min_samples=10, min_time_s=0.2, min_rounds=3, ci_rel=0.5, max_time_s=1.0,
-                     round_time_s=0.05)
+    quick = StopRule(rounds_per_block=3, min_blocks=2, max_blocks=2, round_time_s=0.05,
+                     max_time_s=1.0)
     plan = plan_study(["mlp"], [("fake", "latency=200"), ("fake", "latency=300")],
                       ["inference"], [1, 2], None, 1, "cpu", quick)
     with open_store(tmp_path / "s.db") as store:

@@ -85,7 +85,7 @@ def choose_nodes(nodes: list[Node], spec: str | None) -> list[Node]:
 def pin_every_node(plan: StudyPlan, nodes: list[Node]) -> StudyPlan:
     """The plan with every cell once per matching machine (a per-machine comparison)."""
     cells = [replace(c, node=n.name) for c in plan.cells for n in nodes if n.serves(c.device)]
-    return StudyPlan(cells, plan.threads, plan.rule)
+    return replace(plan, cells=cells)
 
 
 def check_coverage(plan: StudyPlan, nodes: list[Node]) -> None:

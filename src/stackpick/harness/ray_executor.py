@@ -9,6 +9,7 @@ machine, so two groups never share one.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import queue
@@ -141,7 +142,7 @@ def measure_group(plan_json: str, keys: list[str], node: Node, timeouts: Timeout
     def work() -> None:
         try:
             executor = LocalExecutor(plan.threads, cells[0].device, timeouts, memory_limit_mb)
-            run_plan(StudyPlan(cells, plan.threads, plan.rule), forward.cell,
+            run_plan(dataclasses.replace(plan, cells=cells), forward.cell,
                      progress=forward, executor=executor, emit_conversion=forward.conversion)
         except BaseException as exc:  # reaches the launcher as this task's error
             events.put(exc)
