@@ -10,9 +10,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Reinstall only when the project metadata changes.
+# Reinstall only when the project metadata changes. `ray` (not part of `all`) is here for the
+# two-node cluster tests (tests/integration/test_ray_cluster.py).
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[all,dev]"
+	$(PY) -m pip install --quiet -e ".[all,dev,ray]"
 	touch $(STAMP)
 
 # The browser backends' JavaScript runtimes, pinned in package-lock.json (npm ci writes

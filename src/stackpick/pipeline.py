@@ -3,13 +3,15 @@
     plan -> execute (worker processes) -> store -> analyse -> advise -> report
 
 `bench` stops after the store; `run` plans from the profile's answers and goes on to advice and
-a report. Both share resume, the executor, progress and Ctrl-C handling: an interrupted study
-keeps its cells (each is committed as it finishes) and says how to resume. No framework is
-imported here.
+a report. Both share resume, the executor (local, or a Ray cluster's machines: stackpick.fleet),
+progress and Ctrl-C: an interrupted study keeps its cells (each committed as it finishes) and
+says how to resume. No framework is imported here.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import os
 import sys
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stackpick import fleet
 from stackpick.analysis.stability import load_warning
 from stackpick.errors import Interrupted, UserError
 from stackpick.harness import cold_start, fingerprint
@@ -27,8 +30,7 @@ from stackpick.harness.plan import StudyPlan, plan_study, scoped
 from stackpick.harness.progress import Progress
 from stackpick.harness.runner import run_plan
 from stackpick.harness.stopping import StopRule
-from stackpick.protocol.cells import Cell, CellResult
-from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.cells import CellResult
 from stackpick.registry import DEVICES, TASKS, parse_backends
 from stackpick.store import Store
 from stackpick.workloads import parse_workloads
@@ -67,6 +69,7 @@ class BenchOptions:
     input_dtype: str | None = None
     weights: str | None = None
     cold_start: bool = True  # fresh-process starts, once per backend variant (harness.cold_start)
+    cluster: fleet.ClusterOptions | None = None  # --ray: measure on a cluster's machines
 
 
 @dataclass
@@ -231,13 +234,10 @@ def execute(store: Store, run_id: int, plan: StudyPlan, executor: LocalExecutor,
         count += 1
         store.save_result(run_id, result)
 
-    def save_conversion(cell: Cell, conversion: Conversion) -> None:
-        store.save_conversion(run_id, cell, conversion)
-
     status = "interrupted"
     try:
         run_plan(plan, save, skip=done, progress=progress, executor=executor,
-                 emit_conversion=save_conversion)
+                 emit_conversion=functools.partial(store.save_conversion, run_id))
         status = "complete"
     finally:
         executor.close()
@@ -252,11 +252,9 @@ def measure(store: Store, plan: StudyPlan, run_id: int, opts: BenchOptions,
     executor = make_executor(plan, opts)
     todo = len(plan.cells) - len(store.done_keys(run_id))
     try:
-        if progress_factory is None:
-            execute(store, run_id, plan, executor)
-        else:
-            with progress_factory(todo) as progress:
-                execute(store, run_id, plan, executor, progress)
+        with progress_factory(todo) if progress_factory else contextlib.nullcontext() as progress:
+            # --ray: the same cells measured on a cluster's machines
+            fleet.study_function(opts.cluster, execute)(store, run_id, plan, executor, progress)
     except KeyboardInterrupt:
         return StudyOutcome(run_id, time.perf_counter() - started, interrupted=True)
     return StudyOutcome(run_id, time.perf_counter() - started)
@@ -275,7 +273,7 @@ def bench(store: Store, opts: BenchOptions, resume: int | None = None,
         print(f"resuming run {resume} with its stored plan (workload, backend, batch, "
               "thread and timing flags come from that run)", file=sys.stderr)
     else:
-        plan = build_plan(opts)
+        plan = fleet.cluster_plan(build_plan(opts), opts.cluster)
         run_id = start_run(store, plan)
     outcome = measure(store, plan, run_id, opts, progress_factory)
     if outcome.interrupted:
@@ -311,7 +309,7 @@ def run(store: Store, profile: Profile, source: str, *, quick: bool = False,
         threads: int | None = None, device: str = "cpu", out: Path | None = None,
         force: bool = False, resume: int | None = None,
         progress_factory: ProgressFactory | None = None,
-        model: ModelSpec | None = None) -> RunOutcome:
+        model: ModelSpec | None = None, cluster: fleet.ClusterOptions | None = None) -> RunOutcome:
     """`stackpick run`: measure (the reference workloads, or ``model``'s paths), advise and
     report. Ctrl-C still advises and writes a partial report, then raises Interrupted."""
     started = time.perf_counter()
@@ -326,9 +324,10 @@ def run(store: Store, profile: Profile, source: str, *, quick: bool = False,
         else:
             rule = StopRule.quick() if quick else StopRule()
             plan = plan_model(model, None, resolve_threads(threads), device, rule)
+        plan = fleet.cluster_plan(plan, cluster)
         run_id = start_run(store, plan, kind="run",
                            notes={"profile": profile.to_dict(), "profile_source": source})
-    outcome = measure(store, plan, run_id, BenchOptions(), progress_factory)
+    outcome = measure(store, plan, run_id, BenchOptions(cluster=cluster), progress_factory)
     advice = advise_run(store, run_id, profile, source)
     report = write_run_report(store, run_id, out, force)
     result = RunOutcome(run_id, advice, report, time.perf_counter() - started,

@@ -23,6 +23,7 @@ from stackpick.analysis.intervals import (
     study_pair_spread,
     unpaired_interval,
 )
+from stackpick.analysis.machines import machines, per_machine
 from stackpick.analysis.sequential import SequentialRule
 from stackpick.analysis.study_stats import CellInput, study_stats
 from stackpick.analysis.verdicts import Verdict, judge
@@ -158,7 +159,7 @@ def cell_json(c: StoredCell) -> dict[str, Any]:
     return {"id": c.id, "key": c.key, "workload": c.workload, "backend": c.backend,
             "variant": c.variant, "task": c.task, "batch": c.batch, "device": c.device,
             "status": c.status, "reason": c.reason, "error_tail": c.error_tail,
-            "metrics": c.metrics.to_dict()}
+            "node": c.node or None, "metrics": c.metrics.to_dict()}
 
 
 def comparison_json(cmp: Comparison) -> dict[str, Any]:
@@ -190,6 +191,9 @@ def results_json(res: RunView) -> dict[str, Any]:
         "conversions": [conversion_json(c) for c in res.conversions],
         # framework x transformation (per_example_grad, hvp, jacobian); [] if none was run
         "capabilities": [r.to_dict() for r in res.capabilities],
+        # a fleet study (--ray): its machines, and cells timed on more than one of them
+        "machines": [m.to_dict() for m in machines(res.cells)],
+        "per_machine": [r.to_dict() for r in per_machine(res.cells)],
     }
 
 

@@ -10,10 +10,13 @@ import typer
 from stackpick.cli.options import (
     Db,
     Device,
+    EveryNodeOpt,
     InputDtypeOpt,
     InputShapeOpt,
     Json,
     ModelOpt,
+    NodesOpt,
+    RayOpt,
     Threads,
     WeightsOpt,
 )
@@ -54,12 +57,15 @@ def bench(
     input_shape: InputShapeOpt = None,
     input_dtype: InputDtypeOpt = None,
     weights: WeightsOpt = None,
+    ray: RayOpt = None,
+    nodes: NodesOpt = None,
+    every_node: EveryNodeOpt = False,
     db: Db = None,
     json_out: Json = None,
 ) -> None:
     """Measure backends on reference workloads (or your --model): parity first, then
     interleaved timing."""
-    from stackpick import pipeline
+    from stackpick import fleet, pipeline
     from stackpick.analysis.run_view import load_results, results_json
     from stackpick.harness.progress import StudyProgress
     from stackpick.report.terminal import print_results
@@ -68,7 +74,8 @@ def bench(
     opts = pipeline.BenchOptions(workload, backends, task, batch, train_batch, threads, device,
                                  quick, max_time, timeout, memory_limit, model=model,
                                  input_shape=input_shape, input_dtype=input_dtype,
-                                 weights=weights, cold_start=cold_start)
+                                 weights=weights, cold_start=cold_start,
+                                 cluster=fleet.cluster_options(ray, nodes, every_node))
     started = time.perf_counter()
     with open_store(db) as store:
         outcome = pipeline.bench(store, opts, resume, StudyProgress)

@@ -46,6 +46,20 @@ WeightsOpt = Annotated[str | None, typer.Option(
     "--weights", metavar="FILE",
     help="A .pt/.pth state dict for a PyTorch --model (loaded with weights_only=True).")]
 
+# -- a Ray cluster (bench, run) --------------------------------------------------------------
+RayOpt = Annotated[str | None, typer.Option(
+    "--ray", metavar="ADDRESS",
+    help="Measure on a Ray cluster's machines: auto (the running cluster), HOST:PORT, or local "
+    "(start one in this process, loopback only). Needs: pip install 'stackpick[ray]'.")]
+NodesOpt = Annotated[str | None, typer.Option(
+    "--nodes", metavar="NODES",
+    help="With --ray: the machines to use, by name, address, id prefix or label (cpu-x86, "
+    "cpu-arm, gpu-nvidia), comma-separated (default: every machine).")]
+EveryNodeOpt = Annotated[bool, typer.Option(
+    "--every-node",
+    help="With --ray: measure every group on every chosen machine (a per-machine "
+    "comparison) instead of each group on one of them.")]
+
 # -- where the answers come from (advise, run) -----------------------------------------------
 ProfileOpt = Annotated[Path | None, typer.Option(
     "--profile", help="YAML profile (write an example with: stackpick profile init).")]

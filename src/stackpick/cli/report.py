@@ -38,7 +38,8 @@ def render_run(db: Path | None, run: int | None, out: Path | None, force: bool) 
     return write_report(results, _stored_advice(results.run.notes), target, force)
 
 
-def compare(db: Path | None, run_a: int, run_b: int, threshold: float) -> Any:
+def compare(db: Path | None, run_a: int, run_b: int, threshold: float,
+            node_a: str | None = None, node_b: str | None = None) -> Any:
     """The :class:`RunDiff` of two stored runs (both must exist)."""
     from stackpick.report.compare_runs import compare_runs
     from stackpick.store import open_store
@@ -48,7 +49,7 @@ def compare(db: Path | None, run_a: int, run_b: int, threshold: float) -> Any:
     with open_store(db) as store:
         store.get_run(run_a)
         store.get_run(run_b)
-        return compare_runs(store, run_a, run_b, threshold)
+        return compare_runs(store, run_a, run_b, threshold, node_a, node_b)
 
 
 def report(
@@ -69,13 +70,18 @@ def compare_cmd(
     threshold: Annotated[float, typer.Option(
         help="Smallest relative change to list, e.g. 0.02 = 2% (0: any change whose "
         "interval excludes no-change).")] = 0.02,
+    node_a: Annotated[str | None, typer.Option(
+        "--node-a", help="Only RUN_A's cells measured on this cluster machine.")] = None,
+    node_b: Annotated[str | None, typer.Option(
+        "--node-b", help="Only RUN_B's cells measured on this cluster machine (the same run "
+        "twice with two machines compares those machines).")] = None,
     db: Db = None,
     json_out: Json = None,
 ) -> None:
     """List the cells that got faster or slower between two runs, with the size."""
     from stackpick.report.compare_runs import diff_lines
 
-    diff = compare(db, run_a, run_b, threshold)
+    diff = compare(db, run_a, run_b, threshold, node_a, node_b)
     if json_out:
         write_json(json_out, diff.to_dict())
         if json_out == "-":

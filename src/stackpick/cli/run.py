@@ -14,12 +14,15 @@ from stackpick.cli.options import (
     Db,
     DefaultsOpt,
     Device,
+    EveryNodeOpt,
     Force,
     InputDtypeOpt,
     InputShapeOpt,
     ModelOpt,
+    NodesOpt,
     Out,
     ProfileOpt,
+    RayOpt,
     Threads,
     WeightsOpt,
     answer_options,
@@ -46,11 +49,14 @@ def run(
     input_shape: InputShapeOpt = None,
     input_dtype: InputDtypeOpt = None,
     weights: WeightsOpt = None,
+    ray: RayOpt = None,
+    nodes: NodesOpt = None,
+    every_node: EveryNodeOpt = False,
     db: Db = None,
 ) -> None:
     """Answer four questions, measure every framework here (or every path out of your
     --model), get a recommended stack and a report (index.html, report.md, results.json)."""
-    from stackpick import pipeline
+    from stackpick import fleet, pipeline
     from stackpick.advice.summary import summary
     from stackpick.analysis.run_view import load_results
     from stackpick.harness.progress import StudyProgress
@@ -63,6 +69,7 @@ def run(
     if not model and (input_shape or input_dtype or weights):
         raise UserError("--input-shape, --input-dtype and --weights need --model")
     spec = parse_model(model, input_shape, input_dtype, weights) if model else None
+    cluster = fleet.cluster_options(ray, nodes, every_node)
     given = profile is not None or ask or defaults or any(v is not None for v in answers.values())
     if resume is None and not given:
         if not sys.stdin.isatty():
@@ -76,7 +83,7 @@ def run(
             prof, source = resolve_profile(profile, ask, defaults, answers)
         result = pipeline.run(store, prof, source, quick=quick, threads=threads, device=device,
                               out=out, force=force, resume=resume,
-                              progress_factory=StudyProgress, model=spec)
+                              progress_factory=StudyProgress, model=spec, cluster=cluster)
         screen = console()
         print_compact(load_results(store, result.run_id), screen)
     screen.print()

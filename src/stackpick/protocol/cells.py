@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 STATUSES = ("ok", "fail_parity", "fail_export", "crash", "timeout", "oom", "error",
-            "unavailable", "unsupported")
+            "unavailable", "unsupported", "lost_node")
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,18 @@ class Cell:
     batch: int
     device: str = "cpu"
     workload_params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # A cluster machine this cell must run on ('' = any matching one): set only when a fleet
+    # study measures every group on every machine, so the same cell exists once per machine.
+    node: str = ""
 
     @property
     def key(self) -> str:
         """Stable identity within a run (used for resume and for the store's uniqueness)."""
+        return f"{self.base_key}@{self.node}" if self.node else self.base_key
+
+    @property
+    def base_key(self) -> str:
+        """The key without the machine: what matches the same cell across machines."""
         return f"{self.workload}/{self.task}/b{self.batch}/{self.device}/{self.label}"
 
     @property
@@ -45,8 +53,10 @@ class Cell:
 
     @property
     def group(self) -> str:
-        """Cells of one group run in interleaved rounds and are compared with each other."""
-        return f"{self.workload}/{self.task}/b{self.batch}/{self.device}"
+        """Cells of one group run in interleaved rounds (on one machine) and are compared
+        with each other."""
+        base = f"{self.workload}/{self.task}/b{self.batch}/{self.device}"
+        return f"{base}@{self.node}" if self.node else base
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,6 +189,7 @@ class CellMetrics:
     # split into import_s / load_s / first_call_s with the runs and the cell measured on.
     cold_start_s: float | None = None
     cold_start: dict[str, Any] | None = None
+    node: dict[str, Any] | None = None  # the cluster machine's fingerprint (None: local run)
     other: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
 
     @property
@@ -212,6 +223,8 @@ class CellMetrics:
             out["memory"] = self.memory.to_dict()
         if self.cold_start_s is not None or self.cold_start is not None:
             out.update(cold_start_s=self.cold_start_s, cold_start=self.cold_start)
+        if self.node is not None:
+            out["node"] = self.node
         return {**out, **self.other}
 
     @classmethod
@@ -261,10 +274,16 @@ class StoredCell:
     reason: str | None
     error_tail: str | None
     metrics: CellMetrics
+    node: str = ""  # the machine that measured it ('' for a local run)
 
     @property
     def label(self) -> str:
         return label(self.backend, self.variant)
+
+    @property
+    def base_key(self) -> str:
+        """The key without the machine (see :attr:`Cell.base_key`)."""
+        return self.key.split("@", 1)[0]
 
 
 @dataclass

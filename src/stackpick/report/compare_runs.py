@@ -21,6 +21,7 @@ from stackpick.analysis.intervals import (
     study_cell_spread,
     unpaired_interval,
 )
+from stackpick.errors import UserError
 from stackpick.protocol.cells import StoredCell
 from stackpick.report.format import duration_ns
 from stackpick.store import Store
@@ -58,6 +59,8 @@ class RunDiff:
     status_changes: list[dict[str, str]] = field(default_factory=list)
     only_a: list[str] = field(default_factory=list)
     only_b: list[str] = field(default_factory=list)
+    machines_a: list[str] = field(default_factory=list)  # cluster machines ([]: local run)
+    machines_b: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = {"schema": 1, **asdict(self)}
@@ -104,14 +107,33 @@ def _judge(key: str, ca: StoredCell, cb: StoredCell, store: Store, threshold: fl
     return None
 
 
-def _by_key(cells: list[StoredCell]) -> dict[str, StoredCell]:
-    return {c.key: c for c in cells}
+def _by_key(cells: list[StoredCell], base: bool) -> dict[str, StoredCell]:
+    return {c.base_key if base else c.key: c for c in cells}
 
 
-def compare_runs(store: Store, run_a: int, run_b: int, threshold: float = 0.02) -> RunDiff:
-    """Match cells by key across two runs and keep only the changes that are real."""
-    cells_a, cells_b = _by_key(store.cells(run_a)), _by_key(store.cells(run_b))
-    diff = RunDiff(run_a, run_b, threshold)
+def _cells(store: Store, run_id: int, node: str | None) -> list[StoredCell]:
+    cells = store.cells(run_id)
+    if node is None:
+        return cells
+    mine = [c for c in cells if c.node == node]
+    if not mine:
+        known = ", ".join(sorted({c.node for c in cells if c.node})) or "none (a local run)"
+        raise UserError(f"run {run_id} has no cell measured on machine {node!r}; its "
+                        f"machines: {known}")
+    return mine
+
+
+def compare_runs(store: Store, run_a: int, run_b: int, threshold: float = 0.02,
+                 node_a: str | None = None, node_b: str | None = None) -> RunDiff:
+    """Match cells across two runs and keep only the changes that are real. Cells match by
+    key without the machine (so runs on two machines compare) unless a run holds one cell on
+    several machines; ``node_a``/``node_b`` pick one machine's cells of each run."""
+    raw_a, raw_b = _cells(store, run_a, node_a), _cells(store, run_b, node_b)
+    base = all(len({c.base_key for c in cs}) == len(cs) for cs in (raw_a, raw_b))
+    cells_a, cells_b = _by_key(raw_a, base), _by_key(raw_b, base)
+    diff = RunDiff(run_a, run_b, threshold,
+                   machines_a=sorted({c.node for c in raw_a if c.node}),
+                   machines_b=sorted({c.node for c in raw_b if c.node}))
     diff.only_a = sorted(set(cells_a) - set(cells_b))
     diff.only_b = sorted(set(cells_b) - set(cells_a))
     studies = (_study(store, cells_a), _study(store, cells_b))
@@ -133,7 +155,10 @@ def compare_runs(store: Store, run_a: int, run_b: int, threshold: float = 0.02) 
 def diff_lines(diff: RunDiff) -> list[str]:
     """The comparison as plain lines for the terminal: changes, then what was left out."""
     under = f" or the change is under {diff.threshold:.1%}" if diff.threshold else ""
-    head = (f"run {diff.run_a} -> run {diff.run_b}: {len(diff.changes)} significant "
+    where_a = f" (on {', '.join(diff.machines_a)})" if diff.machines_a else ""
+    where_b = f" (on {', '.join(diff.machines_b)})" if diff.machines_b else ""
+    head = (f"run {diff.run_a}{where_a} -> run {diff.run_b}{where_b}: "
+            f"{len(diff.changes)} significant "
             f"change(s), {len(diff.unchanged)} unchanged (95% interval includes no "
             f"change{under})")
     lines = [head] + ["  " + c.sentence() for c in diff.changes]

@@ -11,6 +11,7 @@ from string import Template
 from typing import Any
 
 from stackpick import __version__
+from stackpick.analysis.machines import machines, per_machine
 from stackpick.analysis.run_view import RunView
 from stackpick.protocol.cells import StoredCell
 from stackpick.report import browser, charts, views
@@ -150,6 +151,23 @@ def _machine(res: RunView) -> Markup:
     return section("machine", "Machine", join([dl(pairs), versions]))
 
 
+def _machines(res: RunView) -> Markup:
+    """A fleet study's machines and the same cell across them (nothing for a local run)."""
+    used = machines(res.cells)
+    if not used:
+        return Markup("")
+    nodes = table(["machine", "CPU", "arch", "labels", "cells"],
+                  [[m.name, m.cpu, m.arch, ", ".join(m.labels) or "-", m.cells] for m in used],
+                  (4,), caption="Machines that measured this run")
+    rows = [[r.key, t.node, duration_ns(t.median_ns), f"{t.vs_fastest:.2f}x"]
+            for r in per_machine(res.cells) for t in r.times]
+    same = table(["cell", "machine", "median", "vs fastest machine"], rows, (2, 3),
+                 caption="The same cell on several machines") if rows else ""
+    return section("machines", "Cluster machines", join([nodes, same]),
+                   "Across machines there are no shared rounds: plain ratios of medians; "
+                   "use stackpick compare for intervals between runs.")
+
+
 def _header(res: RunView) -> Markup:
     run = res.run
     cells = [c for g in views.measured_groups(res) for c in g.cells]  # not conversion rows
@@ -167,7 +185,8 @@ NAV = [("recommendation", "Recommendation"), ("answers", "Answers"), ("model", "
        ("memory", "Memory"), ("browser", "In the browser"), ("deployment", "Deployment"),
        ("parity", "Parity"),
        ("failures", "Failures"),
-       ("stability", "Stability"), ("facts", "Facts"), ("machine", "Machine")]
+       ("stability", "Stability"), ("facts", "Facts"), ("machine", "Machine"),
+       ("machines", "Cluster")]
 
 
 def render_html(res: RunView, advice: dict[str, Any] | None = None) -> str:
@@ -179,11 +198,12 @@ def render_html(res: RunView, advice: dict[str, Any] | None = None) -> str:
     nav = [(i, t) for i, t in NAV
            if (i != "facts" or (view and view.facts)) and (i != "model" or model)
            and (i != "browser" or browser.browser_rows(res)) and (i != "capabilities" or caps)
-           and (i != "deployment" or deployment)]
+           and (i != "deployment" or deployment)
+           and (i != "machines" or any(c.node for c in res.cells))]
     body = join([
         recommendation(view), answers(views.profile_of(res, advice)), model, caps,
         _chart_sections(res), _browser(res), deployment, _parity(res), _failures(res),
-        _warnings(res), facts(view), _machine(res),
+        _warnings(res), facts(view), _machine(res), _machines(res),
     ])
     return Template(_template("page.html")).substitute(
         title=tag("title", f"stackpick report: run {res.run.id}"), css=_template("report.css"),

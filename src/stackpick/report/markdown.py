@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from stackpick.analysis.machines import machines, per_machine
 from stackpick.analysis.portability import PortRow
 from stackpick.analysis.run_view import RunView
 from stackpick.protocol.cells import StoredCell
@@ -168,6 +169,22 @@ def _machine(res: RunView) -> list[str]:
     return ["## Machine", "", *_bullets(items), ""]
 
 
+def _machines(res: RunView) -> list[str]:
+    """A fleet study's machines and the cells timed on several of them ([] when local)."""
+    used = machines(res.cells)
+    if not used:
+        return []
+    out = ["## Cluster machines", "", *md_table(
+        ["machine", "CPU", "arch", "labels", "cells"],
+        [[m.name, m.cpu, m.arch, ", ".join(m.labels) or "-", m.cells] for m in used], (4,))]
+    rows = [[r.key, t.node, duration_ns(t.median_ns), f"{t.vs_fastest:.2f}x"]
+            for r in per_machine(res.cells) for t in r.times]
+    if rows:
+        out += ["### The same cell on several machines", "", *md_table(
+            ["cell", "machine", "median", "vs fastest machine"], rows, (2, 3))]
+    return out
+
+
 def render_markdown(res: RunView, advice: dict[str, Any] | None = None) -> str:
     """The summary as one Markdown string."""
     run, view = res.run, read_advice(advice)
@@ -187,6 +204,6 @@ def render_markdown(res: RunView, advice: dict[str, Any] | None = None) -> str:
         out += ["## In the browser", "", md(browser.INTRO), "",
                 *md_table(browser.HEADERS, rows, browser.NUMERIC)]
     out += deployment_lines(res, md_table, md) + _parity_failures_warnings(res)
-    out += _facts(view) + _machine(res)
+    out += _facts(view) + _machine(res) + _machines(res)
     out += [f"_stackpick results.json schema {SCHEMA}; full report in index.html._", ""]
     return "\n".join(out)

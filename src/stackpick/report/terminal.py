@@ -42,8 +42,14 @@ def _row(c: StoredCell) -> list[str | Text]:
     ]
 
 
+def _title(g: GroupView) -> str:
+    """The group's key, with the cluster machine that measured it (a fleet study)."""
+    nodes = sorted({c.node for c in g.cells if c.node})
+    return f"{g.key} on {', '.join(nodes)}" if nodes and "@" not in g.key else g.key
+
+
 def group_table(g: GroupView) -> Table:
-    table = Table(title=Text(g.key), title_justify="left", header_style="bold")
+    table = Table(title=Text(_title(g)), title_justify="left", header_style="bold")
     for col in ("backend", "status", "median ± 95% CI", "n", "p90", "p99", "items/s",
                 "first call", "peak RSS", "parity err"):
         table.add_column(col, justify="left" if col in ("backend", "status") else "right")
@@ -118,7 +124,7 @@ def compact_line(g: GroupView) -> Text:
                                        "tie": " ="}.get(cmp.verdict, " ?")
         parts.append(f"{c.label} {median}{mark}")
     failed = [c.label for c in g.cells if c.status not in ("ok", "unsupported")]
-    text = Text.assemble((f"{g.key}: ", "bold"), " < ".join(parts) or "nothing timed")
+    text = Text.assemble((f"{_title(g)}: ", "bold"), " < ".join(parts) or "nothing timed")
     if failed:
         text.append(f"  (not timed: {', '.join(failed)})", style="yellow")
     return text

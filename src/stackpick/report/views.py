@@ -64,7 +64,8 @@ def group_title(g: GroupView) -> str:
     if not g.cells:
         return g.key
     c = g.cells[0]
-    return f"{c.workload} · {c.task} · batch {c.batch} · {c.device}"
+    on = f" · on {c.node}" if c.node else ""  # a fleet study: the machine that ran the group
+    return f"{c.workload} · {c.task} · batch {c.batch} · {c.device}{on}"
 
 
 @dataclass

@@ -109,14 +109,15 @@ class Store:
         imports), which is read as :meth:`CellMetrics.from_dict` reads a stored row."""
         if isinstance(metrics, dict):
             metrics = CellMetrics.from_dict(metrics)
+        node = str((metrics.node or {}).get("name") or cell.node)
         with self.conn:
             cur = self.conn.execute(
                 "INSERT OR REPLACE INTO cells (run_id, key, grp, workload, backend, variant, task,"
-                " batch, device, status, reason, error_tail, metrics_json, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " batch, device, status, reason, error_tail, metrics_json, created_at, node)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, cell.key, cell.group, cell.workload, cell.backend, cell.variant,
                  cell.task, cell.batch, cell.device, status, reason, error_tail,
-                 json.dumps(metrics.to_dict()), now()),
+                 json.dumps(metrics.to_dict()), now(), node),
             )
             cell_id = int(cur.lastrowid or 0)
             self.conn.executemany(
@@ -130,7 +131,9 @@ class Store:
         return [self._cell(r) for r in rows]
 
     def done_keys(self, run_id: int) -> set[str]:
-        rows = self.conn.execute("SELECT key FROM cells WHERE run_id = ?", (run_id,))
+        """Keys a resume skips: a cell lost with its cluster node is measured again."""
+        rows = self.conn.execute(
+            "SELECT key FROM cells WHERE run_id = ? AND status != 'lost_node'", (run_id,))
         return {r[0] for r in rows}
 
     def rounds(self, cell_id: int) -> list[list[float]]:
@@ -171,7 +174,7 @@ class Store:
         return StoredCell(row["id"], row["run_id"], row["key"], row["grp"], row["workload"],
                           row["backend"], row["variant"], row["task"], row["batch"],
                           row["device"], row["status"], row["reason"], row["error_tail"],
-                          CellMetrics.from_dict(json.loads(row["metrics_json"])))
+                          CellMetrics.from_dict(json.loads(row["metrics_json"])), row["node"])
 
     def close(self) -> None:
         self.conn.close()

@@ -11,7 +11,7 @@ from typing import Any
 
 from stackpick.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA_V1 = """
 CREATE TABLE runs (
@@ -84,9 +84,13 @@ def _statements(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
+# Version 3: the cluster machine that measured a cell ('' for local runs and older stores).
+SCHEMA_V3 = "ALTER TABLE cells ADD COLUMN node TEXT NOT NULL DEFAULT ''"
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: lambda conn: _statements(conn, SCHEMA_V1),
     1: lambda conn: _statements(conn, SCHEMA_V2),
+    2: lambda conn: _statements(conn, SCHEMA_V3),
 }
 
 
