@@ -43,7 +43,7 @@ browser-deps:
 test: $(STAMP) browser-deps js-deps
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto  # one test per core: most of the time is framework start-up
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -12,12 +12,14 @@ import os
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stackpick.cli import main
+from stackpick.harness.stopping import StopRule
 from stackpick.registry import get_spec
 
 _MISSING = get_spec("torch").unavailable_reason() or get_spec("onnxruntime").unavailable_reason()
@@ -29,6 +31,15 @@ needs_keras = pytest.mark.skipif(
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FAST = ["--quick", "--max-time", "0.2", "--threads", "1"]
+
+
+@pytest.fixture(autouse=True)
+def _one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests check the paths out of a model, not verdicts: one block of rounds (one
+    process per runtime) halves their time. tests/unit covers the block statistics."""
+    quick = StopRule.quick()
+    monkeypatch.setattr(StopRule, "quick",
+                        classmethod(lambda cls: replace(quick, min_blocks=1, max_blocks=1)))
 
 
 def bench(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str

@@ -53,4 +53,4 @@ def test_stop_rule_reads_old_plans_and_caps_sampling_time():
     assert capped.round_budget_s() == pytest.approx(0.1)  # 6 rounds within 0.6 s
     assert StopRule(max_time_s=0.3, max_blocks=2).round_budget_s() == pytest.approx(0.05)
     seq = StopRule.journey().sequential()
-    assert seq.max_blocks == 3 and seq.look_confidence == pytest.approx(0.975)
+    assert seq.max_blocks == 2 and seq.look_confidence == pytest.approx(0.95)
