@@ -22,19 +22,24 @@ from stackpick.cli.options import (
 )
 from stackpick.cli.output import console, write_json
 
+BackendsOpt = Annotated[str | None, typer.Option(
+    help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, "
+    "litert[:from-keras|from-torch|from-keras-int8], executorch[:xnnpack|portable], all "
+    "(every server-side one), on-device (litert and executorch) (default: "
+    "torch,onnxruntime; with --model: every path for that model).")]
+TaskOpt = Annotated[str, typer.Option(
+    help="inference, training, per_example_grad, hvp, jacobian (comma-separated); the "
+    "last three also run each framework's naive baseline (variant loop).")]
+ColdStartOpt = Annotated[bool, typer.Option(
+    help="Time 5 fresh processes per backend variant, interpreter start to first correct "
+    "output (reference workloads).")]
+
 
 def bench(
     workload: Annotated[str, typer.Option(
         help="mlp, cnn, transformer (comma-separated) or all.")] = "mlp",
-    backends: Annotated[str | None, typer.Option(
-        help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, "
-        "litert[:from-keras|from-torch|from-keras-int8], executorch[:xnnpack|portable], all "
-        "(every server-side one), on-device (litert and executorch) (default: "
-        "torch,onnxruntime; with --model: every path for that model).")
-    ] = None,
-    task: Annotated[str, typer.Option(
-        help="inference, training, per_example_grad, hvp, jacobian (comma-separated); the "
-        "last three also run each framework's naive baseline (variant loop).")] = "inference",
+    backends: BackendsOpt = None,
+    task: TaskOpt = "inference",
     batch: Annotated[str | None, typer.Option(
         help="Inference batch sizes, e.g. 1,32 (default: per workload).")] = None,
     train_batch: Annotated[str | None, typer.Option(
@@ -50,9 +55,7 @@ def bench(
     memory_limit: Annotated[int, typer.Option(
         help="Address-space limit per worker in MB (0: none); exceeding it is status oom.")] = 0,
     resume: Annotated[int | None, typer.Option(help="Finish the missing cells of run ID.")] = None,
-    cold_start: Annotated[bool, typer.Option(
-        help="Time 5 fresh processes per backend variant, interpreter start to first correct "
-        "output (reference workloads).")] = True,
+    cold_start: ColdStartOpt = True,
     model: ModelOpt = None,
     input_shape: InputShapeOpt = None,
     input_dtype: InputDtypeOpt = None,
