@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-all
 
-.PHONY: run quick test lint clean browser-deps js-deps
+.PHONY: run quick test lint lock clean browser-deps js-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -12,9 +12,14 @@ $(PY):
 
 # Reinstall only when the project metadata changes. `ray` (not part of `all`) is here for the
 # two-node cluster tests (tests/integration/test_ray_cluster.py).
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[all,dev,ray]"
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -e ".[all,dev,ray]" -c constraints.txt
 	touch $(STAMP)
+
+# Re-pin constraints.txt from the installed venv (after changing dependencies in pyproject).
+lock: $(STAMP)
+	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^stackpick'; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 # The browser backends' JavaScript runtimes, pinned in package-lock.json (npm ci writes
 # node_modules/.package-lock.json). Without npm the browser cells are `unavailable`.
