@@ -4,8 +4,8 @@
 
 `bench` stops after the store; `run` plans from the profile's answers and goes on to advice and
 a report. Both share resume, the executor (local, or a Ray cluster's machines: stackpick.fleet),
-progress and Ctrl-C: an interrupted study keeps its cells (each committed as it finishes) and
-says how to resume. No framework is imported here.
+progress and Ctrl-C: an interrupted study keeps the groups it decided and says how to resume.
+No framework is imported here.
 """
 
 from __future__ import annotations
@@ -240,8 +240,10 @@ def execute(store: Store, run_id: int, plan: StudyPlan, executor: LocalExecutor,
                  emit_conversion=functools.partial(store.save_conversion, run_id))
         status = "complete"
     finally:
-        executor.close()
-        store.finish_run(run_id, status)
+        try:
+            executor.close()
+        finally:  # Ctrl-C while workers close: the run is not left "running"
+            store.finish_run(run_id, status)
     return count
 
 

@@ -51,8 +51,10 @@ def test_sigint_keeps_measured_cells_and_says_how_to_resume(tmp_path):
     with open_store(db) as store:
         run = store.get_run(1)
         cells = store.cells(1)
-        assert run.status == "interrupted"
-        assert 2 <= len(cells) < 8 and all(c.status == "ok" for c in cells)
+        # groups are committed as each pass decides them, so Ctrl-C can land while the last
+        # pass closes its workers: then every cell is in and the run is complete
+        assert run.status == "interrupted" or (run.status == "complete" and len(cells) == 8)
+        assert 2 <= len(cells) <= 8 and all(c.status == "ok" for c in cells)
         assert all(store.rounds(c.id) for c in cells)  # samples committed with each cell
 
 
