@@ -255,7 +255,6 @@ def measure(store: Store, plan: StudyPlan, run_id: int, opts: BenchOptions,
     todo = len(plan.cells) - len(store.done_keys(run_id))
     try:
         with progress_factory(todo) if progress_factory else contextlib.nullcontext() as progress:
-            # --ray: the same cells measured on a cluster's machines
             fleet.study_function(opts.cluster, execute)(store, run_id, plan, executor, progress)
     except KeyboardInterrupt:
         return StudyOutcome(run_id, time.perf_counter() - started, interrupted=True)
