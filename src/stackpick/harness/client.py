@@ -185,7 +185,8 @@ class WorkerHandle:
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self.kill()
+                pass
+        self.kill()  # what the worker started (inductor's compile pool) goes with it
         self._selector.close()
         self._stderr.close()
         for pipe in (self.proc.stdin, self.proc.stdout):
