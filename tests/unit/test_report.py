@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from stackpick.report.advice_view import read_advice
 from stackpick.report.html import render_html
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
-from stackpick.report.views import break_even_text, first_calls
+from stackpick.report.views import break_even_text, compile_cache, first_calls
 from stackpick.report.writer import FILES, new_report_dir, write_report
 from stackpick.store import open_store
 
@@ -127,6 +128,20 @@ def test_compile_economics_rows(results: RunView) -> None:
     assert re.fullmatch(r"after [\d,]+ calls", texts["mlp/inference/b1/cpu", "torch-compile"])
     assert re.fullmatch(r"after [\d,]+ calls", texts["mlp/inference/b1/cpu", "tensorflow:xla"])
     assert texts["mlp/inference/b32/cpu", "torch-compile"] == "never (steady state not faster)"
+
+
+def test_compile_cache_says_cold_or_warm(results: RunView) -> None:
+    cell = next(c for c in results.cells if c.backend == "torch-compile")
+
+    def with_extras(**extras: Any) -> Any:
+        return replace(cell, metrics=replace(cell.metrics, extras=extras))
+
+    assert compile_cache(cell) == ""  # no cache counters: nothing to say
+    assert compile_cache(with_extras(fx_graph_cache={"hits": 0, "misses": 2},
+                                     first_call_s_by_process=[9.3, 1.4])) == \
+        "cold (2 compiled); next process 1.4 s"
+    assert compile_cache(with_extras(fx_graph_cache={"hits": 2, "misses": 0})) == \
+        "warm (2 cached)"
 
 
 def test_advice_reader_reads_typed_advice_and_old_schema() -> None:

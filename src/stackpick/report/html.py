@@ -68,11 +68,12 @@ def _measurements(res: RunView) -> Markup:
 def _break_even_table(first: list[tuple[charts.Chart, list[views.FirstCall]]]) -> Markup:
     rows = [[f"{r.cell.workload} · {r.cell.task} · b{r.cell.batch}", r.cell.label,
              duration_s(r.upfront_s), duration_s(r.steady_s),
-             r.econ.baseline if r.econ else "-", views.break_even_text(r)]
+             r.econ.baseline if r.econ else "-", views.break_even_text(r), r.cache or "-"]
             for _, group in first for r in group if r.econ or r.is_baseline]
     if not rows:
         return _none("No compiled or exported backend was measured beside its eager baseline.")
-    heads = ["group", "backend", "build + first call", "steady call", "against", "break-even"]
+    heads = ["group", "backend", "build + first call", "steady call", "against", "break-even",
+             "compile cache"]
     return table(heads, rows, (2, 3))
 
 

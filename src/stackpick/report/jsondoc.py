@@ -45,7 +45,7 @@ def _first_calls(res: RunView) -> list[dict[str, Any]]:
                         "is_baseline": r.is_baseline,
                         "against": r.econ.baseline if r.econ else None,
                         "break_even_calls": r.econ.break_even_calls if r.econ else None,
-                        "break_even": _payoff(r.econ)})
+                        "break_even": _payoff(r.econ), "compile_cache": r.cache or None})
     return out
 
 

@@ -122,11 +122,12 @@ def _model(res: RunView) -> list[str]:
 
 def _break_even(res: RunView) -> list[str]:
     rows = [[g.key, r.cell.label, duration_s(r.upfront_s), duration_s(r.steady_s),
-             r.econ.baseline, views.break_even_text(r)]
+             r.econ.baseline, views.break_even_text(r), r.cache or "-"]
             for g in res.groups for r in views.first_calls(g) if r.econ]
     if not rows:
         return []
-    heads = ["group", "backend", "build + first call", "steady call", "against", "break-even"]
+    heads = ["group", "backend", "build + first call", "steady call", "against", "break-even",
+             "compile cache"]
     return ["## Compile economics: when a slower start pays off", "",
             *md_table(heads, rows, (2, 3))]
 

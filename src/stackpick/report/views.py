@@ -109,6 +109,26 @@ class FirstCall:
     econ: Economics | None
     is_baseline: bool
 
+    @property
+    def cache(self) -> str:
+        return compile_cache(self.cell)
+
+
+def compile_cache(c: StoredCell) -> str:
+    """Whether the first call found the compiler's on-disk cache cold or warm (inductor keeps
+    one across processes and runs), and what a later fresh process then took; "" when the
+    backend keeps no such cache."""
+    extras = c.metrics.extras
+    cache = extras.get("fx_graph_cache")
+    if not isinstance(cache, dict):
+        return ""
+    hits, misses = cache.get("hits", 0), cache.get("misses", 0)
+    state = f"cold ({misses} compiled)" if misses else f"warm ({hits} cached)"
+    later = extras.get("first_call_s_by_process") or []
+    if len(later) > 1:
+        state += f"; next process {later[1]:.2g} s"
+    return state
+
 
 def first_calls(g: GroupView) -> list[FirstCall]:
     """One row per timed cell of the group, fastest steady state first."""
