@@ -12,8 +12,12 @@ $(PY):
 
 # Reinstall only when the project metadata changes. `ray` (not part of `all`) is here for the
 # two-node cluster tests (tests/integration/test_ray_cluster.py).
+# pip compiles the bytecode one file at a time; compileall -j 0 uses every core (100 s -> 80 s
+# here). The .pyc files matter: where PYTHONDONTWRITEBYTECODE is set, nothing compiled at
+# install is ever cached, and TensorFlow's import took 18 s instead of 9 s.
 $(STAMP): pyproject.toml constraints.txt | $(PY)
-	$(PY) -m pip install --quiet -e ".[all,dev,ray]" -c constraints.txt
+	$(PY) -m pip install --quiet --no-compile -e ".[all,dev,ray]" -c constraints.txt
+	$(PY) -m compileall -q -j 0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') >/dev/null || true
 	touch $(STAMP)
 
 # Re-pin constraints.txt from the installed venv (after changing dependencies in pyproject).
