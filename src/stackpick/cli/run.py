@@ -38,7 +38,7 @@ def run(
     ask: AskOpt = False,
     defaults: DefaultsOpt = False,
     quick: Annotated[bool, typer.Option(
-        help="A smaller, shorter study (about a minute): less precise.")] = False,
+        help="A smaller, shorter study (about 30 s on 2 cores): less precise.")] = False,
     threads: Threads = None,
     device: Device = "cpu",
     out: Out = None,
