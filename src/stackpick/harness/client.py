@@ -182,10 +182,8 @@ class WorkerHandle:
             with contextlib.suppress(WorkerFailure):
                 self.request("bye", timeout=5)
         if self.alive:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
         self.kill()  # what the worker started (inductor's compile pool) goes with it
         self._selector.close()
         self._stderr.close()
