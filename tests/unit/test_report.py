@@ -139,9 +139,9 @@ def test_compile_cache_says_cold_or_warm(results: RunView) -> None:
     assert compile_cache(cell) == ""  # no cache counters: nothing to say
     assert compile_cache(with_extras(fx_graph_cache={"hits": 0, "misses": 2},
                                      first_call_s_by_process=[9.3, 1.4])) == \
-        "cold (2 compiled); next process 1.4 s"
+        "cold: 2 graphs compiled; next process 1.4 s"
     assert compile_cache(with_extras(fx_graph_cache={"hits": 2, "misses": 0})) == \
-        "warm (2 cached)"
+        "warm: 2 graphs from inductor's cache"
 
 
 def test_advice_reader_reads_typed_advice_and_old_schema() -> None:

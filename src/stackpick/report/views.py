@@ -122,8 +122,12 @@ def compile_cache(c: StoredCell) -> str:
     cache = extras.get("fx_graph_cache")
     if not isinstance(cache, dict):
         return ""
+    # Only inductor's FX-graph cache is counted; other caches (AOTAutograd, C++ builds) and a
+    # process's first-compile set-up can still make a hit's first call take seconds, which
+    # is why the next process's first call is shown beside it.
     hits, misses = cache.get("hits", 0), cache.get("misses", 0)
-    state = f"cold ({misses} compiled)" if misses else f"warm ({hits} cached)"
+    state = (f"cold: {misses} graph{'s' if misses != 1 else ''} compiled" if misses else
+             f"warm: {hits} graph{'s' if hits != 1 else ''} from inductor's cache")
     later = extras.get("first_call_s_by_process") or []
     if len(later) > 1:
         state += f"; next process {later[1]:.2g} s"
