@@ -10,15 +10,25 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Reinstall only when the project metadata changes. `ray` (not part of `all`) is here for the
-# two-node cluster tests (tests/integration/test_ray_cluster.py).
+# Reinstall only when the project metadata changes. `make run` needs the frameworks only
+# (`.[all]`); `make test` adds the dev tools and `ray` (for the two-node cluster tests,
+# tests/integration/test_ray_cluster.py) on top.
 # pip compiles the bytecode one file at a time; compileall -j 0 uses every core (100 s -> 80 s
 # here). The .pyc files matter: where PYTHONDONTWRITEBYTECODE is set, nothing compiled at
 # install is ever cached, and TensorFlow's import took 18 s instead of 9 s.
-$(STAMP): pyproject.toml constraints.txt | $(PY)
-	$(PY) -m pip install --quiet --no-compile -e ".[all,dev,ray]" -c constraints.txt
+RUN_STAMP := $(VENV)/.installed-run
+TEST_EXTRAS := all,dev,ray
+define install
+	$(PY) -m pip install --quiet --no-compile -e ".[$(1)]" -c constraints.txt
 	$(PY) -m compileall -q -j 0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') >/dev/null || true
-	touch $(STAMP)
+	touch $@
+endef
+
+$(RUN_STAMP): pyproject.toml constraints.txt | $(PY)
+	$(call install,all)
+
+$(STAMP): $(RUN_STAMP)
+	$(call install,$(TEST_EXTRAS))
 
 # Re-pin constraints.txt from the installed venv (after changing dependencies in pyproject).
 lock: $(STAMP)
@@ -33,10 +43,10 @@ $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
 	else echo "note: npm not found (apt-get install -y npm); browser backends will be unavailable"; fi
 
-run: $(STAMP) js-deps
+run: $(RUN_STAMP) js-deps
 	$(VENV)/bin/stackpick run --defaults
 
-quick: $(STAMP) js-deps
+quick: $(RUN_STAMP) js-deps
 	$(VENV)/bin/stackpick run --defaults --quick
 
 # Chromium drives the HTML report's browser test; installing it is best effort
