@@ -7,6 +7,7 @@ load to first correct output" means the same for every cell.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import shutil
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from stackpick.worker import shutdown
 from stackpick.worker.backends.base import Unavailable
 from stackpick.worker.backends.browser.cdp import BrowserError, Chromium
 from stackpick.worker.backends.browser.server import LOOPBACK, PageServer
@@ -59,9 +59,9 @@ class BrowserPage:
         self.mounts = tuple(mounts)
         self.server = PageServer(self.root)
         self._closed = False
-        # The worker ends with os._exit: without this Chromium would outlive it (a killed
-        # worker takes Chromium along, since both share its process group).
-        shutdown.on_exit(self.close)
+        # The worker ends with a plain return: without this Chromium would outlive it (a
+        # killed worker takes Chromium along, since both share its process group).
+        atexit.register(self.close)
         self._log = (self.dir / "chromium.log").open("wb")
         try:
             self.browser = Chromium(chromium, self.dir / "profile", self._log, flags)
