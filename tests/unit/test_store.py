@@ -1,7 +1,10 @@
+import os
+import signal
 import sqlite3
 
 import pytest
 
+import stackpick.store as store_module
 from stackpick.errors import StoreError, UserError
 from stackpick.protocol.cells import Cell
 from stackpick.store import SCHEMA_VERSION, open_store
@@ -92,3 +95,23 @@ def test_paired_ratios_only_within_a_session_and_every_cell_ranked(tmp_path):
         (group,) = load_results(store, run).groups
         assert [c.slow.label for c in group.comparisons] == ["fake:slower", "fake:slow"]
         assert [c.paired for c in group.comparisons] == [True, False]
+
+
+def test_ctrl_c_during_finish_run_still_records_the_status(tmp_path, monkeypatch):
+    """SIGINT arriving mid-update is held until the status is committed, then raised."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with open_store(tmp_path / "s.db") as store:
+            run = store.create_run("bench", {"json": "{}"}, {})
+            real_now = store_module.now
+
+            def now_with_ctrl_c() -> str:  # called inside the update, before its commit
+                os.kill(os.getpid(), signal.SIGINT)
+                return real_now()
+
+            monkeypatch.setattr(store_module, "now", now_with_ctrl_c)
+            with pytest.raises(KeyboardInterrupt):
+                store.finish_run(run, "interrupted")
+            assert store.get_run(run).status == "interrupted"
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -6,9 +6,12 @@ WAL mode and a busy timeout let two studies write to one file at the same time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +31,26 @@ def conversion_group(cell: Cell) -> str:
     """The key a user model's conversions are filed under: ``model/convert/bN/device``, next to
     the ``model/inference/bN/device`` group of the cells they feed."""
     return f"{cell.workload}/convert/b{cell.batch}/{cell.device}"
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back until the block is done, then act on it as the handler in place would
+    have: for an update that must not be cut in half. Python takes SIGINT in the main thread
+    only, and blocking the signal would not do (another thread of the process receives it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(*caught[0])
+    elif caught and previous != signal.SIG_IGN:
+        raise KeyboardInterrupt
 
 
 def now() -> str:
@@ -62,7 +85,9 @@ class Store:
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str) -> None:
-        with self.conn:
+        # Ctrl-C during the commit would roll it back and leave the run "running" (seen when
+        # it landed just as a study ended): SIGINT waits until the status is written.
+        with _ctrl_c_deferred(), self.conn:
             self.conn.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
                               (status, now(), run_id))
 
