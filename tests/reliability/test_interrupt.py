@@ -16,10 +16,16 @@ from stackpick.store import open_store
 
 BATCHES = "1,2,3,4,5,6,7,8"
 STUDY = ["bench", "--backends", "fake:latency=1000", "--batch", BATCHES, "--quick"]
+# Decided groups are committed together at the end of a pass, so a study of only passing cells
+# can be complete by the time the test sees its first cells. A cell that fails at setup is
+# committed at once, during the first pass: one per group keeps the study running long after
+# the first rows appear (8 groups of the first pass, then the second pass).
+FAILING = "fake:latency=1000,fake:fail=raise"
 
 
-def start(db: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "stackpick", *STUDY, "--db", str(db), *extra],
+def start(db: Path, *extra: str, backends: str = "fake:latency=1000") -> subprocess.Popen:
+    study = [*STUDY[:2], backends, *STUDY[3:]]
+    return subprocess.Popen([sys.executable, "-m", "stackpick", *study, "--db", str(db), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -60,7 +66,7 @@ def test_sigint_keeps_measured_cells_and_says_how_to_resume(tmp_path):
 
 def test_sigkill_then_resume_measures_only_the_missing_cells(tmp_path):
     db = tmp_path / "s.db"
-    proc = start(db)
+    proc = start(db, backends=FAILING)
     wait_for_cells(db, 2)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
@@ -73,8 +79,10 @@ def test_sigkill_then_resume_measures_only_the_missing_cells(tmp_path):
     with open_store(db) as store:
         after = {c.key: c.id for c in store.cells(1)}
         assert store.get_run(1).status == "complete"
-        assert len(after) == 8
+        assert len(after) == 16
         assert all(after[k] == v for k, v in before.items())  # earlier cells untouched
+        statuses = sorted((c.backend + ":" + c.variant, c.status) for c in store.cells(1))
+        assert statuses == [("fake:fail=raise", "error")] * 8 + [("fake:latency=1000", "ok")] * 8
 
 
 def test_two_studies_writing_one_store_lose_no_rows(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -14,6 +15,7 @@ import pytest
 from report_data import HOSTILE, advice_dict, make_store
 
 from stackpick.analysis.run_view import RunView, load_results
+from stackpick.analysis.verdicts import Verdict
 from stackpick.errors import UserError
 from stackpick.report.advice_view import read_advice
 from stackpick.report.html import render_html
@@ -58,7 +60,7 @@ def test_html_has_every_section_and_charts(page: str) -> None:
         assert f'id="{section}"' in page
     assert page.count("<svg") >= 8
     assert page.count("<title id=") == page.count("<svg")  # every chart is labelled
-    assert "PyTorch + ONNX Runtime" in page and "never (steady state not faster)" in page
+    assert "PyTorch + ONNX Runtime" in page and "never pays off (slower in steady state)" in page
 
 
 def test_html_escapes_hostile_strings(page: str) -> None:
@@ -125,9 +127,29 @@ def test_compile_economics_rows(results: RunView) -> None:
     texts = {(g.key, r.cell.label): break_even_text(r) for g in results.groups
              for r in first_calls(g)}
     assert texts["mlp/inference/b1/cpu", "torch"] == "baseline"
-    assert re.fullmatch(r"after [\d,]+ calls", texts["mlp/inference/b1/cpu", "torch-compile"])
-    assert re.fullmatch(r"after [\d,]+ calls", texts["mlp/inference/b1/cpu", "tensorflow:xla"])
-    assert texts["mlp/inference/b32/cpu", "torch-compile"] == "never (steady state not faster)"
+    pays = r"pays off after [\d,]+ calls \[[\d,]+, [\d,]+\]"  # with the gain interval's range
+    assert re.fullmatch(pays, texts["mlp/inference/b1/cpu", "torch-compile"])
+    assert re.fullmatch(pays, texts["mlp/inference/b1/cpu", "tensorflow:xla"])
+    slower = "never pays off (slower in steady state)"
+    assert texts["mlp/inference/b32/cpu", "torch-compile"] == slower
+
+
+@pytest.mark.parametrize(("verdict", "low", "high", "full", "short"), [
+    ("tie", 0.89, 1.45, "not measurably faster (the gain's interval includes 0: 1.14x "
+     "[0.89, 1.45])", "not measurably faster"),
+    ("inconclusive", math.nan, math.nan, "inconclusive (2 worker processes, more needed)",
+     "inconclusive"),
+])
+def test_break_even_column_never_counts_calls_on_a_gain_inside_the_noise(
+        results: RunView, verdict: str, low: float, high: float, full: str, short: str) -> None:
+    # A compiled cell 1.14x faster at the point medians, but the paired interval includes 1:
+    # "never (steady state not faster)" or a call count would both say more than was measured.
+    row = next(r for g in results.groups for r in first_calls(g) if r.econ)
+    v = Verdict("compiled", "torch", verdict, 1.14, low, high, 6, 2, 0.95,
+                "2 worker processes, more needed" if verdict == "inconclusive" else None)
+    econ = replace(row.econ, compiled="compiled", verdict=v)
+    assert break_even_text(replace(row, econ=econ)) == full
+    assert break_even_text(replace(row, econ=econ), short=True) == short
 
 
 def test_compile_cache_says_cold_or_warm(results: RunView) -> None:

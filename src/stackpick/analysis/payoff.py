@@ -38,7 +38,7 @@ class BreakEven:
             return "never pays off (slower in steady state)"
         if self.status == NOT_FASTER:
             return f"not measurably faster ({self.why})"
-        return f"no break-even: {self.why}"
+        return f"inconclusive ({self.why})"
 
 
 def break_even(extra_s: float, baseline_steady_s: float, compiled: str,

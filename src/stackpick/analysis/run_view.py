@@ -40,6 +40,14 @@ class GroupView:
     rounds: dict[int, Contender] = field(default_factory=dict)  # timed cells, by id
     studies: tuple[Spread | None, Spread | None] = (None, None)  # pooled cell, pair spread
     confidence: float = 0.95  # the level pair verdicts use
+    ranking: list[int] = field(default_factory=list)  # timed cell ids, fastest first
+
+    def order(self, c: StoredCell) -> tuple[int, float, float]:
+        """Sort key: ok before failed, then by the ranking the verdicts use (so a table never
+        lists first a cell its comparisons call slower), then by median."""
+        lat = c.metrics.latency
+        place = self.ranking.index(c.id) if c.id in self.ranking else len(self.ranking)
+        return (0 if c.status == "ok" else 1, place, lat.median if lat else float("inf"))
 
     def pair(self, a: StoredCell, b: StoredCell) -> Verdict | None:
         """The verdict on time_b / time_a (paired in one session, else from the cell
@@ -98,7 +106,7 @@ def load_results(store: Store, run_id: int) -> RunView:
                 _use_interval(c, stats[key].intervals[c.id])
         groups.append(GroupView(key, cells, [from_pair(p, by_id)
                                              for p in stats[key].comparisons],
-                                by_id, studies, confidence))
+                                by_id, studies, confidence, stats[key].ranking))
     all_cells = [c for g in groups for c in g.cells]
     return RunView(run, groups, store.conversions(run_id),
                    capability_matrix(all_cells, store.rounds))

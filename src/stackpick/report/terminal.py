@@ -53,14 +53,9 @@ def group_table(g: GroupView) -> Table:
     for col in ("backend", "status", "median ± 95% CI", "n", "p90", "p99", "items/s",
                 "first call", "peak RSS", "parity err"):
         table.add_column(col, justify="left" if col in ("backend", "status") else "right")
-    for c in sorted(g.cells, key=_order):
+    for c in sorted(g.cells, key=g.order):
         table.add_row(*_row(c))
     return table
-
-
-def _order(c: StoredCell) -> tuple[int, float]:
-    lat = c.metrics.latency
-    return (0 if c.status == "ok" else 1, lat.median if lat else float("inf"))
 
 
 def _short(text: str | None, limit: int = 120) -> str:
@@ -115,7 +110,7 @@ def compact_line(g: GroupView) -> Text:
     """One line per group: backends fastest first, each with its median and its ratio to the
     fastest (``=`` marks a tie: the interval includes 1; ``?`` an inconclusive pair)."""
     ratios = {cmp.slow.label: cmp for cmp in g.comparisons}
-    timed = sorted((c for c in g.cells if c.metrics.latency), key=_order)
+    timed = sorted((c for c in g.cells if c.metrics.latency), key=g.order)
     parts = []
     for c in timed:
         median = duration_ns(c.metrics.latency.median if c.metrics.latency else None)
@@ -133,7 +128,7 @@ def compact_line(g: GroupView) -> Text:
 def print_compact(res: RunView, console: Console) -> None:
     """The measured comparison in a few lines (for `stackpick run`)."""
     console.print(Text("Measured (median per call; Nx = times slower than the fastest, "
-                       "= a tie):", style="bold"))
+                       "= a tie, ? inconclusive):", style="bold"))
     for g in res.groups:
         if any(c.metrics.latency for c in g.cells):
             console.print(compact_line(g))

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from stackpick.analysis import portability as matrix
 from stackpick.analysis.economics import Economics, group_economics
+from stackpick.analysis.payoff import FREE, INCONCLUSIVE, NOT_FASTER, PAYS_OFF, SLOWER
 from stackpick.analysis.run_view import GroupView, RunView
 from stackpick.protocol.cells import Parity, StoredCell, Summary
 
@@ -26,9 +27,9 @@ def median_ns(c: StoredCell) -> float | None:
 
 
 def ok_cells(g: GroupView) -> list[StoredCell]:
-    """Timed cells of a group, fastest first."""
+    """Timed cells of a group, fastest first (by the ranking the verdicts use)."""
     timed = [c for c in g.cells if c.status == "ok" and median_ns(c)]
-    return sorted(timed, key=lambda c: median_ns(c) or 0.0)
+    return sorted(timed, key=g.order)
 
 
 def baseline(g: GroupView) -> StoredCell | None:
@@ -148,11 +149,23 @@ def first_calls(g: GroupView) -> list[FirstCall]:
     return rows
 
 
+SHORT_PAYOFF = {PAYS_OFF: "after {calls:,.0f} calls", FREE: "from call 1",
+                SLOWER: "never pays off", NOT_FASTER: "not measurably faster",
+                INCONCLUSIVE: "inconclusive"}
+
+
 def break_even_text(row: FirstCall, short: bool = False) -> str:
-    """'after 1,234 calls', 'never ...', 'baseline'; ``short`` fits a chart's value column."""
+    """From the gain's interval: 'pays off after 1,234 calls [900, 2,100]', 'not measurably
+    faster (...)', 'never pays off (slower ...)', 'baseline'; ``short`` fits a chart's value
+    column. A point-median gain inside the noise never gets a break-even count."""
     if row.econ is None:
         return "baseline" if row.is_baseline else "-" if short else "no baseline measured"
-    calls = row.econ.break_even_calls
+    payoff = row.econ.payoff
+    if payoff is not None and short:
+        return SHORT_PAYOFF[payoff.status].format(calls=payoff.calls)
+    if payoff is not None:
+        return "from the first call" if payoff.status == FREE else payoff.text()
+    calls = row.econ.break_even_calls  # no paired verdict: the point medians alone
     if calls is None:
         return "never pays off" if short else "never (steady state not faster)"
     if calls == 0:

@@ -102,13 +102,18 @@ def _scalar(conn: sqlite3.Connection, sql: str) -> Any:
 
 def _check_version(conn: sqlite3.Connection, path: Path) -> int:
     """The file's schema version; refuses newer or foreign files before anything is written."""
-    version = _scalar(conn, "PRAGMA user_version")
+    # One statement, one snapshot: read apart, a concurrent opener's first migration could
+    # commit in between (version 0 read before it, its tables counted after) and a brand-new
+    # store would be refused as "not a stackpick store".
+    version, objects = conn.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version),"
+        " (SELECT count(*) FROM sqlite_master)").fetchall()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} was written by a newer stackpick (schema {version}, this one reads "
             f"{SCHEMA_VERSION}): upgrade stackpick, or pass --db with another file"
         )
-    if version == 0 and _scalar(conn, "SELECT count(*) FROM sqlite_master"):
+    if version == 0 and objects:
         raise StoreError(f"{path} is an SQLite file but not a stackpick store: "
                          "pass --db with another file")
     return version
