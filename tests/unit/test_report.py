@@ -17,11 +17,13 @@ from report_data import HOSTILE, advice_dict, make_store
 from stackpick.analysis.run_view import RunView, load_results
 from stackpick.analysis.verdicts import Verdict
 from stackpick.errors import UserError
+from stackpick.report import views
 from stackpick.report.advice_view import read_advice
+from stackpick.report.charts import speedup_charts
 from stackpick.report.html import render_html
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
-from stackpick.report.views import break_even_text, compile_cache, first_calls
+from stackpick.report.views import Speedup, break_even_text, compile_cache, first_calls
 from stackpick.report.writer import FILES, new_report_dir, write_report
 from stackpick.store import open_store
 
@@ -134,18 +136,22 @@ def test_compile_economics_rows(results: RunView) -> None:
     assert texts["mlp/inference/b32/cpu", "torch-compile"] == slower
 
 
-@pytest.mark.parametrize(("verdict", "low", "high", "full", "short"), [
-    ("tie", 0.89, 1.45, "not measurably faster (the gain's interval includes 0: 1.14x "
-     "[0.89, 1.45])", "not measurably faster"),
-    ("inconclusive", math.nan, math.nan, "inconclusive (2 worker processes, more needed)",
-     "inconclusive"),
+@pytest.mark.parametrize(("fast", "verdict", "low", "high", "full", "short"), [
+    ("compiled", "tie", 0.89, 1.45, "not measurably faster (its speed-up's interval includes "
+     "1: 1.14x [0.89, 1.45])", "not measurably faster"),
+    ("torch", "tie", 0.89, 1.45, "not measurably faster (its speed-up's interval includes "
+     "1: 0.88x [0.69, 1.12])", "not measurably faster"),  # said the compiled side's way
+    ("compiled", "inconclusive", math.nan, math.nan, "inconclusive (2 worker processes, more "
+     "needed)", "inconclusive"),
 ])
 def test_break_even_column_never_counts_calls_on_a_gain_inside_the_noise(
-        results: RunView, verdict: str, low: float, high: float, full: str, short: str) -> None:
-    # A compiled cell 1.14x faster at the point medians, but the paired interval includes 1:
-    # "never (steady state not faster)" or a call count would both say more than was measured.
+        results: RunView, fast: str, verdict: str, low: float, high: float, full: str,
+        short: str) -> None:
+    # A 1.14x point ratio whose paired interval includes 1: "never (steady state not
+    # faster)" or a call count would both say more than was measured.
     row = next(r for g in results.groups for r in first_calls(g) if r.econ)
-    v = Verdict("compiled", "torch", verdict, 1.14, low, high, 6, 2, 0.95,
+    slow = "torch" if fast == "compiled" else "compiled"
+    v = Verdict(fast, slow, verdict, 1.14, low, high, 6, 2, 0.95,
                 "2 worker processes, more needed" if verdict == "inconclusive" else None)
     econ = replace(row.econ, compiled="compiled", verdict=v)
     assert break_even_text(replace(row, econ=econ)) == full
@@ -201,3 +207,16 @@ def test_empty_running_run_and_sparse_advice_render(tmp_path: Path) -> None:
     assert "No cell failed." in page and "<svg" not in page
     assert json.loads(json.dumps(report_json(res, None)))["partial"] is True
     assert "> **PARTIAL:**" in render_markdown(res, {})
+
+
+def test_speedup_chart_says_tie_or_inconclusive_beside_the_point_ratio(
+        results: RunView, monkeypatch: pytest.MonkeyPatch) -> None:
+    g = results.groups[0]
+    cells = [c for c in g.cells if c.status == "ok"][:3]
+    fixed = [Speedup(g, cells[0], 0.9, 0.8, 1.05, "tie"),
+             Speedup(g, cells[1], 1.3, math.nan, math.nan, "inconclusive"),
+             Speedup(g, cells[2], 2.0, 1.8, 2.2, "faster")]
+    monkeypatch.setattr(views, "speedups", lambda group: fixed if group is g else [])
+    svg = "".join(chart.svg for chart in speedup_charts(results))
+    assert "1.11x slower: tie" in svg and "1.30x faster: inconclusive" in svg
+    assert "2.00x faster<" in svg  # a verdict of faster needs no word beside it

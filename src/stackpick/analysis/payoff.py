@@ -41,6 +41,15 @@ class BreakEven:
         return f"inconclusive ({self.why})"
 
 
+def _speedup_text(verdict: Verdict, compiled: str) -> str:
+    """The compiled side's speed-up (baseline time / compiled time) with its interval: a
+    verdict's own ratio is always >= 1 and would not say which side was ahead."""
+    r, lo, hi = verdict.ratio, verdict.low, verdict.high
+    if verdict.fast != compiled:
+        r, lo, hi = 1 / r, 1 / hi, 1 / lo
+    return f"{r:.2f}x [{lo:.2f}, {hi:.2f}]"
+
+
 def break_even(extra_s: float, baseline_steady_s: float, compiled: str,
                verdict: Verdict) -> BreakEven:
     """Break-even for ``compiled`` given its extra up-front seconds over the baseline, the
@@ -48,8 +57,8 @@ def break_even(extra_s: float, baseline_steady_s: float, compiled: str,
     if verdict.verdict not in (FASTER, TIE):
         return BreakEven(INCONCLUSIVE, why=verdict.reason)
     if verdict.verdict == TIE:
-        return BreakEven(NOT_FASTER, why=f"the gain's interval includes 0: "
-                         f"{verdict.interval_text()}")
+        return BreakEven(NOT_FASTER, why=f"its speed-up's interval includes 1: "
+                         f"{_speedup_text(verdict, compiled)}")
     if verdict.fast != compiled:
         return BreakEven(SLOWER)
     # time_baseline / time_compiled = r, so the gain per call is baseline * (1 - 1/r)
