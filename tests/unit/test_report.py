@@ -23,6 +23,7 @@ from stackpick.report.charts import speedup_charts
 from stackpick.report.html import render_html
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
+from stackpick.report.terminal import compact_line
 from stackpick.report.views import Speedup, break_even_text, compile_cache, first_calls
 from stackpick.report.writer import FILES, new_report_dir, write_report
 from stackpick.store import open_store
@@ -220,3 +221,17 @@ def test_speedup_chart_says_tie_or_inconclusive_beside_the_point_ratio(
     svg = "".join(chart.svg for chart in speedup_charts(results))
     assert "1.11x slower: tie" in svg and "1.30x faster: inconclusive" in svg
     assert "2.00x faster<" in svg  # a verdict of faster needs no word beside it
+
+
+def test_compact_line_shows_what_each_verdict_allows(results: RunView) -> None:
+    g = results.groups[0]
+    first, second, third = g.comparisons[:3]
+    tie = replace(second.result, verdict="tie", low=0.95, high=1.30)
+    unsure = replace(third.result, verdict="inconclusive", reason="5 paired rounds, need 6")
+    g = replace(g, comparisons=[first, replace(second, result=tie),
+                                replace(third, result=unsure)])
+    parts = compact_line(g).plain.split(": ", 1)[1].split(" < ")
+    shown = {p.split(" ")[0]: p for p in parts}
+    assert shown[first.slow.label].endswith(f" {first.ratio.value:.2f}x")
+    assert shown[second.slow.label].endswith(" =±30%")  # the gap a tie could hide, not "="
+    assert shown[third.slow.label].endswith(" ?")

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from stackpick.analysis import portability as matrix
+from stackpick.analysis.compare import Comparison
 from stackpick.analysis.economics import group_economics
 from stackpick.analysis.portability import PortRow
 from stackpick.analysis.run_view import GroupView, RunView
@@ -106,17 +107,27 @@ def print_results(res: RunView, console: Console) -> None:
         console.print(Text.assemble(("warning", "yellow"), f" {warning}"))
 
 
+def _mark(cmp: Comparison) -> str:
+    """' 2.85x' (faster), ' =±8%' (a tie: how large a gap its interval could still hide),
+    ' ?' (inconclusive)."""
+    if cmp.verdict == "faster":
+        return f" {cmp.ratio.value:.2f}x"
+    if cmp.verdict == "tie":
+        return f" =±{cmp.hidden:.0%}"
+    return " ?"
+
+
 def compact_line(g: GroupView) -> Text:
     """One line per group: backends fastest first, each with its median and its ratio to the
-    fastest (``=`` marks a tie: the interval includes 1; ``?`` an inconclusive pair)."""
+    fastest (``=±8%`` marks a tie whose interval could hide up to 8%; ``?`` an inconclusive
+    pair)."""
     ratios = {cmp.slow.label: cmp for cmp in g.comparisons}
     timed = sorted((c for c in g.cells if c.metrics.latency), key=g.order)
     parts = []
     for c in timed:
         median = duration_ns(c.metrics.latency.median if c.metrics.latency else None)
         cmp = ratios.get(c.label)
-        mark = "" if cmp is None else {"faster": f" {cmp.ratio.value:.2f}x",
-                                       "tie": " ="}.get(cmp.verdict, " ?")
+        mark = "" if cmp is None else _mark(cmp)
         parts.append(f"{c.label} {median}{mark}")
     failed = [c.label for c in g.cells if c.status not in ("ok", "unsupported")]
     text = Text.assemble((f"{_title(g)}: ", "bold"), " < ".join(parts) or "nothing timed")
@@ -127,8 +138,8 @@ def compact_line(g: GroupView) -> Text:
 
 def print_compact(res: RunView, console: Console) -> None:
     """The measured comparison in a few lines (for `stackpick run`)."""
-    console.print(Text("Measured (median per call; Nx = times slower than the fastest, "
-                       "= a tie, ? inconclusive):", style="bold"))
+    console.print(Text("Measured (median per call; Nx = times slower than the fastest; "
+                       "=±N% a tie that could hide up to N%; ? inconclusive):", style="bold"))
     for g in res.groups:
         if any(c.metrics.latency for c in g.cells):
             console.print(compact_line(g))
