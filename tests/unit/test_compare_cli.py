@@ -38,6 +38,8 @@ def test_same_study_shows_no_change(db: Path, capsys: pytest.CaptureFixture[str]
     diff = _compare(db, "1", "2", capsys)
     assert diff["changes"] == []
     assert len(diff["unchanged"]) == 15  # every timed cell matched
+    assert sorted(diff["hidden"]) == sorted(diff["unchanged"]) and diff["no_interval"] == []
+    assert all(0 < h < 0.5 for h in diff["hidden"].values())
     assert diff["status_changes"] == [] and diff["only_a"] == diff["only_b"] == []
 
 
@@ -50,7 +52,8 @@ def test_injected_slowdown_is_reported_with_its_size(db: Path,
     assert change["low"] > 1.0
     assert main(["compare", "1", "3", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "1 significant change(s), 14 unchanged" in out
+    assert "1 significant change(s), 14 without a measurable change" in out
+    assert "could hide a change of ±" in out  # not a bare "unchanged"
     assert f"{SLOW_KEY}: 2.0" in out and "x slower [" in out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from statistics import median
 from typing import Any
 
 from stackpick.analysis.intervals import (
@@ -55,7 +56,9 @@ class RunDiff:
     run_b: int
     threshold: float
     changes: list[Change] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # no measurable change
+    hidden: dict[str, float] = field(default_factory=dict)  # unchanged key -> change it allows
+    no_interval: list[str] = field(default_factory=list)  # too few rounds to judge
     status_changes: list[dict[str, str]] = field(default_factory=list)
     only_a: list[str] = field(default_factory=list)
     only_b: list[str] = field(default_factory=list)
@@ -93,7 +96,9 @@ def _study(store: Store, cells: dict[str, StoredCell]) -> Spread | None:
 
 
 def _judge(key: str, ca: StoredCell, cb: StoredCell, store: Store, threshold: float,
-           studies: tuple[Spread | None, Spread | None]) -> Change | None:
+           studies: tuple[Spread | None, Spread | None]) -> Change | float | None:
+    """The change when its interval excludes no-change (and the threshold); else the largest
+    relative change the interval still allows; None when there is no interval."""
     value, low, high = ratio_of_medians(store.rounds(ca.id), store.rounds(cb.id), _blocks(ca),
                                         _blocks(cb), studies)
     if math.isnan(value) or math.isnan(low):
@@ -104,7 +109,7 @@ def _judge(key: str, ca: StoredCell, cb: StoredCell, store: Store, threshold: fl
         return Change(key, "slower", value, low, high, median_a, median_b)
     if high < 1.0 / (1.0 + threshold):
         return Change(key, "faster", value, low, high, median_a, median_b)
-    return None
+    return max(high, 1.0 / low) - 1.0
 
 
 def _by_key(cells: list[StoredCell], base: bool) -> dict[str, StoredCell]:
@@ -145,10 +150,13 @@ def compare_runs(store: Store, run_a: int, run_b: int, threshold: float = 0.02,
                                             "reason": cb.reason or ""})
             continue
         change = _judge(key, ca, cb, store, threshold, studies)
-        if change:
+        if isinstance(change, Change):
             diff.changes.append(change)
+        elif change is None:
+            diff.no_interval.append(key)
         else:
             diff.unchanged.append(key)
+            diff.hidden[key] = change
     return diff
 
 
@@ -157,11 +165,19 @@ def diff_lines(diff: RunDiff) -> list[str]:
     under = f" or the change is under {diff.threshold:.1%}" if diff.threshold else ""
     where_a = f" (on {', '.join(diff.machines_a)})" if diff.machines_a else ""
     where_b = f" (on {', '.join(diff.machines_b)})" if diff.machines_b else ""
+    # "unchanged" would say more than was measured: a wide interval can hide a large change
+    allows = sorted(diff.hidden.values())
+    widest = "" if not allows else (f"; they could hide a change of ±{median(allows):.0%} "
+                                    f"(median), up to ±{allows[-1]:.0%}")
     head = (f"run {diff.run_a}{where_a} -> run {diff.run_b}{where_b}: "
             f"{len(diff.changes)} significant "
-            f"change(s), {len(diff.unchanged)} unchanged (95% interval includes no "
-            f"change{under})")
+            f"change(s), {len(diff.unchanged)} without a measurable change (95% interval "
+            f"includes no change{under}{widest})")
     lines = [head] + ["  " + c.sentence() for c in diff.changes]
+    if diff.no_interval:
+        lines.append(f"  {len(diff.no_interval)} cell(s) with too few rounds for an interval: "
+                     + ", ".join(diff.no_interval[:5]) + (" ..." if len(diff.no_interval) > 5
+                                                           else ""))
     lines += [f"  status {s['a']} -> {s['b']}: {s['key']}" + (f" ({s['reason']})"
                                                               if s["reason"] else "")
               for s in diff.status_changes]
