@@ -210,7 +210,7 @@ def test_empty_running_run_and_sparse_advice_render(tmp_path: Path) -> None:
     assert "> **PARTIAL:**" in render_markdown(res, {})
 
 
-def test_speedup_chart_says_tie_or_inconclusive_beside_the_point_ratio(
+def test_speedups_say_tie_or_inconclusive_beside_the_point_ratio(
         results: RunView, monkeypatch: pytest.MonkeyPatch) -> None:
     g = results.groups[0]
     cells = [c for c in g.cells if c.status == "ok"][:3]
@@ -221,6 +221,9 @@ def test_speedup_chart_says_tie_or_inconclusive_beside_the_point_ratio(
     svg = "".join(chart.svg for chart in speedup_charts(results))
     assert "1.11x slower: tie" in svg and "1.30x faster: inconclusive" in svg
     assert "2.00x faster<" in svg  # a verdict of faster needs no word beside it
+    table = render_markdown(results, None)  # the "vs torch" column says the same
+    assert "| 0.90x (tie) |" in table and "| 1.30x (inconclusive) |" in table
+    assert "| 2.00x |" in table
 
 
 def test_compact_line_shows_what_each_verdict_allows(results: RunView) -> None:

@@ -74,11 +74,19 @@ def _recommendation(view: AdviceView | None) -> list[str]:
     return out
 
 
-def _row(c: StoredCell, speedup: dict[int, float]) -> list[str]:
+def _vs_torch(s: views.Speedup | None, label: str) -> str:
+    """'1.35x' when the paired interval says faster (or slower); a tie or an inconclusive pair
+    says so beside its point ratio."""
+    if s is None:
+        return "1x" if label == views.BASELINE else "-"
+    return f"{s.value:.2f}x" + ("" if s.verdict == "faster" else f" ({s.verdict})")
+
+
+def _row(c: StoredCell, speedup: dict[int, views.Speedup]) -> list[str]:
     lat = views.latency(c)
     half = (lat.ci_high - lat.ci_low) / 2 if lat and lat.ci_high else None  # 0: no interval
     ci = f"{duration_ns(lat.median)} ± {duration_ns(half)}" if lat else "-"
-    vs = f"{speedup[c.id]:.2f}x" if c.id in speedup else ("1x" if c.label == "torch" else "-")
+    vs = _vs_torch(speedup.get(c.id), c.label)
     return [c.label, c.status, ci, duration_ns(lat.p90 if lat else None),
             duration_ns(lat.p99 if lat else None),
             rate(c.metrics.throughput), duration_s(c.metrics.first_call_s),
@@ -90,7 +98,7 @@ def _results(res: RunView) -> list[str]:
     heads = ["backend", "status", "median ± 95% CI", "p90", "p99", "items/s", "first call",
              "peak RSS", "vs torch"]
     for g in views.measured_groups(res):
-        speedup = {s.cell.id: s.value for s in views.speedups(g)}
+        speedup = {s.cell.id: s for s in views.speedups(g)}
         out += [f"### {md(views.group_title(g))}", ""]
         out += md_table(heads, [_row(c, speedup) for c in g.cells], range(2, 9))
         out += _bullets(cmp.sentence() for cmp in g.comparisons)
