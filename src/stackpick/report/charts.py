@@ -78,7 +78,7 @@ def speedup_charts(res: RunView) -> list[Chart]:
             word = "faster" if s.value >= 1 else "slower"
             size = s.value if s.value >= 1 else 1 / s.value
             # the point ratio alone would claim a gap the paired interval does not support
-            said = "" if s.verdict == "faster" else f": {s.verdict}"
+            said = {"faster": "", "tie": ": tie"}.get(s.verdict, "?")  # ? fits the column
             sets.setdefault(f"{c.workload} · {c.task}", []).append(Bar(
                 f"{c.label} · b{c.batch}", s.value, s.low, s.high, f"{size:.2f}x {word}{said}",
                 color))
@@ -89,7 +89,8 @@ def _speedup_chart(name: str, bars: list[Bar]) -> Chart:
     title = f"Speed relative to eager PyTorch: {name}"
     desc = ("Times faster than eager PyTorch (torch) at the same batch; right of the 1x line is "
             "faster, left is slower; whiskers: the 95% interval of the paired per-round ratio "
-            "(a tie when it includes 1). "
+            "(a tie when it includes 1; a question mark: inconclusive, too few worker processes to "
+            "bound it). "
             + "; ".join(f"{b.label} {b.text}" for b in bars))
     svg = bar_chart(title, desc, bars, lambda v: f"{v:g}x", log=True, base=1.0,
                     base_label="1x = eager PyTorch")

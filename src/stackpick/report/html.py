@@ -85,7 +85,9 @@ def _chart_sections(res: RunView) -> Markup:
                 "Median time per call with its 95% confidence interval (whiskers). "
                 "A backend is called faster only when the interval of the ratio excludes 1."),
         section("speedup", "Speed relative to eager PyTorch", _figures(
-            charts.speedup_charts(res), "No eager PyTorch (torch) cell to compare against.")),
+            charts.speedup_charts(res), "No eager PyTorch (torch) cell to compare against."),
+                "Whiskers: the 95% interval of the paired ratio. \"tie\": it includes 1; "
+                "a question mark: inconclusive (too few worker processes to bound it)."),
         section("first-call", "First call and compile time",
                 join([_figures([c for c, _ in first]), _break_even_table(first)]),
                 "Break-even: calls after which a slower start (build, export, trace, compile) "
