@@ -4,7 +4,7 @@
 
 `bench` stops after the store; `run` plans from the profile's answers and goes on to advice and
 a report. Both share resume, the executor (local, or a Ray cluster's machines: stackpick.fleet),
-progress and Ctrl-C: an interrupted study keeps the groups it decided and says how to resume.
+progress and Ctrl-C: an interrupted study keeps its measured blocks and says how to resume.
 No framework is imported here.
 """
 
@@ -30,7 +30,6 @@ from stackpick.harness.plan import StudyPlan, plan_study, scoped
 from stackpick.harness.progress import Progress
 from stackpick.harness.runner import run_plan
 from stackpick.harness.stopping import StopRule
-from stackpick.protocol.cells import CellResult
 from stackpick.registry import DEVICES, TASKS, parse_backends
 from stackpick.store import Store
 from stackpick.workloads import parse_workloads
@@ -215,36 +214,31 @@ def start_run(store: Store, plan: StudyPlan, kind: str = "bench",
 
 
 def plan_of_run(store: Store, run_id: int) -> StudyPlan:
-    """The stored plan of a run to resume; refuses runs with nothing left to measure."""
+    """The stored plan of a run to resume (claimed: refused while another process measures
+    it); refuses runs with nothing left to measure."""
     run = store.get_run(run_id)
     plan = StudyPlan.from_json(run.plan["json"])
     if run.status == "complete" and len(store.done_keys(run_id)) >= len(plan.cells):
         raise UserError(f"run {run_id} is complete: nothing to resume (see: stackpick history)")
+    store.claim_run(run_id)
     return plan
 
 
 def execute(store: Store, run_id: int, plan: StudyPlan, executor: LocalExecutor,
             progress: Progress | None = None) -> int:
     """Measure the cells of ``plan`` not yet stored for ``run_id``; returns cells measured."""
-    done = store.done_keys(run_id)
-    count = 0
-
-    def save(result: CellResult) -> None:
-        nonlocal count
-        count += 1
-        store.save_result(run_id, result)
-
+    saved: list[int] = []
     status = "interrupted"
-    try:
-        run_plan(plan, save, skip=done, progress=progress, executor=executor,
-                 emit_conversion=functools.partial(store.save_conversion, run_id))
+    try:  # every finished block is committed too: an interrupt loses only the one in flight
+        run_plan(plan, lambda result: saved.append(store.save_result(run_id, result)),
+                 skip=store.done_keys(run_id), progress=progress, executor=executor,
+                 emit_conversion=functools.partial(store.save_conversion, run_id),
+                 stored=store.blocks(run_id), emit_block=functools.partial(store.save_blocks,
+                                                                           run_id))
         status = "complete"
-    finally:
-        try:
-            executor.close()
-        finally:  # Ctrl-C while workers close: the run is not left "running"
-            store.finish_run(run_id, status)
-    return count
+    finally:  # run_plan closed the workers; Ctrl-C while they closed: not left "running"
+        store.finish_run(run_id, status)
+    return len(saved)
 
 
 def measure(store: Store, plan: StudyPlan, run_id: int, opts: BenchOptions,
@@ -262,8 +256,10 @@ def measure(store: Store, plan: StudyPlan, run_id: int, opts: BenchOptions,
 
 
 def resume_hint(store: Store, run_id: int, command: str) -> str:
-    return (f"interrupted: {len(store.done_keys(run_id))} measured cells kept in run {run_id}; "
-            f"finish with: stackpick {command} --resume {run_id}")
+    blocks, cells = store.block_count(run_id)
+    partly = f" and {blocks} process blocks of {cells} unfinished cells" if blocks else ""
+    return (f"interrupted: {len(store.done_keys(run_id))} measured cells{partly} kept in run "
+            f"{run_id}; finish with: stackpick {command} --resume {run_id}")
 
 
 def bench(store: Store, opts: BenchOptions, resume: int | None = None,

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from stackpick.cli.options import Db, Json
+from stackpick.cli import validate
+from stackpick.cli.options import Db, ForceJson, Json
 from stackpick.cli.output import console, write_json
 from stackpick.errors import UserError
 
@@ -15,14 +16,16 @@ from stackpick.errors import UserError
 def env(
     threads: Annotated[int | None, typer.Option(help="Thread count to record.")] = None,
     json_out: Json = None,
+    force: ForceJson = False,
 ) -> None:
     """Print this machine's fingerprint: CPU, memory, GPUs, OS, Python, framework versions."""
     from stackpick.harness import fingerprint
     from stackpick.pipeline import resolve_threads
 
+    validate.output_file(json_out, "--json", force)
     fp = fingerprint.collect(resolve_threads(threads))
     if json_out:
-        write_json(json_out, fp)
+        write_json(json_out, fp, force)
         if json_out == "-":
             return
     out = console()
@@ -39,18 +42,20 @@ def history(
     limit: Annotated[int, typer.Option(help="How many recent runs.")] = 20,
     db: Db = None,
     json_out: Json = None,
+    force: ForceJson = False,
 ) -> None:
     """List stored runs, newest first."""
     from rich.table import Table
 
     from stackpick.store import iter_runs_json, open_store
 
-    if limit < 1:
+    if not 1 <= limit < 2**63:
         raise UserError(f"--limit {limit} must be at least 1")
+    validate.output_file(json_out, "--json", force)
     with open_store(db) as store:
         rows = list(iter_runs_json(store, limit))
     if json_out:
-        write_json(json_out, rows)
+        write_json(json_out, rows, force)
         if json_out == "-":
             return
     if not rows:
@@ -61,3 +66,7 @@ def history(
         table.add_row(str(r["id"]), r["kind"], r["status"], r["started_at"], str(r["cells"]),
                       str(r["ok"]), str(r["failed"]), (r["command"] or "")[-60:])
     console().print(table)
+    for r in rows:  # including runs whose process died without saying so
+        if r["status"] == "interrupted" and r["kind"] in ("bench", "run"):
+            console().print(f"run {r['id']} was interrupted; finish it with: stackpick "
+                            f"{r['kind']} --resume {r['id']}", markup=False)

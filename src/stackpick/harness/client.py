@@ -15,10 +15,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from stackpick.harness.environment import worker_environment
 from stackpick.protocol import messages
+from stackpick.protocol.scratch import RUN_DIR_ENV
 
 
 class WorkerFailure(Exception):
@@ -88,7 +90,8 @@ class WorkerHandle:
     """One worker process for one backend."""
 
     def __init__(self, backend: str, threads: int, device: str = "cpu",
-                 memory_limit_mb: int = 0, variant: str = "default") -> None:
+                 memory_limit_mb: int = 0, variant: str = "default",
+                 run_dir: Path | None = None) -> None:
         self.backend, self.threads, self.device = backend, threads, device
         # A file, not a pipe: a chatty worker can never block on a full stderr pipe.
         self._stderr = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed in close()
@@ -96,9 +99,12 @@ class WorkerHandle:
                 "--threads", str(threads), "--device", device]
         if memory_limit_mb:
             argv += ["--memory-limit-mb", str(memory_limit_mb)]
+        extra = _variant_env(backend, variant)
+        if run_dir is not None:  # the worker's own temporary files go with the study's
+            extra[RUN_DIR_ENV] = str(run_dir)
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            env=worker_environment(threads, device, _variant_env(backend, variant)),
+            env=worker_environment(threads, device, extra),
             start_new_session=True,
         )
         self._buffer = b""

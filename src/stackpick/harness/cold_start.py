@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from stackpick.harness.client import WorkerFailure, WorkerHandle
 from stackpick.harness.environment import worker_environment
 from stackpick.protocol.cells import Cell
 from stackpick.protocol.messages import Deploy, encode
+from stackpick.protocol.scratch import RUN_DIR_ENV
 
 RUNS = 5
 RUNS_ENV = "STACKPICK_COLD_START_RUNS"  # fewer (or 0: none) for the machinery's own tests
@@ -69,6 +71,12 @@ class ColdStartPass:
         self.runs = int(os.environ.get(RUNS_ENV, RUNS)) if runs is None else runs
         self.done: dict[tuple[str, str], dict[str, Any]] = {}
 
+    def adopt(self, measured: Iterable[tuple[Cell, dict[str, Any]]]) -> None:
+        """Cold starts an interrupted run measured already (``--resume``): not again."""
+        for cell, cold in measured:
+            if cold:
+                self.done.setdefault((cell.backend, cell.variant), cold)
+
     def measure_once(self, cell: Cell, handle: WorkerHandle, materials: Path
                      ) -> dict[str, Any]:
         """The cold start of ``cell``'s variant (``total_s``, the split, ``runs``,
@@ -82,7 +90,8 @@ class ColdStartPass:
         return self.done[key]
 
     def _measure(self, cell: Cell, handle: WorkerHandle, materials: Path) -> dict[str, Any]:
-        with tempfile.TemporaryDirectory(prefix="stackpick-cold-") as tmp:
+        # beside the group's arrays: in the study's run directory, removed with it
+        with tempfile.TemporaryDirectory(prefix="stackpick-cold-", dir=materials.parent) as tmp:
             try:
                 artifact = encode(handle.call(Deploy(cell.key, tmp), TIMEOUT_S))
             except WorkerFailure as exc:
@@ -110,7 +119,8 @@ class ColdStartPass:
         request, result = tmp / f"req{i}.json", tmp / f"out{i}.json"
         request.write_text(json.dumps(req))
         env = worker_environment(self.threads, self.device,
-                                 get_spec(req["backend"]).worker_env(req["variant"]))
+                                 {**get_spec(req["backend"]).worker_env(req["variant"]),
+                                  RUN_DIR_ENV: str(tmp)})
         start = time.time()  # wall clock, as the child stamps it
         try:
             subprocess.run([sys.executable, "-m", "stackpick.worker.cold_start",

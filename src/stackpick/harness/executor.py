@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 from stackpick.harness.client import WorkerFailure, WorkerHandle
 from stackpick.protocol.messages import Hello, HelloReply
@@ -36,16 +37,23 @@ class LocalExecutor:
         self.memory_limit_mb = memory_limit_mb
         self.workers: dict[tuple[str, str], WorkerHandle] = {}
         self.hello: dict[tuple[str, str], HelloReply] = {}
+        self.tmpdir: Path | None = None  # the study's run directory (run_plan sets it)
 
-    def worker(self, backend: str, variant: str) -> WorkerHandle:
-        """A live worker for ``backend`` that has configured ``variant`` (threads set)."""
+    def _spawn(self, backend: str, variant: str) -> WorkerHandle:
+        """The variant's worker process, started now if it has none alive."""
         key = (backend, variant)
         handle = self.workers.get(key)
         if handle is None or not handle.alive:
             handle = WorkerHandle(backend, self.threads, self.device, self.memory_limit_mb,
-                                  variant)
+                                  variant, self.tmpdir)
             self.workers[key] = handle
             self.hello.pop(key, None)
+        return handle
+
+    def worker(self, backend: str, variant: str) -> WorkerHandle:
+        """A live worker for ``backend`` that has configured ``variant`` (threads set)."""
+        key = (backend, variant)
+        handle = self._spawn(backend, variant)
         if key not in self.hello:
             try:
                 self.hello[key] = handle.call(Hello(variant), self.timeouts.start)
@@ -61,6 +69,10 @@ class LocalExecutor:
         missing = [k for k in keys if not self._started(k)]
         if len(missing) < 2:
             return
+        # Started here, not in the pool: a worker's parent-death signal fires when the
+        # *thread* that started it ends (prctl(2)), and the pool's threads end with the pool.
+        for key in missing:
+            self._spawn(*key)
         with ThreadPoolExecutor(len(missing)) as pool:
             for future in [pool.submit(self.worker, *k) for k in missing]:
                 with suppress(WorkerFailure):
@@ -76,7 +88,8 @@ class LocalExecutor:
     def scratch(self, backend: str, variant: str) -> Iterator[WorkerHandle]:
         """A fresh worker outside the pool, closed afterwards: for one-off steps (a user
         model's reference and conversions) whose memory must not count against a timed cell."""
-        handle = WorkerHandle(backend, self.threads, self.device, self.memory_limit_mb, variant)
+        handle = WorkerHandle(backend, self.threads, self.device, self.memory_limit_mb, variant,
+                              self.tmpdir)
         try:
             handle.call(Hello(variant), self.timeouts.start)
             yield handle

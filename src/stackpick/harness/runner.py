@@ -4,72 +4,42 @@ Within a group (same workload, task, batch, device) backends take turns round by
 random order per round, so slow drift of the machine hits all of them alike and ratios are
 computed per round. Each block of rounds runs in fresh worker processes (process-to-process
 variation is part of what a rerun sees); the sequential rule stops a group once its verdicts
-are decided (docs/statistics.md). A decided group's cells go to ``emit`` at once (the store
-commits them).
+are decided (docs/statistics.md). Every finished block goes to ``emit_block`` and a decided
+group's cells to ``emit`` at once (the store commits both).
 """
 
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from stackpick.analysis.intervals import CellRounds
 from stackpick.analysis.sequential import Decision
-from stackpick.harness import footprint
 from stackpick.harness.blocks import round_order, run_in_passes
-from stackpick.harness.cell_record import cell_timing, failure_result, parity_reason
+from stackpick.harness.cell_record import cell_metrics, failure_result, parity_reason, precheck
+from stackpick.harness.checkpoint import ActiveCell, usable_blocks
 from stackpick.harness.client import WorkerFailure, WorkerHandle
 from stackpick.harness.cold_start import ColdStartPass
 from stackpick.harness.executor import LocalExecutor
 from stackpick.harness.plan import StudyPlan
 from stackpick.harness.progress import NullProgress, Progress
+from stackpick.harness.rundir import run_directory
 from stackpick.harness.stopping import StopRule
-from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse
+from stackpick.protocol.blocks import CellBlock
+from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse, fault_warning
 from stackpick.protocol.conversions import Conversion
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
 from stackpick.protocol.messages import Memory, Release, Sample, Setup, SetupReply
-from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 
 EmitConversion = Callable[[Cell, Conversion], None]
+EmitBlock = Callable[[str, list[CellBlock]], None]  # (group, one record per cell) per block
 TAIL_PASS_S = 0.2  # single-call samples for p90/p99 of loop-timed cells (27 us: ~7000)
-
-
-@dataclass
-class _Active:
-    cell: Cell
-    setup: SetupReply  # the first process's setup (cold: first call, compile)
-    handle: WorkerHandle | None = None  # this block's worker
-    rounds: list[list[float]] = field(default_factory=list)
-    blocks: list[int] = field(default_factory=list)
-    round_ids: list[int] = field(default_factory=list)
-    sampling_s: float = 0.0
-    done: bool = False  # no more blocks (failed after it had samples, or finished)
-    late_failure: str | None = None  # a failure after the cell had samples
-    memory: MemoryUse | None = None
-    tail: tuple[list[float], float] | None = None  # per-call pass and the clock's cost
-    first_calls: list[float] = field(default_factory=list)  # per process: cold, then warm
-    cold: dict[str, Any] = field(default_factory=dict)  # fresh-process starts (once per run)
-
-
-def precheck(cell: Cell) -> CellResult | None:
-    """Cells that need no worker: unsupported combinations and missing frameworks."""
-    spec = get_spec(cell.backend)
-    model = cell.workload_params.get("model")
-    kind = model.get("kind") if isinstance(model, dict) else None
-    reason = spec.unsupported_reason(cell.task, cell.device, kind)
-    if reason:
-        return CellResult(cell, "unsupported", reason=reason)
-    reason = spec.unavailable_reason(cell.variant)
-    if reason:
-        return CellResult(cell, "unavailable", reason=reason)
-    return None
+TOO_BIG = "the group's inputs and float64 reference do not fit in memory; use a smaller batch"
 
 
 class GroupRun:
@@ -78,19 +48,32 @@ class GroupRun:
 
     def __init__(self, cells: list[Cell], executor: LocalExecutor, rule: StopRule,
                  workdir: Path, emit: Callable[[CellResult], None], progress: Progress,
-                 emit_conversion: EmitConversion, cold: ColdStartPass | None = None) -> None:
-        # Cells timed in the same rounds share a session; a resumed group gets a new one,
-        # and paired ratios are only computed between cells of one session.
+                 emit_conversion: EmitConversion, cold: ColdStartPass | None = None,
+                 emit_block: EmitBlock | None = None) -> None:
+        # Cells timed in the same rounds share a session; a group resumed from its stored
+        # blocks keeps it (restore), one measured afresh gets a new one, and paired ratios
+        # are only computed between cells of one session.
         self.session = uuid.uuid4().hex[:12]
         self.cells, self.executor, self.rule = cells, executor, rule
         self.workdir, self.emit, self.progress = workdir, emit, progress
         self.emit_conversion = emit_conversion
         self.artifacts: dict[str, str] = {}  # files earlier steps made for these cells
         self.arrays: Path | None = None
-        self.active: list[_Active] = []
+        self.active: list[ActiveCell] = []
         self.next_round = 0
         self.cold = cold  # cold starts: reference workloads only (self.arrays set by _prepare)
         self.user_model = False
+        self.emit_block, self.blocks_run = emit_block, 0
+        self.restored = 0  # blocks taken from the store (--resume): not run again
+
+    def restore(self, stored: dict[str, list[CellBlock]]) -> int:
+        """Carry on from the blocks an interrupted run stored; how many (0: start afresh)."""
+        n = usable_blocks(self.cells, stored)
+        if n:
+            self.active = [ActiveCell.restore(c, stored[c.key][:n]) for c in self.cells]
+            last = stored[self.cells[0].key][n - 1]
+            self.session, self.next_round, self.restored = last.session, last.next_round, n
+        return n
 
     def _prepare(self) -> list[Cell]:
         pending = []
@@ -112,17 +95,27 @@ class GroupRun:
             self.arrays, self.artifacts = ready.arrays, ready.artifacts
             self.user_model = True
             return ready.pending
-        self.arrays = self._materials(pending[0])
+        try:
+            self.arrays = self._materials(pending[0])
+        except MemoryError:  # the batch's float64 reference does not fit: data, not a crash
+            for cell in pending:
+                self.emit(CellResult(cell, "oom", reason=TOO_BIG))
+            return []
         return pending
 
     def run_block(self, block: int) -> None:
         """Set every live cell up in its (fresh) worker, one unrecorded settling round, then
         ``rounds_per_block`` recorded rounds in a random order; the first block also does
-        the memory pass and, for loop-timed cells, a per-call pass for p90/p99."""
+        the memory pass and, for loop-timed cells, a per-call pass for p90/p99. A block
+        restored from the store is not run again; a finished one goes to ``emit_block``."""
+        self.blocks_run += 1
+        if block < self.restored:
+            return
         if block == 0:
             fresh = [self._setup(c) for c in self._prepare()]
             self.active = [a for a in fresh if a is not None]
         else:
+            self.arrays = self.arrays or self._materials(self.cells[0])  # resumed: none yet
             for a in self._live():
                 self._resetup(a, block)
         live = self._live()
@@ -137,8 +130,11 @@ class GroupRun:
             if block == 0:
                 self._extra_passes(a)
             self._release(a)
+        if self.emit_block and self.active and not self.user_model:
+            self.emit_block(self.cells[0].group, [
+                a.block_record(block, self.session, self.next_round) for a in self.active])
 
-    def _live(self) -> list[_Active]:
+    def _live(self) -> list[ActiveCell]:
         return [a for a in self.active if not a.done]
 
     def _materials(self, cell: Cell) -> Path:
@@ -161,7 +157,7 @@ class GroupRun:
                             self.executor.timeouts.setup)
         return handle, setup
 
-    def _setup(self, cell: Cell) -> _Active | None:
+    def _setup(self, cell: Cell) -> ActiveCell | None:
         try:
             got = self._call_setup(cell)
         except WorkerFailure as exc:
@@ -177,9 +173,9 @@ class GroupRun:
             self.emit(CellResult(cell, "fail_parity", self._metrics(None, setup, cell),
                                  reason=parity_reason(setup.parity)))
             return None
-        return _Active(cell, setup, handle, first_calls=[setup.first_call_s])
+        return ActiveCell(cell, setup, handle, first_calls=[setup.first_call_s])
 
-    def _resetup(self, a: _Active, block: int) -> None:
+    def _resetup(self, a: ActiveCell, block: int) -> None:
         """The cell in a fresh process for block ``block``; a failure now keeps the blocks
         it already has, with a warning."""
         try:
@@ -190,12 +186,13 @@ class GroupRun:
             got = f"{exc.status}: {exc}"
         if isinstance(got, str) or not got[1].parity.ok:
             why = got if isinstance(got, str) else parity_reason(got[1].parity)
-            a.done, a.late_failure = True, f"worker process {block + 1} failed at setup: {why}"
+            a.done = True
+            a.late_failure = fault_warning(f"process {block + 1} failed at setup: {why}")
             return
         a.handle, setup = got
         a.first_calls.append(setup.first_call_s)
 
-    def _sample(self, a: _Active, block: int, record: bool = True) -> None:
+    def _sample(self, a: ActiveCell, block: int, record: bool = True) -> None:
         if a.done or a.handle is None:
             return
         self.progress.stage(a.cell, f"timing, block {block + 1}, round {len(a.rounds) + 1}")
@@ -213,16 +210,20 @@ class GroupRun:
             a.blocks.append(block)
             a.round_ids.append(self.next_round)
 
-    def _extra_passes(self, a: _Active) -> None:
-        """Memory, and single-call samples for the tail when calls are timed in loops."""
+    def _extra_passes(self, a: ActiveCell) -> None:
+        """Memory, and single-call samples for the tail when calls are timed in loops. A
+        worker failure here leaves the timing intact and says which figures it cost."""
         t = self.executor.timeouts
         if a.handle is None:
             return
+        stage = "memory pass"
         try:
-            self.progress.stage(a.cell, "memory pass")
+            self.progress.stage(a.cell, stage)
             a.memory = a.handle.call(Memory(a.cell.key, a.cell.variant), t.memory)
+            stage = "cold-start pass"
             a.cold = self._cold_start(a, a.handle)
             if (a.setup.loops or 1) > 1:
+                stage = "per-call pass"
                 self.progress.stage(a.cell, "per-call pass (p90/p99)")
                 reply = a.handle.call(Sample(a.cell.key, TAIL_PASS_S, per_call=True),
                                       t.sample + TAIL_PASS_S)
@@ -230,8 +231,14 @@ class GroupRun:
         except WorkerFailure as exc:
             self.executor.discard(a.cell.backend, a.cell.variant)
             a.memory, a.handle = a.memory or MemoryUse(error=str(exc)), None
+            cold = self.cold is not None and self.cold.runs > 0 and not self.user_model
+            a.faults.append(fault_warning(f"{exc.status} in the {stage} ({exc}); "
+                                          f"not measured: {', '.join(a.missing(cold))}"))
+        if a.cold and not a.cold.get("runs"):
+            why = a.cold.get("error") or "; ".join(a.cold.get("errors") or []) or "no run"
+            a.faults.append(fault_warning(f"cold start not measured: {why}"))
 
-    def _cold_start(self, a: _Active, handle: WorkerHandle) -> dict[str, Any]:
+    def _cold_start(self, a: ActiveCell, handle: WorkerHandle) -> dict[str, Any]:
         """Fresh-process starts of this cell's variant (once per run), while its model is
         still loaded in the worker to hand over its artifact."""
         if self.cold is None or self.arrays is None or self.user_model:
@@ -239,13 +246,13 @@ class GroupRun:
         self.progress.stage(a.cell, "cold start (fresh processes)")
         return self.cold.measure_once(a.cell, handle, self.arrays)
 
-    def _release(self, a: _Active) -> None:
+    def _release(self, a: ActiveCell) -> None:
         if a.handle is not None:
             with contextlib.suppress(WorkerFailure):
                 a.handle.call(Release(a.cell.key), self.executor.timeouts.memory)
         a.handle = None
 
-    def _timing_failed(self, a: _Active, exc: WorkerFailure) -> None:
+    def _timing_failed(self, a: ActiveCell, exc: WorkerFailure) -> None:
         """A worker failed mid-timing. A cell with a whole block of samples keeps them (with
         a warning); one without is stored as failed, with what it measured."""
         if exc.status in ("crash", "timeout"):
@@ -255,7 +262,7 @@ class GroupRun:
             self._release(a)
         a.done = True
         if len(a.rounds) >= self.rule.rounds_per_block:
-            a.late_failure = f"{exc.status} after {len(a.rounds)} rounds: {exc}"
+            a.late_failure = fault_warning(f"{exc.status} after {len(a.rounds)} rounds: {exc}")
             return
         self.active.remove(a)
         result = failure_result(a.cell, exc, "timing")
@@ -265,6 +272,8 @@ class GroupRun:
 
     def workers(self) -> set[tuple[str, str]]:
         """The (backend, variant) workers this group's next block needs."""
+        if self.blocks_run < self.restored:
+            return set()  # the next block is restored from the store
         cells = [a.cell for a in self._live()] if self.active else [
             c for c in self.cells if precheck(c) is None]
         return {(c.backend, c.variant) for c in cells if "model" not in c.workload_params}
@@ -283,38 +292,27 @@ class GroupRun:
             metrics = self._metrics(a, a.setup, a.cell, decision.reason)
             if a.cold:
                 metrics.cold_start_s, metrics.cold_start = a.cold.get("total_s"), a.cold
-            if a.late_failure:
-                metrics.warnings.append(a.late_failure)
+            for fault in [a.late_failure, *a.faults]:
+                if fault and metrics.timing is not None:
+                    metrics.timing.warnings.append(fault)
             self.emit(CellResult(a.cell, "ok", metrics, rounds=a.rounds))
         self.active = []
 
-    def _metrics(self, a: _Active | None, setup: SetupReply, cell: Cell,
+    def _metrics(self, a: ActiveCell | None, setup: SetupReply, cell: Cell,
                  stop: str | None = None) -> CellMetrics:
-        info = self.executor.info(cell.backend, cell.variant)
-        timing = None if a is None else cell_timing(
-            a.rounds, a.blocks, a.round_ids, setup.loops or 1, a.tail, stop, a.sampling_s,
-            cell.batch, self.rule.ci_rel)
-        extras = dict(setup.extras)
-        install = footprint.install_footprint(get_spec(cell.backend).runtime_dists)
-        if install:
-            extras.update(install_bytes=install["bytes"], install=install)
-        if a is not None and len(a.first_calls) > 1:
-            extras["first_call_s_by_process"] = a.first_calls  # cold, then warm caches
-        return CellMetrics(
-            build_s=setup.build_s, first_call_s=setup.first_call_s, parity=setup.parity,
-            extras=extras, loops=setup.loops, warmup=setup.warmup,
-            threads=info.threads, versions=info.versions, import_s=info.import_s,
-            rss_before=setup.rss_before, rss_after=setup.rss_after, session=self.session,
-            timing=timing, memory=a.memory if a else None)
+        return cell_metrics(a, setup, cell, self.executor.info(cell.backend, cell.variant),
+                            self.session, self.rule.ci_rel, stop)
 
 
 def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[str] | None = None,
              progress: Progress | None = None, executor: LocalExecutor | None = None,
-             emit_conversion: EmitConversion | None = None) -> None:
+             emit_conversion: EmitConversion | None = None,
+             stored: dict[str, list[CellBlock]] | None = None,
+             emit_block: EmitBlock | None = None) -> None:
     """Measure every cell of ``plan`` not in ``skip``; results go to ``emit`` as each group
-    is decided (and a user model's conversions to ``emit_conversion``)."""
+    is decided (a user model's conversions to ``emit_conversion``, and every finished block
+    to ``emit_block``). A group whose blocks are in ``stored`` carries on from them."""
     progress = progress or NullProgress()
-    owned = executor is None
     device = plan.cells[0].device if plan.cells else "cpu"
     executor = executor or LocalExecutor(plan.threads, device)
     cold = ColdStartPass(plan.threads, device) if plan.cold_start else None
@@ -324,22 +322,27 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
         progress.finished(result)
 
     try:
-        with tempfile.TemporaryDirectory(prefix="stackpick-") as tmp:
+        with run_directory() as tmp:
+            executor.tmpdir = tmp  # whatever the workers leave in TMPDIR goes with it
             groups = []
             for cells in plan.groups().values():
                 todo = [c for c in cells if c.key not in (skip or set())]
                 if todo:
-                    groups.append(GroupRun(todo, executor, plan.rule, Path(tmp),
-                                           emit_and_report, progress,
-                                           emit_conversion or _drop, cold))
+                    groups.append(GroupRun(todo, executor, plan.rule, tmp, emit_and_report,
+                                           progress, emit_conversion or _drop, cold,
+                                           emit_block))
+                    if stored and groups[-1].restore(stored) and cold is not None:
+                        cold.adopt((a.cell, a.cold) for a in groups[-1].active)
             # every pass after the first starts from fresh worker processes. An interrupted
-            # study keeps the groups already decided; resume measures the others afresh.
-            run_in_passes(groups, plan.rule.sequential(), executor.close,
-                          lambda _, still: executor.prestart(
-                              set().union(*(g.workers() for g in still))))
+            # study keeps the groups decided and the blocks measured; resume goes on from them.
+            try:
+                run_in_passes(groups, plan.rule.sequential(), executor.close,
+                              lambda _, still: executor.prestart(
+                                  set().union(*(g.workers() for g in still))))
+            finally:  # before the directory goes: the workers write into it
+                executor.close()
     finally:
-        if owned:
-            executor.close()
+        executor.tmpdir = None
 
 
 def _drop(cell: Cell, conversion: Conversion) -> None:

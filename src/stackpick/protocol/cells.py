@@ -167,6 +167,14 @@ class Timing:
     tail: str | None = None  # what p90/p99 are percentiles of: "per call", "of 2-call means"
 
 
+FAULT = "worker failure"
+
+
+def fault_warning(text: str) -> str:
+    """A cell warning for a worker failure that cost some of its figures (not its timing)."""
+    return f"{FAULT}: {text}"
+
+
 @dataclass
 class CellMetrics:
     """Everything measured of one cell besides its samples."""
@@ -199,6 +207,11 @@ class CellMetrics:
     @property
     def warnings(self) -> list[str]:
         return self.timing.warnings if self.timing else []
+
+    @property
+    def faults(self) -> list[str]:
+        """The warnings a worker failure left: figures of an ``ok`` cell that are missing."""
+        return [w for w in self.warnings if w.startswith(FAULT)]
 
     @property
     def throughput(self) -> float | None:

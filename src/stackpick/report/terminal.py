@@ -143,5 +143,9 @@ def print_compact(res: RunView, console: Console) -> None:
     for g in res.groups:
         if any(c.metrics.latency for c in g.cells):
             console.print(compact_line(g))
+    for g in res.groups:  # a figure a worker failure left out is said here too, not only in
+        for c in g.cells:  # the report
+            for fault in c.metrics.faults:
+                console.print(Text.assemble(("warning", "yellow"), f" {g.key} {c.label}: {fault}"))
     for label, why in views.left_out(res).items():
         console.print(Text(f"left out: {label} ({why})", style="dim"))

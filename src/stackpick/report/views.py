@@ -240,8 +240,8 @@ def partial_note(res: RunView) -> str | None:
     planned = planned_cells(res)
     of = f" of {planned} planned" if planned else ""
     state = "was interrupted" if res.run.status == "interrupted" else "is still running"
-    hint = (f" Finish it with: stackpick bench --resume {res.run.id}"
-            if res.run.kind == "bench" else "")
+    hint = (f" Finish it with: stackpick {res.run.kind} --resume {res.run.id}"
+            if res.run.kind in ("bench", "run") else "")
     done = len(res.cells)
     return (f"Partial results: run {res.run.id} {state}; {done}{of} cells "
             f"measured, the rest are missing from this report.{hint}")

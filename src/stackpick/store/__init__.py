@@ -1,7 +1,9 @@
 """SQLite store of runs, cells and samples. Schema versioned with ``PRAGMA user_version``.
 
-Every finished cell is committed at once, so an interrupted study keeps what it measured.
-WAL mode and a busy timeout let two studies write to one file at the same time.
+Every finished process block is committed at once (``blocks``), and every finished cell with
+its samples, so an interrupted study loses at most the block in flight. WAL mode and a busy
+timeout let two studies write to one file at the same time. A write the disk refuses (full,
+read-only) is one clear :class:`StoreError`; what was committed before stays.
 """
 
 from __future__ import annotations
@@ -9,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,37 +20,21 @@ from typing import Any
 import msgspec
 
 from stackpick.errors import StoreError, UserError
+from stackpick.protocol.blocks import CellBlock
 from stackpick.protocol.cells import Cell, CellMetrics, CellResult, StoredCell, StoredRun
 from stackpick.protocol.conversions import Conversion, StoredConversion
+from stackpick.store.faults import ctrl_c_deferred, unreadable, write_failure
+from stackpick.store.owner import Owner
 from stackpick.store.schema import SCHEMA_VERSION, prepare
 
 __all__ = ["SCHEMA_VERSION", "Store", "open_store"]
+MAX_ID = 2**63 - 1  # SQLite's INTEGER; a larger run id names no run
 
 
 def conversion_group(cell: Cell) -> str:
     """The key a user model's conversions are filed under: ``model/convert/bN/device``, next to
     the ``model/inference/bN/device`` group of the cells they feed."""
     return f"{cell.workload}/convert/b{cell.batch}/{cell.device}"
-
-
-@contextlib.contextmanager
-def _ctrl_c_deferred() -> Iterator[None]:
-    """Hold Ctrl-C back until the block is done, then act on it as the handler in place would
-    have: for an update that must not be cut in half. Python takes SIGINT in the main thread
-    only, and blocking the signal would not do (another thread of the process receives it)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[tuple[int, Any]] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append((signum, frame)))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught and callable(previous):
-        previous(*caught[0])
-    elif caught and previous != signal.SIG_IGN:
-        raise KeyboardInterrupt
 
 
 def now() -> str:
@@ -72,29 +56,76 @@ class Store:
         self.conn = conn
         self.path = path
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a write the disk refuses is one clear line, and everything
+        committed before it stays (SQLite rolls back only this transaction)."""
+        try:
+            with self.conn:
+                yield
+        except sqlite3.OperationalError as exc:
+            raise StoreError(write_failure(self.path, exc)) from None
+
     # -- runs -------------------------------------------------------------------------------
     def create_run(self, kind: str, plan: dict[str, Any], fingerprint: dict[str, Any],
                    command: str = "", notes: dict[str, Any] | None = None) -> int:
-        with self.conn:
+        me = Owner.me()
+        with self._writing():
             cur = self.conn.execute(
                 "INSERT INTO runs (kind, status, started_at, command, plan_json,"
-                " fingerprint_json, extra_json) VALUES (?, 'running', ?, ?, ?, ?, ?)",
+                " fingerprint_json, extra_json, owner_pid, owner_started, owner_host)"
+                " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (kind, now(), command, json.dumps(plan), json.dumps(fingerprint),
-                 json.dumps(notes or {})),
+                 json.dumps(notes or {}), me.pid, me.started, me.host),
             )
         return int(cur.lastrowid or 0)
+
+    def claim_run(self, run_id: int) -> StoredRun:
+        """Make this process the owner of ``run_id`` (to resume it); refused while the
+        process measuring it is alive, so two resumes never measure one run at once."""
+        me = Owner.me()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")  # read and take over under one write lock
+            run = self.get_run(run_id)
+            owner = self._owner(run_id)
+            if run.status == "running" and owner is not None and owner != me:
+                self.conn.rollback()
+                raise UserError(f"run {run_id} is being measured by process {owner.pid} "
+                                "right now; wait for it to finish, or stop it (Ctrl-C) and "
+                                "resume then")
+            self.conn.execute("UPDATE runs SET status = 'running', owner_pid = ?,"
+                              " owner_started = ?, owner_host = ? WHERE id = ?",
+                              (me.pid, me.started, me.host, run_id))
+            self.conn.commit()
+        except sqlite3.OperationalError as exc:
+            self.conn.rollback()
+            raise StoreError(write_failure(self.path, exc)) from None
+        except UserError:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            raise
+        return run
+
+    def _owner(self, run_id: int) -> Owner | None:
+        """The live owner of a run, or None (none recorded, or it is gone)."""
+        row = self.conn.execute("SELECT owner_pid, owner_started, owner_host FROM runs"
+                                " WHERE id = ?", (run_id,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        owner = Owner(int(row[0]), float(row[1] or 0.0), str(row[2] or ""))
+        return owner if owner.alive() else None
 
     def finish_run(self, run_id: int, status: str) -> None:
         # Ctrl-C during the commit would roll it back and leave the run "running" (seen when
         # it landed just as a study ended): SIGINT waits until the status is written.
-        with _ctrl_c_deferred(), self.conn:
+        with ctrl_c_deferred(), self._writing():
             self.conn.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
                               (status, now(), run_id))
 
     def update_run_notes(self, run_id: int, **fields: Any) -> None:
         """Add ``fields`` to the run's notes (e.g. the advice `stackpick run` made)."""
         run = self.get_run(run_id)
-        with self.conn:
+        with self._writing():
             self.conn.execute("UPDATE runs SET extra_json = ? WHERE id = ?",
                               (json.dumps({**run.notes, **fields}), run_id))
 
@@ -103,7 +134,9 @@ class Store:
         return [self._run(r) for r in rows]
 
     def get_run(self, run_id: int) -> StoredRun:
-        row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        row = None
+        if 0 <= run_id <= MAX_ID:
+            row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             recent = ", ".join(str(r.id) for r in self.runs(5)) or "none yet"
             raise UserError(f"no run {run_id} in {self.path}; recent run ids: {recent}")
@@ -114,11 +147,18 @@ class Store:
         row = self.conn.execute(sql, (kind,) if kind else ()).fetchone()
         return int(row[0]) if row else None
 
-    @staticmethod
-    def _run(row: sqlite3.Row) -> StoredRun:
-        return StoredRun(row["id"], row["kind"], row["status"], row["started_at"],
-                         row["finished_at"], row["command"], json.loads(row["plan_json"]),
-                         json.loads(row["fingerprint_json"]), json.loads(row["extra_json"]))
+    def _run(self, row: sqlite3.Row) -> StoredRun:
+        status = row["status"]
+        if status == "running" and row["owner_pid"] is not None and not Owner(
+                row["owner_pid"], row["owner_started"] or 0.0, row["owner_host"] or "").alive():
+            status = "interrupted"  # its process died without saying so (SIGKILL, power)
+        try:
+            return StoredRun(row["id"], row["kind"], status, row["started_at"],
+                             row["finished_at"], row["command"], json.loads(row["plan_json"]),
+                             json.loads(row["fingerprint_json"]),
+                             json.loads(row["extra_json"]))
+        except (TypeError, ValueError) as exc:
+            raise StoreError(unreadable(self.path, f"run {row['id']}", exc)) from None
 
     # -- cells ------------------------------------------------------------------------------
     def save_result(self, run_id: int, result: CellResult) -> int:
@@ -135,7 +175,7 @@ class Store:
         if isinstance(metrics, dict):
             metrics = CellMetrics.from_dict(metrics)
         node = str((metrics.node or {}).get("name") or cell.node)
-        with self.conn:
+        with self._writing():
             cur = self.conn.execute(
                 "INSERT OR REPLACE INTO cells (run_id, key, grp, workload, backend, variant, task,"
                 " batch, device, status, reason, error_tail, metrics_json, created_at, node)"
@@ -149,7 +189,38 @@ class Store:
                 "INSERT INTO samples (cell_id, round, value_ns) VALUES (?, ?, ?)",
                 ((cell_id, r, v) for r, values in enumerate(rounds) for v in values),
             )
+            # its blocks are in the samples now (the same transaction: never both, never none)
+            self.conn.execute("DELETE FROM blocks WHERE run_id = ? AND key = ?",
+                              (run_id, cell.key))
         return cell_id
+
+    # -- blocks of cells still being measured -------------------------------------------------
+    def save_blocks(self, run_id: int, group: str, blocks: Iterable[CellBlock]) -> None:
+        """Commit one finished process block of a group (one record per cell), at once."""
+        with self._writing():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO blocks (run_id, key, grp, block, state_json, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                ((run_id, b.key, group, b.block, json.dumps(b.to_json()), now())
+                 for b in blocks))
+
+    def blocks(self, run_id: int) -> dict[str, list[CellBlock]]:
+        """The stored blocks of cells not yet stored, by cell key, in block order."""
+        out: dict[str, list[CellBlock]] = {}
+        for key, state in self.conn.execute(
+                "SELECT key, state_json FROM blocks WHERE run_id = ? ORDER BY key, block",
+                (run_id,)):
+            try:
+                out.setdefault(key, []).append(CellBlock.from_json(json.loads(state)))
+            except (ValueError, msgspec.ValidationError):
+                continue  # an unreadable block is measured again
+        return out
+
+    def block_count(self, run_id: int) -> tuple[int, int]:
+        """(blocks, cells) kept for cells not yet stored."""
+        row = self.conn.execute("SELECT count(*), count(DISTINCT key) FROM blocks"
+                                " WHERE run_id = ?", (run_id,)).fetchone()
+        return int(row[0]), int(row[1])
 
     def cells(self, run_id: int) -> list[StoredCell]:
         rows = self.conn.execute("SELECT * FROM cells WHERE run_id = ? ORDER BY id", (run_id,))
@@ -173,7 +244,7 @@ class Store:
     # -- conversions of a user's model --------------------------------------------------------
     def save_conversion(self, run_id: int, cell: Cell, conversion: Conversion) -> int:
         """Store one conversion path of the model that ``cell``'s group measures."""
-        with self.conn:
+        with self._writing():
             cur = self.conn.execute(
                 "INSERT OR REPLACE INTO conversions (run_id, grp, model, path, status, reason,"
                 " details_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -187,19 +258,26 @@ class Store:
                                  (run_id,))
         return [self._conversion(r) for r in rows]
 
-    @staticmethod
-    def _conversion(row: sqlite3.Row) -> StoredConversion:
-        data = {**json.loads(row["details_json"]), "path": row["path"],
-                "status": row["status"], "reason": row["reason"]}
-        return StoredConversion(**vars(msgspec.convert(data, Conversion)), id=row["id"],
-                                run_id=row["run_id"], group=row["grp"], model=row["model"])
+    def _conversion(self, row: sqlite3.Row) -> StoredConversion:
+        try:
+            data = {**json.loads(row["details_json"]), "path": row["path"],
+                    "status": row["status"], "reason": row["reason"]}
+            return StoredConversion(**vars(msgspec.convert(data, Conversion)), id=row["id"],
+                                    run_id=row["run_id"], group=row["grp"], model=row["model"])
+        except (TypeError, ValueError, msgspec.ValidationError) as exc:
+            raise StoreError(unreadable(self.path, f"conversion {row['id']}", exc)) from None
 
-    @staticmethod
-    def _cell(row: sqlite3.Row) -> StoredCell:
-        return StoredCell(row["id"], row["run_id"], row["key"], row["grp"], row["workload"],
-                          row["backend"], row["variant"], row["task"], row["batch"],
-                          row["device"], row["status"], row["reason"], row["error_tail"],
-                          CellMetrics.from_dict(json.loads(row["metrics_json"])), row["node"])
+    def _cell(self, row: sqlite3.Row) -> StoredCell:
+        try:
+            return StoredCell(row["id"], row["run_id"], row["key"], row["grp"],
+                              row["workload"], row["backend"], row["variant"], row["task"],
+                              row["batch"], row["device"], row["status"], row["reason"],
+                              row["error_tail"],
+                              CellMetrics.from_dict(json.loads(row["metrics_json"])),
+                              row["node"])
+        except (TypeError, ValueError, AttributeError, msgspec.ValidationError) as exc:
+            raise StoreError(unreadable(self.path, f"cell {row['id']} of run {row['run_id']}",
+                                        exc)) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -231,6 +309,14 @@ def open_store(path: Path | str | None = None) -> Store:
         raise UserError(f"cannot open --db {path}: {exc}; choose a writable path") from None
     try:
         prepare(conn, path)
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if not any(w in str(exc).lower() for w in ("readonly", "read-only", "unable to open",
+                                                   "full", "disk i/o")):
+            raise StoreError(f"cannot use {path} as a store ({exc}); it may be corrupt or "
+                             "not a database: move it aside or pass --db with another "
+                             "file") from None
+        raise StoreError(write_failure(path, exc)) from None
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(

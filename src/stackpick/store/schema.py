@@ -11,7 +11,7 @@ from typing import Any
 
 from stackpick.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA_V1 = """
 CREATE TABLE runs (
@@ -87,10 +87,29 @@ def _statements(conn: sqlite3.Connection, script: str) -> None:
 # Version 3: the cluster machine that measured a cell ('' for local runs and older stores).
 SCHEMA_V3 = "ALTER TABLE cells ADD COLUMN node TEXT NOT NULL DEFAULT ''"
 
+# Version 4: measured blocks of cells not yet stored (committed as each block ends, deleted
+# when the cell is stored), and the process that owns a run (pid, start time, host), so a run
+# whose process died is told apart from one still measuring.
+SCHEMA_V4 = """
+CREATE TABLE blocks (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    state_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, key, block)
+);
+ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+ALTER TABLE runs ADD COLUMN owner_started REAL;
+ALTER TABLE runs ADD COLUMN owner_host TEXT
+"""
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: lambda conn: _statements(conn, SCHEMA_V1),
     1: lambda conn: _statements(conn, SCHEMA_V2),
     2: lambda conn: _statements(conn, SCHEMA_V3),
+    3: lambda conn: _statements(conn, SCHEMA_V4),
 }
 
 

@@ -31,6 +31,7 @@ from stackpick.worker.backends.base import (
     Prepared,
     Unsupported,
 )
+from stackpick.worker.lifeline import die_with_parent
 from stackpick.worker.model_ops import ModelOps
 from stackpick.workloads import TrainConfig, get_workload
 
@@ -206,6 +207,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--memory-limit-mb", type=int, default=0)
     args = parser.parse_args(argv)
+    die_with_parent()  # a hung worker must not outlive a killed parent
     if args.memory_limit_mb:
         limit = args.memory_limit_mb * 1024 * 1024
         import resource

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from stackpick.protocol.scratch import scratch_root
 from stackpick.worker.backends.base import Unavailable
 from stackpick.worker.backends.browser.cdp import BrowserError, Chromium
 from stackpick.worker.backends.browser.server import LOOPBACK, PageServer
@@ -48,7 +49,7 @@ class BrowserPage:
 
     def __init__(self, chromium: Path, mounts: dict[str, Path],
                  flags: tuple[str, ...] = ()) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="stackpick-page-"))
+        self.dir = Path(tempfile.mkdtemp(prefix="stackpick-page-", dir=scratch_root()))
         self.root = self.dir / "site"
         (self.root / "model").mkdir(parents=True)
         assets = resources.files("stackpick.worker.backends.browser") / "assets"

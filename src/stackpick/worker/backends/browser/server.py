@@ -1,4 +1,6 @@
-"""The page's HTTP server: loopback only, an ephemeral port, files from one temporary directory.
+"""The page's HTTP server: loopback only, an ephemeral port, files from one temporary directory,
+and only for requests whose Host is that loopback address and port (so a page elsewhere whose
+name resolves to 127.0.0.1, DNS rebinding, gets nothing).
 
 Every response carries the cross-origin isolation headers that WebAssembly threads need
 (``SharedArrayBuffer`` exists only in a cross-origin isolated page) and a Content Security
@@ -55,8 +57,13 @@ class PageServer:
         self.thread.start()
 
     @property
+    def host(self) -> str:
+        """The only Host header answered: the loopback address and port it bound."""
+        return f"{LOOPBACK}:{self.httpd.server_address[1]}"
+
+    @property
     def origin(self) -> str:
-        return f"http://{LOOPBACK}:{self.httpd.server_address[1]}"
+        return f"http://{self.host}"
 
     def record(self, served: Served) -> None:
         with self._lock:
@@ -79,6 +86,10 @@ class PageServer:
 def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if self.headers.get("Host") != server.host:  # DNS rebinding: a page of another
+                server.record(Served(self.path, HTTPStatus.MISDIRECTED_REQUEST, 0))  # origin
+                self.send_error(HTTPStatus.MISDIRECTED_REQUEST)  # whose name resolves here
+                return
             path = server.resolve(self.path)
             if path is None:
                 server.record(Served(self.path, HTTPStatus.NOT_FOUND, 0))

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from stackpick.protocol.scratch import scratch_root
 from stackpick.worker import artifacts
 from stackpick.worker.backends.base import (
     Backend,
@@ -197,7 +198,7 @@ def convert_torch(model: Any, args: tuple[Any, ...]) -> bytes:
     import litert_torch
 
     edge = litert_torch.convert(model.eval(), args)
-    with tempfile.TemporaryDirectory(prefix="stackpick-litert-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="stackpick-litert-", dir=scratch_root()) as tmp:
         path = Path(tmp) / "model.tflite"
         edge.export(str(path))
         return path.read_bytes()

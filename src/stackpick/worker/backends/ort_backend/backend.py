@@ -19,6 +19,7 @@ import onnxruntime as ort
 import onnxscript
 import torch
 
+from stackpick.protocol.scratch import scratch_root
 from stackpick.worker import artifacts
 from stackpick.worker.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
 from stackpick.worker.backends.torch_backend import models as torch_models
@@ -105,7 +106,7 @@ class OnnxRuntimeBackend(Backend):
             raise Unsupported("onnxruntime here serves inference only")
         model = torch_models.build_model(job.workload, job.weights)
         example = torch_models.input_tensor(job.workload, job.inputs)
-        with tempfile.TemporaryDirectory(prefix="stackpick-onnx-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="stackpick-onnx-", dir=scratch_root()) as tmp:
             path = Path(tmp) / f"{job.workload.name}.onnx"
             extras = export_onnx(model, example, path)
             t0 = time.perf_counter()  # graph optimisation happens here, apart from the export
