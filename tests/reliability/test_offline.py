@@ -12,10 +12,15 @@ DOWNLOADS = re.compile(r"(from_pretrained|hf_hub_download|torch\.hub|urlretrieve
                        r"tfds\.load|keras\.datasets|get_file\()")
 
 
+# --ray joins the cluster the user names: its module opens a TCP connection to that address
+# (to fail at once when nothing listens there) and nothing else in the package does.
+CLUSTER = {"harness/ray_executor.py"}
+
+
 def test_no_network_client_is_imported_anywhere_in_the_package():
     offenders = [str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
                  if NETWORK.search(p.read_text(encoding="utf-8"))]
-    assert offenders == []
+    assert set(offenders) <= CLUSTER
 
 
 def test_no_code_path_downloads_models_or_data():

@@ -10,11 +10,14 @@ machine, so two groups never share one.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import platform
 import queue
+import socket
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from stackpick.errors import UserError
@@ -27,6 +30,8 @@ from stackpick.protocol.cells import Cell, CellResult
 from stackpick.protocol.conversions import Conversion
 
 INSTALL = "pip install 'stackpick[ray]'"
+CONNECT_LIMIT_S = 30.0  # joining a cluster (docs/scale-out.md)
+PROBE_S = 5.0  # a TCP connection to HOST:PORT before Ray tries
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no phoning home from a benchmark
 try:
@@ -35,6 +40,17 @@ try:
 except ImportError:  # pragma: no cover - depends on the installation
     raise UserError(f"--ray needs Ray, which is not installed; install it with: {INSTALL}"
                     ) from None
+
+
+class _NoThreadNote(logging.Filter):
+    """Joining from a thread (for the time limit), ray.init says it cannot set its SIGTERM
+    handler; stackpick's own handler is the one that should stay, so the note is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("SIGTERM handler is not set")
+
+
+logging.getLogger("ray._private.worker").addFilter(_NoThreadNote())
 
 
 def local_resources() -> dict[str, float]:
@@ -62,7 +78,8 @@ def _loopback_only() -> None:
 
 def connect(address: str) -> None:
     """Join the cluster at ``address`` (``auto``, ``host:port``) or start one in this process
-    (``local``, loopback only); a no-op when this process is connected already."""
+    (``local``, loopback only); a no-op when this process is connected already. Joining takes
+    at most CONNECT_LIMIT_S: Ray itself retries an address with nothing behind it forever."""
     if ray.is_initialized():
         return
     quiet: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
@@ -73,11 +90,58 @@ def connect(address: str) -> None:
             ray.init(resources=local_resources(), _node_ip_address="127.0.0.1", **quiet)
         else:
             quiet.pop("include_dashboard")  # only for a cluster this process starts
-            ray.init(address=address, **quiet)
+            _probe(address)
+            _within_limit(address, lambda: ray.init(address=address, **quiet))
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise UserError(f"--ray {address}: cannot reach a Ray cluster ({exc}); start one with "
                         "`ray start --head`, or use --ray local") from None
     _connected.append(address)
+
+
+def _probe(address: str) -> None:
+    """A HOST:PORT where nothing listens fails at once, with why (Ray would retry forever)."""
+    host, sep, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_S).close()
+    except OSError as exc:
+        raise UserError(f"--ray {address}: nothing answers there ({exc.strerror or exc}); "
+                        "start a cluster with `ray start --head` on that machine, or use "
+                        "--ray local") from None
+
+
+def _within_limit(address: str, init: Callable[[], Any]) -> None:
+    """Run ``init`` in a thread and give up after CONNECT_LIMIT_S (the thread is a daemon:
+    abandoned, it does not keep the process alive)."""
+    outcome: list[BaseException | None] = []
+    thread = threading.Thread(target=lambda: outcome.append(_caught(init)), daemon=True,
+                              name="stackpick-ray-connect")
+    # Ray's C++ client logs every failed attempt to fd 2 ("Failed to connect to GCS ...");
+    # while it tries, that goes to a scratch file, so a failure stays one line.
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            thread.start()
+            thread.join(CONNECT_LIMIT_S)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    if not outcome:
+        raise UserError(f"--ray {address}: no Ray cluster answered within {CONNECT_LIMIT_S:.0f} s "
+                        "(is a Ray head running there, reachable from here?); start one with "
+                        "`ray start --head`, or use --ray local")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+def _caught(init: Callable[[], Any]) -> BaseException | None:
+    try:
+        init()
+    except BaseException as exc:  # handed to the waiting thread, which raises it
+        return exc
+    return None
 
 
 def disconnect() -> None:
