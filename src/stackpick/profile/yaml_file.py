@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from stackpick.errors import UserError
+from stackpick.files import write_text
 from stackpick.profile import (
     EDGE_TARGETS,
     FRAMEWORKS,
@@ -18,6 +19,10 @@ from stackpick.profile import (
     make_profile,
 )
 from stackpick.profile.questions import QUESTIONS, Question
+
+MAX_PROFILE_BYTES = 64 * 1024  # the commented example is under 2 KiB
+MAX_DEPTH = 20  # levels of nesting (a profile uses 2: expertise -> framework -> level)
+MAX_NODES = 10_000  # values after expanding aliases
 
 
 def _marks(node: yaml.Node, path: tuple[Any, ...] = (), name: str = "<profile>"
@@ -42,12 +47,64 @@ def _marks(node: yaml.Node, path: tuple[Any, ...] = (), name: str = "<profile>"
     return out
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with a bound on nesting while it composes (its composer
+    recurses once per level, so a deep document would end in a RecursionError)."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise UserError(f"{self.name}:{mark.line + 1}: nested more than {MAX_DEPTH} "
+                                "levels deep; a profile is a flat list of answers")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _check_expansion(node: yaml.Node, name: str) -> None:
+    """Refuse documents whose aliases expand to more than MAX_NODES nodes or MAX_DEPTH
+    levels, or refer to themselves (a few hundred bytes of nested aliases expand to
+    gigabytes; ``a: &a [*a]`` never ends). Each distinct node is sized once."""
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (expanded nodes, height)
+
+    def measure(n: yaml.Node, depth: int) -> tuple[int, int]:
+        if depth > MAX_DEPTH:
+            raise UserError(f"{name}: aliases nest more than {MAX_DEPTH} levels deep or "
+                            "refer to themselves; write the answers out")
+        if id(n) not in sizes:
+            children = [c for pair in n.value for c in pair] if isinstance(
+                n, yaml.MappingNode) else list(n.value) if isinstance(n, yaml.SequenceNode) else []
+            size, height = 1, 0
+            for child in children:
+                s, h = measure(child, depth + 1)
+                size, height = size + s, max(height, h + 1)
+                if size > MAX_NODES:
+                    raise UserError(f"{name}: aliases expand to more than {MAX_NODES:,} "
+                                    "values; a profile is a few answers, write them out")
+            sizes[id(n)] = (size, height)
+        size, height = sizes[id(n)]
+        if depth + height > MAX_DEPTH:
+            raise UserError(f"{name}: aliases nest more than {MAX_DEPTH} levels deep; write "
+                            "the answers out")
+        return size, height
+
+    measure(node, 0)
+
+
 def _parse(text: str, name: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """YAML text -> (data, marks); syntax errors name the file, line and column."""
+    """YAML text -> (data, marks); syntax errors name the file, line and column. Nesting and
+    alias expansion are bounded (one clear line, never a memory or recursion error)."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text)
+        loader.name = name
         try:
             node = loader.get_single_node()
+            if node is not None:
+                _check_expansion(node, name)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -81,7 +138,12 @@ def parse_profile(text: str, name: str = "<profile>") -> Profile:
 def load_profile(path: Path) -> Profile:
     """Read and validate a profile file (errors name the file, line and fix)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:  # bounded: --profile /dev/zero must not read forever
+            raw = f.read(MAX_PROFILE_BYTES + 1)
+        if len(raw) > MAX_PROFILE_BYTES:
+            raise UserError(f"{path}: larger than {MAX_PROFILE_BYTES // 1024} KiB; a profile is "
+                            "a few lines of answers (write one with: stackpick profile init)")
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise UserError(f"cannot read --profile {path}: {exc.strerror}; "
                         "write one with: stackpick profile init") from None
@@ -124,10 +186,5 @@ def write_example(target: str, force: bool) -> Path | None:
         print(text, end="")
         return None
     path = Path(target)
-    if path.exists() and not force:
-        raise UserError(f"{path} exists; pass --force to overwrite it, or give another FILE")
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+    write_text(path, text, "FILE", force)
     return path
