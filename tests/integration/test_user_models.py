@@ -46,7 +46,8 @@ def bench(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str
           ) -> tuple[int, dict[str, Any] | None, str]:
     """Run ``stackpick bench`` in-process; (exit code, results JSON or None, stderr)."""
     out = tmp_path / "results.json"
-    code = main(["bench", *args, *FAST, "--db", str(tmp_path / "s.db"), "--json", str(out)])
+    code = main(["bench", *args, *FAST, "--db", str(tmp_path / "s.db"), "--json", str(out),
+                 "--force"])
     err = capsys.readouterr().err
     return code, json.loads(out.read_text()) if code == 0 else None, err
 

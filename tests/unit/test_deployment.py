@@ -108,7 +108,7 @@ def test_deployment_section_per_target_class(tmp_path: Path) -> None:
 
 
 def _bench(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> dict:
-    out = tmp_path / "r.json"
+    out = tmp_path / f"r{len(list(tmp_path.glob('r*.json')))}.json"  # --json never overwrites
     code = main(["bench", *args, "--batch", "1", "--quick", "--max-time", "0.1",
                  "--json", str(out)])
     capsys.readouterr()

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from stackpick.errors import UserError
+from stackpick.files import write_text
 
 
 def console() -> Console:
@@ -20,13 +20,11 @@ def console() -> Console:
     return out
 
 
-def write_json(target: str, data: Any) -> None:
-    """Write ``data`` to ``target`` ('-' is stdout) with a clear error for bad paths."""
+def write_json(target: str, data: Any, force: bool = False) -> None:
+    """Write ``data`` to ``target`` ('-' is stdout): never over an existing file without
+    ``force``, never half-written, never through a link (:mod:`stackpick.files`)."""
     text = json.dumps(data, indent=2, default=str)
     if target == "-":
         sys.stdout.write(text + "\n")
         return
-    try:
-        Path(target).write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write --json {target}: {exc.strerror}") from None
+    write_text(Path(target), text + "\n", "--json", force)

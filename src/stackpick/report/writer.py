@@ -2,19 +2,20 @@
 
 An existing directory is never silently overwritten: it is refused unless ``force`` is given;
 :func:`new_report_dir` picks a fresh timestamped name instead. Files are written to temporary
-names and renamed, so an interrupted write leaves no half-written report behind.
+names and renamed (:mod:`stackpick.files`), so an interrupted write leaves no half-written
+report behind, and a link planted in the directory is replaced, never written through.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from stackpick.analysis.run_view import RunView
 from stackpick.errors import UserError
+from stackpick.files import write_text
 from stackpick.report.html import render_html
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
@@ -48,14 +49,6 @@ def _prepare(out_dir: Path, force: bool) -> None:
         raise UserError(f"cannot create report directory {out_dir}: {exc.strerror}") from None
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def write_report(results: RunView, advice: dict[str, Any] | None, out_dir: Path,
@@ -73,6 +66,6 @@ def write_report(results: RunView, advice: dict[str, Any] | None, out_dir: Path,
         "results.json": json.dumps(report_json(results, advice), indent=2, default=str) + "\n",
     }
     _prepare(out_dir, force)
-    for name in FILES:
-        _write(out_dir / name, documents[name])
+    for name in FILES:  # the directory was refused or forced above: its files are replaced
+        write_text(out_dir / name, documents[name], "report file", force=True)
     return out_dir / "index.html"
