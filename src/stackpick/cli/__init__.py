@@ -6,7 +6,11 @@ User mistakes raise :class:`UserError` (or a click usage error) and print one li
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -60,7 +64,32 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: user errors are one line on stderr with exit code 2, never a traceback."""
+    """Entry point: user errors are one line on stderr with exit code 2, never a traceback.
+    SIGTERM and SIGHUP end a command as Ctrl-C does: what was measured is kept, the study's
+    temporary files and workers go, and the run is marked interrupted."""
+    with _interrupt_on_termination():
+        return _main(argv)
+
+
+@contextlib.contextmanager
+def _interrupt_on_termination() -> Iterator[None]:
+    signals = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _main(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
     try:
         command.main(args=argv, prog_name="stackpick", standalone_mode=False)

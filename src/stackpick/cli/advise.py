@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from stackpick.cli import validate
 from stackpick.cli.options import (
     AskOpt,
     Db,
     DefaultsOpt,
+    ForceJson,
     Json,
     ProfileOpt,
     answer_options,
@@ -46,6 +48,7 @@ def advise(
         "--run", help="Use this stored run as evidence (default: the latest).")] = None,
     db: Db = None,
     json_out: Json = None,
+    force: ForceJson = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Every stack's breakdown and the time taken.")] = False,
 ) -> None:
@@ -55,6 +58,9 @@ def advise(
     from stackpick.advice import load_evidence
     from stackpick.advice.render import print_advice
 
+    validate.run_id(run, "--run")
+    validate.not_empty_items(train_on, "--train-on", "nvidia-gpu")
+    validate.output_file(json_out, "--json", force)
     answers = {**answers, "train_on": ",".join(train_on or []) or None}
     prof, source = resolve_profile(profile, ask, defaults, answers)
     if no_measurements and run is not None:
@@ -62,7 +68,7 @@ def advise(
     evidence = None if no_measurements else load_evidence(db, run)
     advice = run_advice(prof, evidence=evidence, source=source, allow_unknown=allow_unknown)
     if json_out:
-        write_json(json_out, advice.to_dict())
+        write_json(json_out, advice.to_dict(), force)
     if json_out != "-":
         out = console()
         print_advice(advice, out, verbose)
@@ -109,6 +115,7 @@ def kb(
     target: Annotated[str | None, typer.Option("--target", help="Only facts about a target.")
                       ] = None,
     json_out: Json = None,
+    force: ForceJson = False,
 ) -> None:
     """List the knowledge base: every fact with its values, source and date."""
     from stackpick.advice.render import print_facts
@@ -124,9 +131,10 @@ def kb(
             raise unknown_name("stack", name, [*STACK_IDS, *ALIASES], "--stack: ")
     if target is not None and target.strip().lower() not in TARGETS:
         raise unknown_name("target", target.strip().lower(), TARGETS, "--target: ")
+    validate.output_file(json_out, "--json", force)
     facts = load_knowledge().select(stacks, target.strip().lower() if target else None)
     if json_out:
-        write_json(json_out, [f.to_dict() for f in facts])
+        write_json(json_out, [f.to_dict() for f in facts], force)
         if json_out == "-":
             return
     print_facts(facts, console())

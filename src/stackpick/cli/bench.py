@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
+from stackpick.cli import validate
 from stackpick.cli.options import (
     Db,
     Device,
     EveryNodeOpt,
+    ForceJson,
     InputDtypeOpt,
     InputShapeOpt,
     Json,
@@ -65,6 +67,7 @@ def bench(
     every_node: EveryNodeOpt = False,
     db: Db = None,
     json_out: Json = None,
+    force: ForceJson = False,
 ) -> None:
     """Measure backends on reference workloads (or your --model): parity first, then
     interleaved timing."""
@@ -74,11 +77,15 @@ def bench(
     from stackpick.report.terminal import print_results
     from stackpick.store import open_store
 
+    validate.not_empty(nodes, "--nodes", "cpu-x86")
     opts = pipeline.BenchOptions(workload, backends, task, batch, train_batch, threads, device,
                                  quick, max_time, timeout, memory_limit, model=model,
                                  input_shape=input_shape, input_dtype=input_dtype,
                                  weights=weights, cold_start=cold_start,
                                  cluster=fleet.cluster_options(ray, nodes, every_node))
+    validate.bench_flags(opts)
+    validate.run_id(resume, "--resume")
+    validate.output_file(json_out, "--json", force)
     started = time.perf_counter()
     with open_store(db) as store:
         outcome = pipeline.bench(store, opts, resume, StudyProgress)
@@ -88,4 +95,4 @@ def bench(
     out.print(f"run {outcome.run_id} stored in {store.path}; total wall time "
               f"{time.perf_counter() - started:.1f} s")
     if json_out:
-        write_json(json_out, results_json(results))
+        write_json(json_out, results_json(results), force)

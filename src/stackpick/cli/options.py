@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from stackpick.errors import UserError
 from stackpick.profile.questions import cli_help
 
 R = TypeVar("R")
@@ -30,6 +31,8 @@ Device = Annotated[str, typer.Option(help="cpu or cuda.")]
 Out = Annotated[Path | None, typer.Option(
     "--out", help="Report directory (default: a new stackpick-report-* directory).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")]
+ForceJson = Annotated[bool, typer.Option(
+    "--force", help="Replace the --json file if it exists (refused otherwise).")]
 
 # -- a user's model (bench, run) ------------------------------------------------------------
 ModelOpt = Annotated[str | None, typer.Option(
@@ -93,6 +96,9 @@ def answer_flags(priority: str | None = None, goal: str | None = None,
                  ) -> dict[str, object]:
     """The answer flags as profile fields (None where not given; an explicitly empty
     ``--target ""`` stays '' so the profile can reject it instead of using the defaults)."""
+    for flag, values in (("--expertise", expertise), ("--need", need)):
+        if values and not "".join(values).replace(",", "").strip():
+            raise UserError(f"{flag} is empty; leave the flag out, or see: stackpick --help")
     return {"priority": priority, "goal": goal,
             "targets": None if target is None else ",".join(target),
             "expertise": ",".join(expertise or []) or None, "existing": existing,

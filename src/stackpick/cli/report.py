@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from stackpick.cli.options import Db, Force, Json, Out
+from stackpick.cli import validate
+from stackpick.cli.options import Db, Force, ForceJson, Json, Out
 from stackpick.cli.output import write_json
 from stackpick.errors import UserError
 
@@ -44,8 +45,9 @@ def compare(db: Path | None, run_a: int, run_b: int, threshold: float,
     from stackpick.report.compare_runs import compare_runs
     from stackpick.store import open_store
 
-    if threshold < 0:
-        raise UserError(f"--threshold {threshold} must be 0 or more (e.g. 0.02 for 2%)")
+    validate.threshold(threshold)
+    validate.run_id(run_a, "RUN_A")
+    validate.run_id(run_b, "RUN_B")
     with open_store(db) as store:
         store.get_run(run_a)
         store.get_run(run_b)
@@ -60,6 +62,7 @@ def report(
     db: Db = None,
 ) -> None:
     """Render a stored run as index.html, report.md and results.json."""
+    validate.run_id(run, "RUN")
     index = render_run(db, run, out, force)
     print(f"report written: {index}")
 
@@ -77,13 +80,15 @@ def compare_cmd(
         "twice with two machines compares those machines).")] = None,
     db: Db = None,
     json_out: Json = None,
+    force: ForceJson = False,
 ) -> None:
     """List the cells that got faster or slower between two runs, with the size."""
     from stackpick.report.compare_runs import diff_lines
 
+    validate.output_file(json_out, "--json", force)
     diff = compare(db, run_a, run_b, threshold, node_a, node_b)
     if json_out:
-        write_json(json_out, diff.to_dict())
+        write_json(json_out, diff.to_dict(), force)
         if json_out == "-":
             return
     print("\n".join(diff_lines(diff)))

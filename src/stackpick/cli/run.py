@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from stackpick.cli import validate
 from stackpick.cli.advise import resolve_profile
 from stackpick.cli.options import (
     AskOpt,
@@ -66,6 +67,12 @@ def run(
 
     if device not in ("cpu", "cuda"):
         raise UserError(f"--device {device!r} is not valid; use one of cpu, cuda")
+    validate.run_id(resume, "--resume")
+    validate.not_empty(model, "--model", "model.onnx")
+    validate.not_empty(input_dtype, "--input-dtype", "float32")
+    validate.not_empty(weights, "--weights", "weights.pt")
+    validate.not_empty_items(input_shape, "--input-shape", "1,3,224,224")
+    validate.not_empty(nodes, "--nodes", "cpu-x86")
     if not model and (input_shape or input_dtype or weights):
         raise UserError("--input-shape, --input-dtype and --weights need --model")
     spec = parse_model(model, input_shape, input_dtype, weights) if model else None

@@ -21,6 +21,8 @@ KINDS = {".py": "pytorch", ".onnx": "onnx", ".keras": "keras"}
 DTYPES = ("float32", "int64")
 WEIGHT_SUFFIXES = (".pt", ".pth")
 FORMS = "file.py:factory (PyTorch), model.onnx or model.keras"
+MAX_SOURCE_BYTES = 16 * 2**20  # a model's .py file, parsed here for its factory's name
+MAX_METADATA_BYTES = 2**20  # a .keras archive's metadata.json, read here for its version
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,19 @@ def _split(text: str) -> tuple[Path, str | None]:
 def _defined_names(path: Path, shown: str) -> set[str]:
     """Top-level names of a Python file, read from its syntax tree (the file is not run)."""
     try:
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise UserError(f"--model {shown}: {path} is {path.stat().st_size:,} bytes, more "
+                            f"than the {MAX_SOURCE_BYTES:,} a model's .py file may have; keep "
+                            "the model code in a smaller file and load weights with --weights")
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except SyntaxError as exc:
         raise UserError(f"--model {shown}: {path} line {exc.lineno}: syntax error "
                         f"({exc.msg}); fix the file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"--model {shown}: cannot read {path} ({exc}); check the file") from None
+    except (RecursionError, MemoryError, ValueError) as exc:  # nesting the parser cannot hold
+        raise UserError(f"--model {shown}: {path} cannot be parsed ({type(exc).__name__}: "
+                        "nested too deeply, or null bytes); fix the file") from None
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -135,6 +144,11 @@ def _keras_saved_by(path: Path, shown: str) -> str | None:
                                 "Keras 3 model file; re-save it with model.save('model.keras')")
             if "metadata.json" not in archive.namelist():
                 return None
+            size = archive.getinfo("metadata.json").file_size
+            if size > MAX_METADATA_BYTES:  # a zip bomb must not be unpacked in the parent
+                raise UserError(f"--model {shown}: {path} has a metadata.json of {size:,} "
+                                "bytes unpacked (Keras writes about 100); not a Keras 3 model "
+                                "file: re-save it with model.save('model.keras')")
             meta = json.loads(archive.read("metadata.json") or b"{}")
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UserError(f"--model {shown}: {path} is not a Keras 3 .keras archive ({exc}); "
