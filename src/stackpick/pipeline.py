@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from stackpick import fleet
 from stackpick.analysis.stability import load_warning
-from stackpick.errors import Interrupted, UserError
+from stackpick.errors import Interrupted, StoreError, UserError
 from stackpick.harness import cold_start, fingerprint
 from stackpick.harness.executor import LocalExecutor, Timeouts
 from stackpick.harness.plan import StudyPlan, plan_study, scoped
@@ -217,7 +217,10 @@ def plan_of_run(store: Store, run_id: int) -> StudyPlan:
     """The stored plan of a run to resume (claimed: refused while another process measures
     it); refuses runs with nothing left to measure."""
     run = store.get_run(run_id)
-    plan = StudyPlan.from_json(run.plan["json"])
+    try:
+        plan = StudyPlan.from_json(run.plan["json"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreError(f"run {run_id}'s plan cannot be read ({exc}); start a new run") from None
     if run.status == "complete" and len(store.done_keys(run_id)) >= len(plan.cells):
         raise UserError(f"run {run_id} is complete: nothing to resume (see: stackpick history)")
     store.claim_run(run_id)

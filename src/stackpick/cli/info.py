@@ -49,8 +49,9 @@ def history(
 
     from stackpick.store import iter_runs_json, open_store
 
-    if not 1 <= limit < 2**63:
+    if limit < 1:
         raise UserError(f"--limit {limit} must be at least 1")
+    limit = min(limit, 2**63 - 1)  # SQLite's largest integer: every run
     validate.output_file(json_out, "--json", force)
     with open_store(db) as store:
         rows = list(iter_runs_json(store, limit))

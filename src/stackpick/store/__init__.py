@@ -153,12 +153,13 @@ class Store:
                 row["owner_pid"], row["owner_started"] or 0.0, row["owner_host"] or "").alive():
             status = "interrupted"  # its process died without saying so (SIGKILL, power)
         try:
-            return StoredRun(row["id"], row["kind"], status, row["started_at"],
-                             row["finished_at"], row["command"], json.loads(row["plan_json"]),
-                             json.loads(row["fingerprint_json"]),
-                             json.loads(row["extra_json"]))
+            parts = [json.loads(row[k]) for k in ("plan_json", "fingerprint_json", "extra_json")]
+            if not all(isinstance(p, dict) for p in parts):
+                raise ValueError("plan, fingerprint and notes must be JSON objects")
         except (TypeError, ValueError) as exc:
             raise StoreError(unreadable(self.path, f"run {row['id']}", exc)) from None
+        return StoredRun(row["id"], row["kind"], status, row["started_at"], row["finished_at"],
+                         row["command"], *parts)
 
     # -- cells ------------------------------------------------------------------------------
     def save_result(self, run_id: int, result: CellResult) -> int:
@@ -238,6 +239,9 @@ class Store:
         for rnd, value in self.conn.execute(
             "SELECT round, value_ns FROM samples WHERE cell_id = ? ORDER BY rowid", (cell_id,)
         ):
+            if not isinstance(value, float | int) or not isinstance(rnd, int):
+                raise StoreError(unreadable(self.path, f"a sample of cell {cell_id}",
+                                            ValueError(f"{value!r} is not a time")))
             out.setdefault(rnd, []).append(value)
         return [out[k] for k in sorted(out)]
 
@@ -269,12 +273,13 @@ class Store:
 
     def _cell(self, row: sqlite3.Row) -> StoredCell:
         try:
+            metrics = CellMetrics.from_dict(json.loads(row["metrics_json"]))
+            # every field of the type its readers rely on (a row edited by hand may not be)
+            msgspec.convert(msgspec.to_builtins(metrics), CellMetrics, strict=False)
             return StoredCell(row["id"], row["run_id"], row["key"], row["grp"],
                               row["workload"], row["backend"], row["variant"], row["task"],
                               row["batch"], row["device"], row["status"], row["reason"],
-                              row["error_tail"],
-                              CellMetrics.from_dict(json.loads(row["metrics_json"])),
-                              row["node"])
+                              row["error_tail"], metrics, row["node"])
         except (TypeError, ValueError, AttributeError, msgspec.ValidationError) as exc:
             raise StoreError(unreadable(self.path, f"cell {row['id']} of run {row['run_id']}",
                                         exc)) from None

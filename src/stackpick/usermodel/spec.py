@@ -21,7 +21,8 @@ KINDS = {".py": "pytorch", ".onnx": "onnx", ".keras": "keras"}
 DTYPES = ("float32", "int64")
 WEIGHT_SUFFIXES = (".pt", ".pth")
 FORMS = "file.py:factory (PyTorch), model.onnx or model.keras"
-MAX_SOURCE_BYTES = 16 * 2**20  # a model's .py file, parsed here for its factory's name
+MAX_SOURCE_BYTES = 2 * 2**20  # a model's .py file, parsed here for its factory's name
+# (CPython's parser takes about 200 bytes of memory per byte of a long expression)
 MAX_METADATA_BYTES = 2**20  # a .keras archive's metadata.json, read here for its version
 
 
@@ -103,8 +104,9 @@ def _defined_names(path: Path, shown: str) -> set[str]:
                             "the model code in a smaller file and load weights with --weights")
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except SyntaxError as exc:
-        raise UserError(f"--model {shown}: {path} line {exc.lineno}: syntax error "
-                        f"({exc.msg}); fix the file") from None
+        where = f" line {exc.lineno}" if exc.lineno else ""
+        raise UserError(f"--model {shown}: {path}{where}: syntax error ({exc.msg}); fix the "
+                        "file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"--model {shown}: cannot read {path} ({exc}); check the file") from None
     except (RecursionError, MemoryError, ValueError) as exc:  # nesting the parser cannot hold

@@ -2,8 +2,9 @@
 
 Never used to produce a user-facing number. The variant is a ``+``-separated script:
 ``latency=300`` (microseconds per call, busy-waited so the clock sees real time),
-``fail=crash|hang|raise|oom|parity|unsupported|export`` and ``at=configure|prepare|call``
-(default prepare),
+``fail=crash|hang|raise|oom|parity|unsupported|export`` and
+``at=configure|prepare|call|memory`` (default prepare; ``memory``: the memory pass, after the
+cell was timed),
 ``after=N`` calls before an ``at=call`` failure (default 500: past warm-up, into timing),
 ``threads=N`` to misreport the thread count read back (a fairness-bug simulation).
 Example: ``fake:latency=300+fail=crash+at=call``.
@@ -63,6 +64,10 @@ class FakeBackend(Backend):
             raise Unsupported(f"fake backend has no {self.device} device")
         intra = int(self.script.get("threads", self.threads))
         return {"versions": {"fake": "1"}, "threads": {"intra_op": intra}, "device": "cpu"}
+
+    def reset_device_memory(self) -> None:
+        """Called as the memory pass starts: where ``at=memory`` fails."""
+        self._maybe_fail("memory")
 
     def prepare(self, job: Job) -> Prepared:
         self._maybe_fail("prepare")
