@@ -47,8 +47,9 @@ class CellLike(Protocol):
 @dataclass(frozen=True)
 class CapabilityRow:
     """One framework's answer to one transformation. Times in nanoseconds per call;
-    ``speedup`` = baseline median / this median (> 1: faster than the naive loop), with a
-    bootstrap interval over interleaved rounds when those were given."""
+    ``speedup`` = baseline median / this median (> 1: faster than the naive loop), with the
+    paired t interval over process blocks (analysis/intervals.py) when both ran in the same
+    rounds."""
 
     workload: str
     batch: int
