@@ -221,3 +221,27 @@ def test_a_killed_worker_leaves_a_warning_where_its_figures_are_missing(tmp_path
     assert stackpick("report", "--out", str(tmp_path / "rep"), env=env).returncode == 0
     for name in ("index.html", "report.md", "results.json"):
         assert "worker failure: crash in the memory pass" in (tmp_path / "rep" / name).read_text()
+
+
+def test_ctrl_c_while_workers_start_does_not_wait_for_them(tmp_path: Path) -> None:
+    """Workers that hang while importing their framework (here: in configure) are stopped
+    at once by Ctrl-C, not waited for until the start timeout."""
+    db, env = tmp_path / "s.db", env_with(tmp_path / "tmp")
+    proc = start("bench", "--backends", "fake:fail=hang+at=configure,fake:latency=300+fail=hang"
+                 "+at=configure", "--batch", "1", "--quick", "--db", str(db), env=env)
+    wait_for("SELECT count(*) FROM runs", db, 1)
+    deadline, workers = time.monotonic() + 30, []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        workers = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                   if "stackpick.worker" in " ".join(p.cmdline())]
+        time.sleep(0.1)
+    assert len(workers) == 2
+    proc.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:  # a regression hangs here: its workers go with it (they die with their parent)
+        proc.kill()
+    assert proc.returncode == 130 and "interrupted:" in error_line(err)
+    assert time.monotonic() - started < 10  # the start timeout is 180 s
+    assert all(gone(w.pid) for w in workers)

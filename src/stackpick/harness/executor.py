@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,10 +73,29 @@ class LocalExecutor:
         # *thread* that started it ends (prctl(2)), and the pool's threads end with the pool.
         for key in missing:
             self._spawn(*key)
-        with ThreadPoolExecutor(len(missing)) as pool:
-            for future in [pool.submit(self.worker, *k) for k in missing]:
-                with suppress(WorkerFailure):
-                    future.result()
+        pool = ThreadPoolExecutor(len(missing))
+        try:
+            for future in [pool.submit(self._hello, k) for k in missing]:
+                future.result()
+        except BaseException:  # Ctrl-C while frameworks import: stop them, do not wait.
+            for key in missing:  # Killed, not closed: each thread sees its pipe's end (a
+                handle = self.workers.get(key)  # descriptor closed under a waiting select
+                if handle is not None:  # would never wake it) and closes its own worker.
+                    handle.kill()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _hello(self, key: tuple[str, str]) -> None:
+        """In a pool thread: wait for a started worker's Hello (a failure is reported later,
+        on its cell, by :meth:`worker`)."""
+        handle = self.workers.get(key)
+        if handle is None:
+            return
+        try:
+            self.hello[key] = handle.call(Hello(key[1]), self.timeouts.start)
+        except WorkerFailure:
+            self.discard(*key)
 
     def _started(self, key: tuple[str, str]) -> bool:
         # ``hello`` outlives a closed worker (the cells of its pass still report its
