@@ -46,7 +46,7 @@ def rank(p: Profile, kb: KnowledgeBase, ev: Evidence | None,
     blocked = ev.blocked if ev else {}  # a path failed for the user's model
     found, out = enumerate_candidates(kb, effective, allow_unknown, blocked)
     weights = derive_weights(effective, overrides)
-    cache: dict = {}
+    cache: dict[tuple[str, tuple[str, ...]], Ranked] = {}
     ranked = [score_candidate(kb, ev, author, routes, weights, effective, cache)
               for author, routes in found]
     ranked.sort(key=_order)

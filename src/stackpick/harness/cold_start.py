@@ -90,7 +90,8 @@ class ColdStartPass:
             req = {"backend": cell.backend, "variant": cell.variant, "threads": self.threads,
                    "device": self.device, "materials": str(materials), "cell": cell.to_dict(),
                    "artifact": artifact if artifact.get("loader") else None}
-            runs, errors = [], []
+            runs: list[dict[str, float]] = []
+            errors: list[dict[str, Any]] = []
             for i in range(self.runs):
                 got = self._one(req, Path(tmp), i)
                 (errors if "error" in got else runs).append(got)

@@ -51,5 +51,5 @@ def worker_environment(threads: int, device: str,
 
 def recorded_variables(env: dict[str, str] | None = None) -> dict[str, str]:
     """Variables that influence results, for the fingerprint."""
-    env = os.environ if env is None else env
-    return {k: v for k, v in sorted(env.items()) if k.startswith(RECORDED_PREFIXES)}
+    source = os.environ if env is None else env
+    return {k: v for k, v in sorted(source.items()) if k.startswith(RECORDED_PREFIXES)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -41,7 +42,7 @@ def _dist_bytes(name: str) -> int | None:
     total = 0
     for f in dist.files or []:
         try:
-            total += f.locate().stat().st_size
+            total += Path(f.locate()).stat().st_size
         except OSError:  # listed in RECORD but gone (e.g. removed caches)
             continue
     return total

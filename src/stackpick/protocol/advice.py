@@ -87,8 +87,10 @@ class Advice:
         for e in self.eliminated:
             for reason in e.reasons:
                 found.update(reason.facts)
-        for item in (*self.contradictions, *self.caveats):
-            found.update(item.facts)
+        for c in self.contradictions:
+            found.update(c.facts)
+        for cav in self.caveats:
+            found.update(cav.facts)
         return sorted(found)
 
     def to_dict(self) -> dict[str, Any]:

@@ -148,6 +148,6 @@ def prepare(conn: sqlite3.Connection, path: Path, patience_s: float = 30.0) -> N
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             time.sleep(0.05)
-    conn.isolation_level = ""  # back to implicit transactions for `with conn:` blocks
+    conn.isolation_level = "DEFERRED"  # back to implicit transactions for `with conn:`
 
 

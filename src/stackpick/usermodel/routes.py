@@ -97,10 +97,14 @@ ALL_OF: dict[str, tuple[str, ...]] = {
 class CellLike(Protocol):
     """A runtime cell or a conversion, as the matrix and the advisor see either."""
 
-    id: int
-    label: str
-    status: str
-    reason: str | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
 
 
 def runtime_backends(kind: str, wanted: Iterable[tuple[str, str]] | None = None

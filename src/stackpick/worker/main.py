@@ -46,6 +46,7 @@ class Worker:
         self.spec = all_specs()[backend_name]
         self.threads, self.device = threads, device
         self.backends: dict[str, Backend] = {}
+        self.configured: dict[str, dict[str, Any]] = {}  # what configure() read back
         self.cells: dict[str, CellState] = {}
         self.model_ops = ModelOps()
 
@@ -53,7 +54,7 @@ class Worker:
         if variant not in self.backends:
             cls = load_backend_class(self.spec)
             backend = cls(threads=self.threads, device=self.device, variant=variant)
-            backend.info = backend.configure()  # type: ignore[attr-defined]
+            self.configured[variant] = backend.configure()
             self.backends[variant] = backend
             # The framework's own objects (hundreds of thousands after a TensorFlow import)
             # live as long as the worker: out of the collector's sight, a release's full
@@ -64,7 +65,8 @@ class Worker:
     # -- operations: one per request record of stackpick.protocol.messages ------------------
     def op_hello(self, req: msg.Hello) -> msg.HelloReply:
         t0 = time.perf_counter()
-        info = dict(self.backend(req.variant).info)  # type: ignore[attr-defined]
+        self.backend(req.variant)
+        info = dict(self.configured[req.variant])
         return msg.HelloReply(info.pop("versions", {}), info.pop("threads", {}),
                               info.pop("device", self.device), os.getpid(),
                               time.perf_counter() - t0, memory.current_rss(), info)

@@ -23,7 +23,8 @@ def get_workload(name: str, params: dict[str, Any] | None = None) -> Workload:
         raise UserError(
             f"unknown workload {name!r}; valid names: {', '.join(WORKLOADS)} (or 'all')"
         ) from None
-    fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in (params or {}).items()}
+    fixed: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                             for k, v in (params or {}).items()}
     return cls(**fixed)
 
 

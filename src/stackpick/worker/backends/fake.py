@@ -86,6 +86,7 @@ class FakeBackend(Backend):
             return (job.workload.forward(job.weights, job.inputs) + skew).astype(np.float32)
         from stackpick.workloads.training import reference_train
 
+        assert job.labels is not None  # training jobs carry labels
         params = reference_train(job.workload, as_float64(job.weights), job.inputs, job.labels,
                                  job.train)
         return {k: (v + skew).astype(np.float32) for k, v in params.items()}

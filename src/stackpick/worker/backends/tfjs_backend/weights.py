@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from stackpick.worker.backends.base import Job, Unsupported
+from stackpick.workloads.cnn import CNN
+from stackpick.workloads.mlp import MLP
 
 SHARD = "group1-shard1of1.bin"
 BN_EPS = 1e-5  # the workloads' BatchNorm epsilon
@@ -47,10 +49,10 @@ def write_weights(arrays: dict[str, np.ndarray], folder: Path) -> list[dict[str,
 def model_spec(job: Job) -> dict[str, Any]:
     """What the page's model builder needs beyond the weights."""
     workload = job.workload
-    if workload.name == "mlp":
-        return {"layers": len(workload.layer_sizes())}  # type: ignore[attr-defined]
-    if workload.name == "cnn":
-        convs = {n: [s, p] for n, _, _, _, s, p in workload.conv_specs()}  # type: ignore[attr-defined]
+    if isinstance(workload, MLP):
+        return {"layers": len(workload.layer_sizes())}
+    if isinstance(workload, CNN):
+        convs = {n: [s, p] for n, _, _, _, s, p in workload.conv_specs()}
         return {"convs": convs, "eps": BN_EPS}
     raise Unsupported(f"tfjs here builds mlp and cnn; {workload.name} is not written in TF.js")
 
