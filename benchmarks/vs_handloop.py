@@ -23,13 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from stackpick.cli.choices import parse_backends
 from stackpick.harness.environment import worker_environment
 from stackpick.harness.fingerprint import physical_cores
 from stackpick.harness.plan import StudyPlan
 from stackpick.harness.runner import CellResult, run_plan
 from stackpick.protocol.cells import Cell
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
-from stackpick.registry import parse_backends
 from stackpick.workloads import get_workload
 
 WARMUP_CALLS = 50

@@ -2,9 +2,9 @@ import importlib.util
 
 import pytest
 
+from stackpick.cli.choices import parse_backends, parse_workloads
 from stackpick.errors import UserError
-from stackpick.registry import BUILTIN, BackendSpec, get_spec, parse_backends
-from stackpick.workloads import parse_workloads
+from stackpick.registry import BackendSpec, builtin, get_spec
 
 
 def test_bare_name_expands_to_all_variants():
@@ -48,7 +48,7 @@ def test_onnxruntime_training_is_unsupported_with_a_reason():
 
 def test_every_builtin_target_names_a_findable_worker_module_and_a_class():
     # find_spec locates the module file without importing it (nor its framework)
-    for spec in BUILTIN.values():
+    for spec in builtin().values():
         module, _, cls = spec.target.partition(":")
         assert module.startswith("stackpick.worker.backends.") and cls.isidentifier()
         assert importlib.util.find_spec(module) is not None, spec.target

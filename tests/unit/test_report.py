@@ -17,6 +17,7 @@ from report_data import HOSTILE, advice_dict, make_store
 from stackpick.analysis.run_view import RunView, load_results
 from stackpick.analysis.verdicts import Verdict
 from stackpick.errors import UserError
+from stackpick.protocol.extras import Extras
 from stackpick.report import views
 from stackpick.report.advice_view import read_advice
 from stackpick.report.charts import speedup_charts
@@ -163,7 +164,7 @@ def test_compile_cache_says_cold_or_warm(results: RunView) -> None:
     cell = next(c for c in results.cells if c.backend == "torch-compile")
 
     def with_extras(**extras: Any) -> Any:
-        return replace(cell, metrics=replace(cell.metrics, extras=extras))
+        return replace(cell, metrics=replace(cell.metrics, extras=Extras.from_dict(extras)))
 
     assert compile_cache(cell) == ""  # no cache counters: nothing to say
     assert compile_cache(with_extras(fx_graph_cache={"hits": 0, "misses": 2},

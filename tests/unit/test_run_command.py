@@ -65,14 +65,16 @@ def test_no_answers_without_a_terminal_is_one_line(capsys, monkeypatch):
 
 def test_ctrl_c_keeps_cells_and_writes_a_partial_report(fake_study, capsys, tmp_path,
                                                          monkeypatch):
-    real_run_plan = pipeline.run_plan
+    from stackpick.harness import study
+
+    real_run_plan = study.run_plan
 
     def interrupted(plan, emit, **kwargs):
         plan.cells[:] = plan.cells[:2]  # measure the first group, then "press Ctrl-C"
         real_run_plan(plan, emit, **kwargs)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "run_plan", interrupted)
+    monkeypatch.setattr(study, "run_plan", interrupted)
     out = tmp_path / "partial"
     code = main(["run", "--defaults", "--out", str(out), "--db", str(tmp_path / "s.db")])
     err = capsys.readouterr().err

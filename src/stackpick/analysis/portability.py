@@ -12,7 +12,7 @@ from typing import Any
 from stackpick.protocol.cells import CellMetrics, StoredCell
 from stackpick.protocol.conversions import StoredConversion
 from stackpick.usermodel.diagnose import classify, first_line
-from stackpick.usermodel.routes import FAILED, REFERENCE_TEXT, MatrixRow, row_cells
+from stackpick.usermodel.routes import FAILED, MatrixRow, reference_text, row_cells
 
 
 @dataclass
@@ -53,13 +53,13 @@ def _status(row: MatrixRow, runtime: Any, conversion: Any) -> str:
 
 
 def _graph_notes(conversion: StoredConversion | None) -> list[str]:
-    extras = conversion.extras if conversion is not None else {}
-    if "graphs" not in extras:
+    extras = conversion.extras if conversion is not None else None
+    if extras is None or extras.graphs is None:
         return []
-    notes = [f"{extras['graphs']} graph(s), {extras.get('graph_breaks', 0)} graph break(s)"]
-    if extras.get("note"):
-        notes.append(str(extras["note"]))
-    return notes + [f"break: {r}" for r in extras.get("reasons") or []]
+    notes = [f"{extras.graphs} graph(s), {extras.graph_breaks or 0} graph break(s)"]
+    if extras.note:
+        notes.append(extras.note)
+    return notes + [f"break: {r}" for r in extras.reasons or []]
 
 
 def _cause(conversion: StoredConversion | None) -> tuple[str, str] | None:
@@ -87,7 +87,7 @@ def _row(row: MatrixRow, runtime: StoredCell | None,
     seconds = (conversion.seconds if conversion is not None else None) if row.runtime is None \
         else rm.first_call_s
     artifact = (conversion.artifact_bytes if conversion is not None else None) or \
-        rm.extras.get("artifact_bytes")
+        rm.extras.artifact_bytes
     out = PortRow(row.title, _status(row, runtime, conversion), seconds,
                   rm.latency.median if rm.latency else None, artifact,
                   parity.max_abs if parity else None,
@@ -122,7 +122,7 @@ def summary(extra: dict[str, Any]) -> dict[str, Any] | None:
     return {"name": model.get("name") or model.get("shown"), "file": model.get("shown"),
             "kind": model["kind"], "class": sig.get("class"), "parameters": sig.get("parameters"),
             "inputs": shapes(sig.get("inputs") or []), "outputs": shapes(sig.get("outputs") or []),
-            "batch": sig.get("batch"), "reference": REFERENCE_TEXT.get(model["kind"])}
+            "batch": sig.get("batch"), "reference": reference_text(model["kind"])}
 
 
 def failed(rows: Iterable[PortRow]) -> list[PortRow]:

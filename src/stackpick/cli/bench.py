@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,10 @@ from stackpick.cli.options import (
     WeightsOpt,
 )
 from stackpick.cli.output import console, write_json
+from stackpick.errors import UserError
+
+if TYPE_CHECKING:
+    from stackpick.pipeline import BenchOptions
 
 BackendsOpt = Annotated[str | None, typer.Option(
     help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, "
@@ -68,17 +72,18 @@ def bench(
 ) -> None:
     """Measure backends on reference workloads (or your --model): parity first, then
     interleaved timing."""
-    from stackpick import fleet, pipeline
+    from stackpick import pipeline
     from stackpick.analysis.run_view import load_results, results_json
+    from stackpick.cli import choices
     from stackpick.harness.progress import StudyProgress
     from stackpick.report.terminal import print_results
     from stackpick.store import open_store
 
-    opts = pipeline.BenchOptions(workload, backends, task, batch, train_batch, threads, device,
-                                 quick, max_time, timeout, memory_limit, model=model,
-                                 input_shape=input_shape, input_dtype=input_dtype,
-                                 weights=weights, cold_start=cold_start,
-                                 cluster=fleet.cluster_options(ray, nodes, every_node))
+    opts = bench_options(workload, backends, task, batch, train_batch, model,
+                         (input_shape, input_dtype, weights))
+    opts.threads, opts.device, opts.quick, opts.max_time = threads, device, quick, max_time
+    opts.timeout, opts.memory_limit_mb, opts.cold_start = timeout, memory_limit, cold_start
+    opts.cluster = choices.cluster_options(ray, nodes, every_node)
     started = time.perf_counter()
     with open_store(db) as store:
         outcome = pipeline.bench(store, opts, resume, StudyProgress)
@@ -89,3 +94,28 @@ def bench(
               f"{time.perf_counter() - started:.1f} s")
     if json_out:
         write_json(json_out, results_json(results))
+
+
+def bench_options(workload: str, backends: str | None, task: str, batch: str | None,
+                  train_batch: str | None, model: str | None,
+                  model_flags: tuple[list[str] | None, str | None, str | None]
+                  ) -> BenchOptions:
+    """What the flags name, parsed (one line naming the flag for each bad value)."""
+    from stackpick.cli import choices
+    from stackpick.pipeline import BenchOptions
+    from stackpick.usermodel.spec import parse_model
+
+    input_shape, input_dtype, weights = model_flags
+    if not model and (input_shape or input_dtype or weights):
+        raise UserError("--input-shape, --input-dtype and --weights need --model")
+    tasks = choices.parse_tasks(task)
+    if model:
+        # sizes are refused by the plan: the model's own inputs set the batch
+        return BenchOptions(tasks=tasks, backends=choices.model_backends(backends),
+                            batches=[1] if batch or train_batch else None,
+                            model=parse_model(model, input_shape, input_dtype, weights))
+    return BenchOptions(
+        choices.parse_workloads(workload),
+        choices.parse_backends(backends) if backends is not None else None, tasks,
+        choices.parse_int_list(batch, "--batch") if batch else None,
+        choices.parse_int_list(train_batch, "--train-batch") if train_batch else None)

@@ -15,10 +15,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from stackpick.harness.environment import worker_environment
 from stackpick.protocol import messages
+
+R = TypeVar("R")
 
 
 class WorkerFailure(Exception):
@@ -120,11 +122,12 @@ class WorkerHandle:
         self._stderr.seek(max(0, size - limit))
         return self._stderr.read().decode("utf-8", "replace").strip()
 
-    def call(self, request: Any, timeout: float) -> Any:
+    def call(self, request: messages.Request[R], timeout: float) -> R:
         """Send a request record (:mod:`stackpick.protocol.messages`) and return its typed
         reply, waiting up to ``timeout`` seconds."""
         result = self.request(request.OP, timeout, **messages.encode(request))
-        return messages.decode(result, messages.REPLIES[type(request)])
+        reply: R = messages.decode(result, messages.REPLIES[type(request)])
+        return reply
 
     def request(self, op: str, timeout: float, **fields: Any) -> dict[str, Any]:
         """Send one request as plain fields and wait up to ``timeout`` seconds for its

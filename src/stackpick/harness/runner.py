@@ -15,9 +15,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from stackpick.analysis.intervals import CellRounds
 from stackpick.analysis.sequential import Decision
@@ -32,6 +31,7 @@ from stackpick.harness.progress import NullProgress, Progress
 from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse
 from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.extras import ColdStart
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
 from stackpick.protocol.messages import Memory, Release, Sample, Setup, SetupReply
 from stackpick.registry import get_spec
@@ -55,7 +55,7 @@ class _Active:
     memory: MemoryUse | None = None
     tail: tuple[list[float], float] | None = None  # per-call pass and the clock's cost
     first_calls: list[float] = field(default_factory=list)  # per process: cold, then warm
-    cold: dict[str, Any] = field(default_factory=dict)  # fresh-process starts (once per run)
+    cold: ColdStart | None = None  # fresh-process starts (once per run)
 
 
 def precheck(cell: Cell) -> CellResult | None:
@@ -231,11 +231,11 @@ class GroupRun:
             self.executor.discard(a.cell.backend, a.cell.variant)
             a.memory, a.handle = a.memory or MemoryUse(error=str(exc)), None
 
-    def _cold_start(self, a: _Active, handle: WorkerHandle) -> dict[str, Any]:
+    def _cold_start(self, a: _Active, handle: WorkerHandle) -> ColdStart | None:
         """Fresh-process starts of this cell's variant (once per run), while its model is
         still loaded in the worker to hand over its artifact."""
         if self.cold is None or self.arrays is None or self.user_model:
-            return {}
+            return None
         self.progress.stage(a.cell, "cold start (fresh processes)")
         return self.cold.measure_once(a.cell, handle, self.arrays)
 
@@ -281,8 +281,8 @@ class GroupRun:
         """Store every cell that has samples, with why its group stopped."""
         for a in self.active:
             metrics = self._metrics(a, a.setup, a.cell, decision.reason)
-            if a.cold:
-                metrics.cold_start_s, metrics.cold_start = a.cold.get("total_s"), a.cold
+            if a.cold is not None:
+                metrics.cold_start_s, metrics.cold_start = a.cold.total_s, a.cold
             if a.late_failure:
                 metrics.warnings.append(a.late_failure)
             self.emit(CellResult(a.cell, "ok", metrics, rounds=a.rounds))
@@ -294,12 +294,12 @@ class GroupRun:
         timing = None if a is None else cell_timing(
             a.rounds, a.blocks, a.round_ids, setup.loops or 1, a.tail, stop, a.sampling_s,
             cell.batch, self.rule.ci_rel)
-        extras = dict(setup.extras)
+        extras = replace(setup.extras, other=dict(setup.extras.other))
         install = footprint.install_footprint(get_spec(cell.backend).runtime_dists)
-        if install:
-            extras.update(install_bytes=install["bytes"], install=install)
+        if install is not None:
+            extras.install_bytes, extras.install = install.bytes, install
         if a is not None and len(a.first_calls) > 1:
-            extras["first_call_s_by_process"] = a.first_calls  # cold, then warm caches
+            extras.first_call_s_by_process = a.first_calls  # cold, then warm caches
         return CellMetrics(
             build_s=setup.build_s, first_call_s=setup.first_call_s, parity=setup.parity,
             extras=extras, loops=setup.loops, warmup=setup.warmup,

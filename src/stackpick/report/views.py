@@ -12,9 +12,17 @@ from stackpick.analysis.economics import Economics, group_economics
 from stackpick.analysis.payoff import FREE, INCONCLUSIVE, NOT_FASTER, PAYS_OFF, SLOWER
 from stackpick.analysis.run_view import GroupView, RunView
 from stackpick.protocol.cells import Parity, StoredCell, Summary
+from stackpick.registry import lookup
 
 BASELINE = "torch"  # eager PyTorch: the reference every speed-up is measured against
 PARTIAL = ("interrupted", "running")
+
+
+def role(c: StoredCell) -> str:
+    """How the cell's runtime serves (its backend spec's role; a backend this installation
+    does not know counts as in-process)."""
+    spec = lookup(c.backend)
+    return spec.role if spec else "in-process"
 
 
 def latency(c: StoredCell) -> Summary | None:
@@ -120,16 +128,16 @@ def compile_cache(c: StoredCell) -> str:
     one across processes and runs), and what a later fresh process then took; "" when the
     backend keeps no such cache."""
     extras = c.metrics.extras
-    cache = extras.get("fx_graph_cache")
-    if not isinstance(cache, dict):
+    cache = extras.fx_graph_cache
+    if cache is None:
         return ""
     # Only inductor's FX-graph cache is counted; other caches (AOTAutograd, C++ builds) and a
     # process's first-compile set-up can still make a hit's first call take seconds, which
     # is why the next process's first call is shown beside it.
-    hits, misses = cache.get("hits", 0), cache.get("misses", 0)
+    hits, misses = cache.hits, cache.misses
     state = (f"cold: {misses} graph{'s' if misses != 1 else ''} compiled" if misses else
              f"warm: {hits} graph{'s' if hits != 1 else ''} from inductor's cache")
-    later = extras.get("first_call_s_by_process") or []
+    later = extras.first_call_s_by_process or []
     if len(later) > 1:
         state += f"; next process {later[1]:.2g} s"
     return state

@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from stackpick.errors import StoreError, UserError
 from stackpick.protocol.cells import Cell, CellMetrics, CellResult, StoredCell, StoredRun
 from stackpick.protocol.conversions import Conversion, StoredConversion
@@ -189,9 +187,9 @@ class Store:
 
     @staticmethod
     def _conversion(row: sqlite3.Row) -> StoredConversion:
-        data = {**json.loads(row["details_json"]), "path": row["path"],
-                "status": row["status"], "reason": row["reason"]}
-        return StoredConversion(**vars(msgspec.convert(data, Conversion)), id=row["id"],
+        found = Conversion.from_details(row["path"], row["status"], row["reason"],
+                                        json.loads(row["details_json"]))
+        return StoredConversion(**vars(found), id=row["id"],
                                 run_id=row["run_id"], group=row["grp"], model=row["model"])
 
     @staticmethod

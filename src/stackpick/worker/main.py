@@ -19,7 +19,7 @@ import traceback
 from typing import IO, Any, NoReturn
 
 from stackpick.protocol import messages as msg
-from stackpick.protocol.cells import MemoryUse, Parity, Warmup
+from stackpick.protocol.cells import MemoryUse, Warmup
 from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays
 from stackpick.registry import all_specs, load_backend_class
 from stackpick.worker import memory, parity, timing
@@ -46,11 +46,14 @@ class Worker:
         self.spec = all_specs()[backend_name]
         self.threads, self.device = threads, device
         self.backends: dict[str, Backend] = {}
-        self.configured: dict[str, dict[str, Any]] = {}  # what configure() read back
+        self.configured: dict[str, msg.Configured] = {}  # what configure() read back
         self.cells: dict[str, CellState] = {}
-        self.model_ops = ModelOps()
+        self.model_ops = ModelOps(self.spec)
 
     def backend(self, variant: str) -> Backend:
+        """The configured backend of ``variant`` ("default": the spec's default variant; one
+        the spec does not declare is an error)."""
+        variant = self.spec.resolve_variant(variant)
         if variant not in self.backends:
             cls = load_backend_class(self.spec)
             backend = cls(threads=self.threads, device=self.device, variant=variant)
@@ -65,11 +68,9 @@ class Worker:
     # -- operations: one per request record of stackpick.protocol.messages ------------------
     def op_hello(self, req: msg.Hello) -> msg.HelloReply:
         t0 = time.perf_counter()
-        self.backend(req.variant)
-        info = dict(self.configured[req.variant])
-        return msg.HelloReply(info.pop("versions", {}), info.pop("threads", {}),
-                              info.pop("device", self.device), os.getpid(),
-                              time.perf_counter() - t0, memory.current_rss(), info)
+        configured = self.configured[self.backend(req.variant).variant]
+        return msg.HelloReply.of(configured, os.getpid(), time.perf_counter() - t0,
+                                 memory.current_rss())
 
     def op_model_reference(self, req: msg.ModelReference) -> msg.ModelReferenceReply:
         """Load a user's model, run it once; write inputs and output as the group's arrays."""
@@ -86,7 +87,7 @@ class Worker:
             inputs = m.inputs if isinstance(m.inputs, list) else [m.inputs]
             return backend.prepare_model(ModelJob(params["model"], inputs, req.artifacts))
         workload = get_workload(cell.workload, params)
-        train = TrainConfig(**(req.train or {}))
+        train = req.train or TrainConfig()
         assert not isinstance(m.inputs, list)
         return backend.prepare(Job(workload, cell.task, cell.batch, m.weights, m.inputs,
                                    m.labels, train))
@@ -95,7 +96,7 @@ class Worker:
         cell = req.cell
         backend = self.backend(cell.variant)
         m = load_group_arrays(req.arrays)
-        train = TrainConfig(**(req.train or {}))
+        train = req.train or TrainConfig()
         rss_before = memory.current_rss()
         t0 = time.perf_counter()
         prepared = self._prepare(backend, req, m)
@@ -106,13 +107,12 @@ class Worker:
         if cell.task == "training":
             for _ in range(train.parity_steps - 1):
                 prepared.call()
-        result = msg.decode(parity.check_cell(cell.task, prepared.fetch(), m.reference,
-                                              prepared.tolerance), Parity)
+        result = parity.check_cell(cell.task, prepared.fetch(), m.reference, prepared.tolerance)
         reply = msg.SetupReply(build_s, first_call_s, result, prepared.extras, rss_before)
         if not result.ok:
             prepared.close()
             return reply
-        rule = timing.WarmupRule(**(req.warmup or {}))
+        rule = req.warmup or msg.WarmupRule()
         if prepared.timer is not None:  # the page's own clock: see backends/browser/timing.py
             loops = prepared.timer.calibrate_loops()
             warm = prepared.timer.warm_up(loops, rule)
@@ -140,7 +140,7 @@ class Worker:
 
     def op_memory(self, req: msg.Memory) -> MemoryUse:
         state = self.cells[req.key]
-        backend = self.backends[req.variant]
+        backend = self.backend(req.variant)
         backend.reset_device_memory()
         deadline = time.perf_counter() + req.seconds
         calls = 0
@@ -153,8 +153,7 @@ class Worker:
     def op_deploy(self, req: msg.Deploy) -> msg.DeployReply:
         """Write the cell's deployable artifact into ``dir`` (for the cold-start pass)."""
         prepared = self.cells[req.key].prepared
-        return msg.decode(prepared.deploy(req.dir), msg.DeployReply) if prepared.deploy \
-            else msg.DeployReply()
+        return msg.DeployReply(prepared.deploy(req.dir) if prepared.deploy else None)
 
     def op_release(self, req: msg.Release) -> msg.ReleaseReply:
         state = self.cells.pop(req.key, None)

@@ -10,7 +10,7 @@ from stackpick.workloads.cnn import CNN
 from stackpick.workloads.mlp import MLP
 from stackpick.workloads.transformer import Transformer
 
-__all__ = ["WORKLOADS", "TrainConfig", "Workload", "get_workload", "parse_workloads"]
+__all__ = ["WORKLOADS", "TrainConfig", "Workload", "get_workload"]
 
 WORKLOADS: dict[str, type[Workload]] = {w.name: w for w in (MLP, CNN, Transformer)}
 
@@ -26,15 +26,3 @@ def get_workload(name: str, params: dict[str, Any] | None = None) -> Workload:
     fixed: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
                              for k, v in (params or {}).items()}
     return cls(**fixed)
-
-
-def parse_workloads(text: str) -> list[str]:
-    """``"mlp,cnn"`` or ``"all"`` -> validated names, in the order given."""
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise UserError("--workload is empty; give one of: " + ", ".join(WORKLOADS) + ", all")
-    if "all" in names:
-        return list(WORKLOADS)
-    for n in names:
-        get_workload(n)
-    return list(dict.fromkeys(names))

@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from stackpick import browser_runtime as browser_spec
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.messages import Configured
+from stackpick.registry import browser_runtime as browser_spec
 from stackpick.worker.backends.base import Backend, Job, Prepared, Unavailable, Unsupported
 from stackpick.worker.backends.browser.page import BrowserPage
 from stackpick.worker.backends.browser.timing import MIN_SAMPLE_NS, PageTimer
@@ -41,7 +43,7 @@ class BrowserBackend(Backend):
     def versions(self) -> dict[str, str]:
         """Versions of what this backend uses besides the page's runtime."""
 
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         chromium, node_modules = browser_spec.chromium_binary(), browser_spec.node_modules()
         if chromium is None or node_modules is None:  # the parent's precheck says the same
             raise Unavailable(browser_spec.missing_reason(self.runtime) or "browser missing")
@@ -54,8 +56,8 @@ class BrowserBackend(Backend):
         threads = {"intra_op": self.threads if probe["threads"] is None else probe["threads"],
                    "inter_op": 1, "source": self.thread_source(probe),
                    "cross_origin_isolated": probe.get("isolated")}
-        return {"versions": versions, "threads": threads,
-                "device": f"browser (headless Chromium, {self.runtime} {self.variant})"}
+        return Configured(versions, threads,
+                          f"browser (headless Chromium, {self.runtime} {self.variant})")
 
     def probe_cfg(self) -> dict[str, Any]:
         """The page's cfg for loading the runtime alone (model-free where it can be)."""
@@ -85,11 +87,10 @@ class BrowserBackend(Backend):
         info = self.page.open(cfg)
         self.check_threads(info)
         files = self.page.runtime_files()
-        extras: dict[str, Any] = {
-            "runtime_bundle_bytes": sum(files.values()), "runtime_files": files,
-            "model_bytes": model_bytes, "page_init_ms": info["init_ms"],
-            "cross_origin_isolated": info["isolated"], "browser_cores": info["cores"],
-            "min_sample_ns": MIN_SAMPLE_NS, "timer": "performance.now() in the page"}
+        extras = Extras(runtime_bundle_bytes=sum(files.values()), runtime_files=files,
+                        model_bytes=model_bytes, page_init_ms=info["init_ms"],
+                        cross_origin_isolated=info["isolated"], browser_cores=info["cores"],
+                        min_sample_ns=MIN_SAMPLE_NS, timer="performance.now() in the page")
         shape = (job.batch, job.workload.num_classes)
         return Prepared(call=lambda: self.page.evaluate("stackpick.run()"),
                         fetch=lambda: self._fetch(extras, shape), extras=extras,
@@ -101,11 +102,13 @@ class BrowserBackend(Backend):
         rss = _tree_rss(self.page.browser.proc.pid)
         return None if rss is None else {"browser_rss_bytes": rss}
 
-    def _fetch(self, extras: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
+    def _fetch(self, extras: Extras, shape: tuple[int, ...]) -> np.ndarray:
         """The last output (the first call's, right after it), and its time since page load."""
         out = self.page.evaluate("stackpick.output()")
-        extras.setdefault("page_load_to_first_output_ms", out["first_output_ms"])
-        extras.setdefault("browser_rss_bytes", _tree_rss(self.page.browser.proc.pid))
+        if extras.page_load_to_first_output_ms is None:
+            extras.page_load_to_first_output_ms = out["first_output_ms"]
+        if extras.browser_rss_bytes is None:
+            extras.browser_rss_bytes = _tree_rss(self.page.browser.proc.pid)
         self.page.guard()
         return np.asarray(out["values"], dtype=np.float32).reshape(shape)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from stackpick.protocol.messages import Configured
 from stackpick.worker.backends.base import Job, Unsupported
 from stackpick.worker.backends.browser.cell import BrowserBackend
 from stackpick.worker.backends.tfjs_backend import weights as tfjs_weights
@@ -22,7 +23,7 @@ class TfjsBackend(BrowserBackend):
     package = "@tensorflow/tfjs"
     gpu_variants = frozenset({"webgl", "webgpu"})
 
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         if self.variant == "cpu" and self.threads != 1:
             raise Unsupported(f"tfjs:cpu is single-threaded JavaScript and cannot use "
                               f"{self.threads} threads; measure it with --threads 1")
