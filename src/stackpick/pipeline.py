@@ -32,6 +32,7 @@ from stackpick.harness.stopping import StopRule
 from stackpick.harness.study import LocalStudy, StudyExecutor
 from stackpick.protocol.cells import Cell, CellResult
 from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.runs import RunNotes
 from stackpick.registry import DEVICES, Choice
 from stackpick.store import Store
 
@@ -178,21 +179,22 @@ def make_executor(plan: StudyPlan, timeout: float | None = None, memory_limit_mb
 
 # -- executing ----------------------------------------------------------------------------------
 def start_run(store: Store, plan: StudyPlan, kind: str = "bench",
-              notes: dict[str, Any] | None = None) -> int:
-    from stackpick.harness.model_plan import model_info
+              notes: RunNotes | None = None) -> int:
+    """Store a new run of ``plan``: the plan, this machine's fingerprint, and its notes (the
+    machine's load, the user's model, what the study leaves out, and ``notes``)."""
+    from stackpick.harness.model_plan import model_note
 
-    fp = fingerprint.collect(plan.threads)
-    warning = load_warning()
-    load = {"load_warning": warning} if warning else {}
-    return store.create_run(kind, {"json": plan.to_json()}, fp, " ".join(sys.argv),
-                            {**load, **model_info(plan), **(notes or {}),
-                             **({"left_out": plan.left_out} if plan.left_out else {})})
+    notes = notes or RunNotes()
+    notes.load_warning, notes.model = load_warning(), model_note(plan)
+    notes.left_out = dict(plan.left_out)
+    return store.create_run(kind, plan.to_record(), fingerprint.collect(plan.threads),
+                            " ".join(sys.argv), notes)
 
 
 def plan_of_run(store: Store, run_id: int) -> StudyPlan:
     """The stored plan of a run to resume; refuses runs with nothing left to measure."""
     run = store.get_run(run_id)
-    plan = StudyPlan.from_json(run.plan["json"])
+    plan = StudyPlan.from_record(run.plan)
     if run.status == "complete" and len(store.done_keys(run_id)) >= len(plan.cells):
         raise UserError(f"run {run_id} is complete: nothing to resume (see: stackpick history)")
     return plan
@@ -270,7 +272,9 @@ def advise_run(store: Store, run_id: int, profile: Profile, source: str) -> Advi
     from stackpick.analysis.run_view import load_results
 
     advice = advise(profile, evidence=from_results(load_results(store, run_id)), source=source)
-    store.update_run_notes(run_id, advice=advice.to_dict())
+    notes = store.get_run(run_id).notes
+    notes.advice = advice
+    store.save_notes(run_id, notes)
     return advice
 
 
@@ -281,9 +285,8 @@ def write_run_report(store: Store, run_id: int, out: Path | None, force: bool) -
     from stackpick.report.writer import new_report_dir, write_report
 
     results = load_results(store, run_id)
-    advice = results.run.notes.get("advice")
     target = out if out is not None else new_report_dir(Path.cwd(), run_id)
-    return write_report(results, advice if isinstance(advice, dict) else None, target, force)
+    return write_report(results, target, force)
 
 
 def run(store: Store, profile: Profile, source: str, *, quick: bool = False,
@@ -310,7 +313,7 @@ def run(store: Store, profile: Profile, source: str, *, quick: bool = False,
         executor = make_executor(plan, cluster=cluster)
         plan = executor.prepare(plan)
         run_id = start_run(store, plan, kind="run",
-                           notes={"profile": profile.to_dict(), "profile_source": source})
+                           notes=RunNotes(profile=profile.to_dict(), profile_source=source))
     outcome = measure(store, plan, run_id, executor, progress_factory)
     advice = advise_run(store, run_id, profile, source)
     report = write_run_report(store, run_id, out, force)
@@ -326,8 +329,8 @@ def profile_of_run(store: Store, run_id: int) -> tuple[Profile, str]:
     from stackpick.profile import make_profile
 
     notes = store.get_run(run_id).notes
-    if "profile" not in notes:
+    if notes.profile is None:
         raise UserError(f"run {run_id} was not made by `stackpick run` (it has no answers); "
                         f"resume it with: stackpick bench --resume {run_id}")
-    data = {k: v for k, v in notes["profile"].items() if v not in (None, [], {})}
-    return make_profile(data), notes.get("profile_source", "stored")
+    data = {k: v for k, v in notes.profile.items() if v not in (None, [], {})}
+    return make_profile(data), notes.profile_source or "stored"

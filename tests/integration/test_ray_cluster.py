@@ -15,12 +15,13 @@ ray = pytest.importorskip(
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from stackpick import pipeline  # noqa: E402
-from stackpick.analysis.run_view import load_results, results_json  # noqa: E402
+from stackpick.analysis.run_view import load_results  # noqa: E402
 from stackpick.harness import ray_executor  # noqa: E402
 from stackpick.harness.fleet import ClusterOptions  # noqa: E402
 from stackpick.harness.plan import plan_study  # noqa: E402
 from stackpick.harness.stopping import StopRule  # noqa: E402
 from stackpick.protocol.cells import CellResult  # noqa: E402
+from stackpick.report.jsondoc import results_json  # noqa: E402
 from stackpick.store import open_store  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -20,6 +20,7 @@ from stackpick.harness import cold_start, footprint
 from stackpick.harness.plan import Cell, StudyPlan
 from stackpick.protocol.cold_start import ColdStartStamps
 from stackpick.protocol.extras import ColdStart
+from stackpick.protocol.runs import PlanRecord
 from stackpick.report.deployment import rows
 from stackpick.report.markdown import render_markdown
 from stackpick.store import open_store
@@ -89,7 +90,7 @@ def _litert_metrics() -> dict:
 
 def test_deployment_section_per_target_class(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.db") as store:
-        run_id = store.create_run("bench", {"json": "{}"}, {}, "stackpick bench", {})
+        run_id = store.create_run("bench", PlanRecord([], 1), {}, "stackpick bench", {})
         store.save_cell(run_id, Cell("mlp", "litert", "from-keras-int8", "inference", 1), "ok",
                         _litert_metrics(), rounds=rounds_for(40, 1))
         store.save_cell(run_id, Cell("transformer", "litert", "from-torch", "inference", 1),

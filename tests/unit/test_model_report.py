@@ -20,6 +20,7 @@ from stackpick.profile import make_profile
 from stackpick.protocol.cells import Cell
 from stackpick.protocol.conversions import Conversion
 from stackpick.protocol.extras import Extras
+from stackpick.protocol.runs import PlanRecord, RunNotes
 from stackpick.report.html import render_html
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
@@ -50,9 +51,11 @@ def _conversions() -> list[Conversion]:
 @pytest.fixture
 def results(tmp_path: Path) -> RunView:
     with open_store(tmp_path / "s.db") as store:
-        run_id = store.create_run("run", {"json": '{"cells": [{}, {}, {}]}'},
+        planned = [Cell(NAME, b, "default", "inference", 2)
+                   for b in ("torch", "torch-compile", "onnxruntime")]
+        run_id = store.create_run("run", PlanRecord(planned, 1),
                                   {"cpu": {"model": "Synthetic"}}, "stackpick run --model x",
-                                  {"model": MODEL})
+                                  RunNotes(model=MODEL))
         base = Cell(NAME, "torch", "default", "inference", 2)
         for conversion in _conversions():
             store.save_conversion(run_id, base, conversion)

@@ -34,8 +34,8 @@ def test_run_measures_advises_and_writes_the_report(fake_study, capsys, tmp_path
     assert data["advice"]["recommended"]
     with open_store(tmp_path / "s.db") as store:
         run = store.get_run(1)
-        assert run.kind == "run" and run.notes["advice"]["recommended"]
-        assert run.notes["profile"]["goal"] == "both"
+        assert run.kind == "run" and run.notes.advice and run.notes.advice.recommended
+        assert run.notes.profile and run.notes.profile["goal"] == "both"
         assert {c.task for c in store.cells(1)} == {"inference", "training"}
 
 

@@ -10,6 +10,7 @@ import pytest
 import stackpick.store as store_module
 from stackpick.errors import StoreError, UserError
 from stackpick.protocol.cells import Cell
+from stackpick.protocol.runs import PlanRecord
 from stackpick.store import SCHEMA_VERSION, open_store
 
 
@@ -19,7 +20,7 @@ def _cell(backend="fake", batch=1):
 
 def test_cells_and_samples_round_trip(tmp_path):
     with open_store(tmp_path / "s.db") as store:
-        run = store.create_run("bench", {"json": "{}"}, {"cpu": {"model": "x"}})
+        run = store.create_run("bench", PlanRecord([], 1), {"cpu": {"model": "x"}})
         cid = store.save_cell(run, _cell(), "ok", {"latency_ns": {"median": 5.0}},
                               rounds=[[1.0, 2.0], [3.0]])
         store.save_cell(run, _cell(batch=8), "crash", {}, reason="boom", error_tail="tail")
@@ -76,7 +77,7 @@ def test_directory_as_db_is_a_user_error(tmp_path):
 
 def test_unknown_run_lists_recent_ids(tmp_path):
     with open_store(tmp_path / "s.db") as store:
-        run = store.create_run("bench", {"json": "{}"}, {})
+        run = store.create_run("bench", PlanRecord([], 1), {})
         with pytest.raises(UserError, match=f"recent run ids: {run}"):
             store.get_run(999)
 
@@ -85,7 +86,7 @@ def test_paired_ratios_only_within_a_session_and_every_cell_ranked(tmp_path):
     from stackpick.analysis.run_view import load_results
 
     with open_store(tmp_path / "s.db") as store:
-        run = store.create_run("bench", {"json": "{}"}, {})
+        run = store.create_run("bench", PlanRecord([], 1), {})
         rounds = [[100.0]] * 8
         store.save_cell(run, _cell("fake"), "ok", {"session": "a"}, rounds=rounds)
         store.save_cell(run, Cell("mlp", "fake", "slow", "inference", 1), "ok",
@@ -105,7 +106,7 @@ def test_ctrl_c_during_finish_run_still_records_the_status(tmp_path, monkeypatch
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with open_store(tmp_path / "s.db") as store:
-            run = store.create_run("bench", {"json": "{}"}, {})
+            run = store.create_run("bench", PlanRecord([], 1), {})
             real_now = store_module.now
 
             def now_with_ctrl_c() -> str:  # called inside the update, before its commit

@@ -177,8 +177,8 @@ def from_results(results: RunView) -> Evidence:
     ev.backends = {c.backend for c in ok}
     ev.classes = {device_class(c.backend, c.device) for c in ok}
     ev.notes = _failure_notes(results)
-    model = results.run.notes.get("model")
-    ev.model_kind = model.get("kind") if isinstance(model, dict) else None
+    model = results.run.notes.model
+    ev.model_kind = str(model["kind"]) if model and model.get("kind") else None
     if ev.model_kind:  # stacks whose path failed for the user's model
         ev.blocked = {stack: [Reason(why, cells=cells) for why, cells in found]
                       for stack, found in failed_paths(ev.model_kind, results.paths).items()}

@@ -73,9 +73,10 @@ def bench(
     """Measure backends on reference workloads (or your --model): parity first, then
     interleaved timing."""
     from stackpick import pipeline
-    from stackpick.analysis.run_view import load_results, results_json
+    from stackpick.analysis.run_view import load_results
     from stackpick.cli import choices
     from stackpick.harness.progress import StudyProgress
+    from stackpick.report.jsondoc import results_json
     from stackpick.report.terminal import print_results
     from stackpick.store import open_store
 

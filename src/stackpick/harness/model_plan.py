@@ -46,11 +46,12 @@ def model_plan(spec: ModelSpec, backends: list[Choice] | None, threads: int, dev
     return StudyPlan(cells, threads, rule)
 
 
-def model_info(plan: StudyPlan) -> dict[str, Any]:
-    """``{"model": {...spec, "signature": ...}}`` for the run's notes; {} for reference studies."""
+def model_note(plan: StudyPlan) -> dict[str, Any] | None:
+    """The user's model of ``plan`` for the run's notes (its spec, name and signature); None
+    for a study of the reference workloads."""
     for cell in plan.cells:
         if "model" in cell.workload_params:
-            return {"model": {**cell.workload_params["model"],
-                              "name": ModelSpec.from_dict(cell.workload_params["model"]).name,
-                              "signature": cell.workload_params.get("signature")}}
-    return {}
+            return {**cell.workload_params["model"],
+                    "name": ModelSpec.from_dict(cell.workload_params["model"]).name,
+                    "signature": cell.workload_params.get("signature")}
+    return None

@@ -9,6 +9,7 @@ from typing import Any
 
 from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import Cell
+from stackpick.protocol.runs import PlanRecord
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 from stackpick.workloads.transforms import TRANSFORM_TASKS, applies, default_batch
@@ -49,17 +50,23 @@ class StudyPlan:
             out.setdefault(cell.group, []).append(cell)
         return out
 
+    def to_record(self) -> PlanRecord:
+        """The plan as the store keeps it."""
+        return PlanRecord(self.cells, self.threads, self.rule.to_dict(), self.cold_start,
+                          self.left_out)
+
+    @classmethod
+    def from_record(cls, record: PlanRecord) -> StudyPlan:
+        return cls(record.cells, record.threads, StopRule.from_dict(record.rule),
+                   record.cold_start, record.left_out)
+
     def to_json(self) -> str:
-        return json.dumps({"cells": [c.to_dict() for c in self.cells], "threads": self.threads,
-                           "rule": self.rule.to_dict(), "cold_start": self.cold_start,
-                           "left_out": self.left_out})
+        """As JSON text (a cluster task receives it)."""
+        return json.dumps(self.to_record().to_dict())
 
     @classmethod
     def from_json(cls, text: str) -> StudyPlan:
-        data = json.loads(text)
-        return cls([Cell.from_dict(c) for c in data["cells"]], data["threads"],
-                   StopRule.from_dict(data["rule"]), data.get("cold_start", False),
-                   data.get("left_out", {}))
+        return cls.from_record(PlanRecord.from_dict(json.loads(text)))
 
 
 def plan_study(

@@ -297,22 +297,6 @@ class StoredCell:
         return self.key.split("@", 1)[0]
 
 
-@dataclass
-class StoredRun:
-    """A run as stored: its plan, fingerprint and notes (``notes``: the load warning, the
-    user model, the profile and the advice of `stackpick run`)."""
-
-    id: int
-    kind: str
-    status: str
-    started_at: str
-    finished_at: str | None
-    command: str | None
-    plan: dict[str, Any]
-    fingerprint: dict[str, Any]
-    notes: dict[str, Any]
-
-
 def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
     """``data`` without ``key`` when its value is None (optional fields stay out of JSON)."""
     if data.get(key) is None:

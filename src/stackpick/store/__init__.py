@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from stackpick.errors import StoreError, UserError
-from stackpick.protocol.cells import Cell, CellMetrics, CellResult, StoredCell, StoredRun
+from stackpick.protocol.cells import Cell, CellMetrics, CellResult, StoredCell
 from stackpick.protocol.conversions import Conversion, StoredConversion
+from stackpick.protocol.runs import PlanRecord, RunNotes, StoredRun
 from stackpick.store.schema import SCHEMA_VERSION, prepare
 
 __all__ = ["SCHEMA_VERSION", "Store", "open_store"]
@@ -71,14 +72,15 @@ class Store:
         self.path = path
 
     # -- runs -------------------------------------------------------------------------------
-    def create_run(self, kind: str, plan: dict[str, Any], fingerprint: dict[str, Any],
-                   command: str = "", notes: dict[str, Any] | None = None) -> int:
+    def create_run(self, kind: str, plan: PlanRecord, fingerprint: dict[str, Any],
+                   command: str = "", notes: RunNotes | None = None) -> int:
+        """A new run, ``running``: its plan (plain JSON), the machine, its notes."""
         with self.conn:
             cur = self.conn.execute(
                 "INSERT INTO runs (kind, status, started_at, command, plan_json,"
-                " fingerprint_json, extra_json) VALUES (?, 'running', ?, ?, ?, ?, ?)",
-                (kind, now(), command, json.dumps(plan), json.dumps(fingerprint),
-                 json.dumps(notes or {})),
+                " fingerprint_json, notes_json) VALUES (?, 'running', ?, ?, ?, ?, ?)",
+                (kind, now(), command, json.dumps(plan.to_dict()), json.dumps(fingerprint),
+                 json.dumps((notes or RunNotes()).to_dict())),
             )
         return int(cur.lastrowid or 0)
 
@@ -89,12 +91,11 @@ class Store:
             self.conn.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
                               (status, now(), run_id))
 
-    def update_run_notes(self, run_id: int, **fields: Any) -> None:
-        """Add ``fields`` to the run's notes (e.g. the advice `stackpick run` made)."""
-        run = self.get_run(run_id)
+    def save_notes(self, run_id: int, notes: RunNotes) -> None:
+        """Replace the run's notes (e.g. with the advice `stackpick run` made added)."""
         with self.conn:
-            self.conn.execute("UPDATE runs SET extra_json = ? WHERE id = ?",
-                              (json.dumps({**run.notes, **fields}), run_id))
+            self.conn.execute("UPDATE runs SET notes_json = ? WHERE id = ?",
+                              (json.dumps(notes.to_dict()), run_id))
 
     def runs(self, limit: int = 20) -> list[StoredRun]:
         rows = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
@@ -115,8 +116,10 @@ class Store:
     @staticmethod
     def _run(row: sqlite3.Row) -> StoredRun:
         return StoredRun(row["id"], row["kind"], row["status"], row["started_at"],
-                         row["finished_at"], row["command"], json.loads(row["plan_json"]),
-                         json.loads(row["fingerprint_json"]), json.loads(row["extra_json"]))
+                         row["finished_at"], row["command"],
+                         PlanRecord.from_dict(json.loads(row["plan_json"])),
+                         json.loads(row["fingerprint_json"]),
+                         RunNotes.from_dict(json.loads(row["notes_json"])))
 
     # -- cells ------------------------------------------------------------------------------
     def save_result(self, run_id: int, result: CellResult) -> int:

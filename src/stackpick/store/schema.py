@@ -11,7 +11,7 @@ from typing import Any
 
 from stackpick.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA_V1 = """
 CREATE TABLE runs (
@@ -87,10 +87,14 @@ def _statements(conn: sqlite3.Connection, script: str) -> None:
 # Version 3: the cluster machine that measured a cell ('' for local runs and older stores).
 SCHEMA_V3 = "ALTER TABLE cells ADD COLUMN node TEXT NOT NULL DEFAULT ''"
 
+# Version 4: a run's notes are called notes everywhere (the record, results.json, here).
+SCHEMA_V4 = "ALTER TABLE runs RENAME COLUMN extra_json TO notes_json"
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: lambda conn: _statements(conn, SCHEMA_V1),
     1: lambda conn: _statements(conn, SCHEMA_V2),
     2: lambda conn: _statements(conn, SCHEMA_V3),
+    3: lambda conn: _statements(conn, SCHEMA_V4),
 }
 
 
