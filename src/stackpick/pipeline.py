@@ -65,7 +65,7 @@ class BenchOptions:
     max_time: float | None = None
     timeout: float | None = None
     memory_limit_mb: int = 0
-    workload_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    workload_params: dict[str, dict[str, object]] = field(default_factory=dict)  # sizes
     model: ModelSpec | None = None  # a user's model instead of the reference workloads
     cold_start: bool = True  # fresh-process starts, once per backend variant (harness.cold_start)
     cluster: ClusterOptions | None = None  # --ray: measure on a cluster's machines

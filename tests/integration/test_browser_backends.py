@@ -96,7 +96,7 @@ def page() -> Iterator[object]:
 
 def test_page_requests_nothing_outside_loopback(page) -> None:  # type: ignore[no-untyped-def]
     info = page.open({"runtime": "tfjs", "variant": "wasm", "threads": 1})
-    assert info["isolated"] is True
+    assert info.isolated is True
     urls = page.browser.requested_urls()
     assert any(u.endswith(".wasm") for u in urls)  # the check saw the runtime's own loads
     assert all(u.startswith((page.server.origin + "/", "blob:", "data:")) for u in urls)

@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     from stackpick.pipeline import BenchOptions
 
 BackendsOpt = Annotated[str | None, typer.Option(
-    help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, "
-    "litert[:from-keras|from-torch|from-keras-int8], executorch[:xnnpack|portable], all "
-    "(every server-side one), on-device (litert and executorch) (default: "
-    "torch,onnxruntime; with --model: every path for that model).")]
+    help="Backends, comma-separated: a name (its variants), name:variant (e.g. "
+    "tensorflow:xla), all (every server-side one) or on-device (the on-device runtimes); "
+    "`stackpick env` lists the backends and variants here (default: torch,onnxruntime; with "
+    "--model: every path for that model).")]
 TaskOpt = Annotated[str, typer.Option(
     help="inference, training, per_example_grad, hvp, jacobian (comma-separated); the "
     "last three also run each framework's naive baseline (variant loop).")]

@@ -39,16 +39,18 @@ def env(
 
 
 def backend_table() -> dict[str, str]:
-    """Backend name -> "available (role, from DIST)" or why not (no framework is imported:
-    availability is found by module name)."""
+    """Backend name -> "available (role, from DIST); variants: ..." or what to install (no
+    framework is imported: availability is found by module name)."""
     from stackpick.registry import all_specs, problems
 
     out = {}
     for spec in all_specs().values():
         origin = "" if spec.source == "stackpick" else f", from {spec.source}"
         missing = spec.unavailable_reason()
+        shown = spec.variant_names
+        named = f"; variants: {', '.join(shown)}" if shown != ("default",) else ""
         out[spec.name] = (f"not available: {missing}" if missing else
-                          f"available ({spec.role}{origin})")
+                          f"available ({spec.role}{origin}){named}")
     out.update({name: f"broken: {why}" for name, why in problems().items() if name not in out})
     return out
 

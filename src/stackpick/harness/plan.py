@@ -4,8 +4,8 @@ scale-out: cell in, measurement out)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import Cell
@@ -78,13 +78,13 @@ def plan_study(
     threads: int,
     device: str = "cpu",
     rule: StopRule | None = None,
-    workload_params: dict[str, dict[str, Any]] | None = None,
+    workload_params: Mapping[str, Mapping[str, object]] | None = None,
     cold_start: bool = False,
 ) -> StudyPlan:
     """Expand the product of choices into cells; per-workload default batches when not given."""
     cells: list[Cell] = []
     for wname in workloads:
-        params = (workload_params or {}).get(wname, {})
+        params = dict((workload_params or {}).get(wname, {}))  # size overrides (tests)
         wl = get_workload(wname, params)
         for task in (t for t in tasks if applies(t, wname)):  # jacobian: the mlp only
             sizes = (batches or list(wl.default_batches)) if task == "inference" else (

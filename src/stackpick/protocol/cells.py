@@ -127,10 +127,9 @@ class Parity:
     float32_rtol: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = _without(asdict(self), "detail")
-        for key in ("tolerance", "float32_ok", "float32_atol", "float32_rtol"):
-            out = _without(out, key)
-        return out
+        """The stored shape: the optional keys only when set."""
+        optional = ("detail", "tolerance", "float32_ok", "float32_atol", "float32_rtol")
+        return {k: v for k, v in asdict(self).items() if v is not None or k not in optional}
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ class MemoryUse:
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
             return {"error": self.error}
-        return _without(asdict(self), "error")
+        return {k: v for k, v in asdict(self).items() if k != "error"}
 
 
 @dataclass(frozen=True)
@@ -295,10 +294,3 @@ class StoredCell:
     def base_key(self) -> str:
         """The key without the machine (see :attr:`Cell.base_key`)."""
         return self.key.split("@", 1)[0]
-
-
-def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
-    """``data`` without ``key`` when its value is None (optional fields stay out of JSON)."""
-    if data.get(key) is None:
-        data.pop(key, None)
-    return data

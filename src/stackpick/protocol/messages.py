@@ -36,6 +36,11 @@ class Hello(Request["HelloReply"]):
     variant: str = "default"
 
 
+# Thread settings as a framework reports them: ``intra_op`` (what fairness is checked on) and
+# the framework's own keys (inter_op, the pinned CPUs, how it was read back).
+ThreadReadBack = dict[str, int | float | str | bool | list[int] | None]
+
+
 @dataclass
 class Configured:
     """What a backend's ``configure()`` read back from its framework: versions, the thread
@@ -43,7 +48,7 @@ class Configured:
     device, and other facts worth recording."""
 
     versions: dict[str, str]
-    threads: dict[str, Any]
+    threads: ThreadReadBack
     device: str = "cpu"
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -64,7 +69,7 @@ class HelloReply:
     """The framework as configured: versions, thread settings read back, device."""
 
     versions: dict[str, str] = field(default_factory=dict)
-    threads: dict[str, Any] = field(default_factory=dict)
+    threads: ThreadReadBack = field(default_factory=dict)
     device: str = "cpu"
     pid: int = 0
     import_s: float = 0.0

@@ -63,21 +63,14 @@ class RunNotes:
     def from_dict(cls, data: dict[str, Any]) -> RunNotes:
         """Stored notes of any version; the advice (any schema) decoded here, once."""
         known = {f.name for f in fields(cls)} - {"other"}
-        advice = data.get("advice")
+        text = {k: v for k, v in data.items() if isinstance(v, str)}
+        maps = {k: v for k, v in data.items() if isinstance(v, dict)}
         return cls(
-            _str(data.get("load_warning")), _dict(data.get("model")), _dict(data.get("profile")),
-            _str(data.get("profile_source")),
-            Advice.from_dict(advice) if isinstance(advice, dict) else None,
-            {str(k): str(v) for k, v in (_dict(data.get("left_out")) or {}).items()},
+            text.get("load_warning"), maps.get("model"), maps.get("profile"),
+            text.get("profile_source"),
+            Advice.from_dict(maps["advice"]) if "advice" in maps else None,
+            {str(k): str(v) for k, v in maps.get("left_out", {}).items()},
             {k: v for k, v in data.items() if k not in known})
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _dict(value: Any) -> dict[str, Any] | None:
-    return value if isinstance(value, dict) else None
 
 
 @dataclass

@@ -79,14 +79,14 @@ def results_json(res: RunView) -> dict[str, Any]:
     }
 
 
-def _speedups(res: RunView) -> list[dict[str, Any]]:
+def speedups_json(res: RunView) -> list[dict[str, Any]]:
     return [{"group": g.key, "cell": s.cell.id, "backend": s.cell.label, "baseline": "torch",
              "speedup": s.value, "low": _finite(s.low), "high": _finite(s.high),
              "verdict": s.verdict}
             for g in res.groups for s in views.speedups(g)]
 
 
-def _payoff(econ: Economics | None) -> dict[str, Any] | None:
+def payoff_json(econ: Economics | None) -> dict[str, Any] | None:
     """Break-even status (pays off | free | not measurably faster | slower | inconclusive)
     and its range from the gain's interval."""
     p = econ.payoff if econ else None
@@ -96,7 +96,7 @@ def _payoff(econ: Economics | None) -> dict[str, Any] | None:
             "calls_high": p.calls_high, "text": p.text()}
 
 
-def _first_calls(res: RunView) -> list[dict[str, Any]]:
+def first_calls_json(res: RunView) -> list[dict[str, Any]]:
     out = []
     for g in res.groups:
         for r in views.first_calls(g):
@@ -105,7 +105,7 @@ def _first_calls(res: RunView) -> list[dict[str, Any]]:
                         "is_baseline": r.is_baseline,
                         "against": r.econ.baseline if r.econ else None,
                         "break_even_calls": r.econ.break_even_calls if r.econ else None,
-                        "break_even": _payoff(r.econ), "compile_cache": r.cache or None})
+                        "break_even": payoff_json(r.econ), "compile_cache": r.cache or None})
     return out
 
 
@@ -115,6 +115,6 @@ def report_json(res: RunView, advice: Advice | None = None) -> dict[str, Any]:
     data["generator"] = {"name": "stackpick", "version": __version__}
     data["partial"] = views.partial_note(res) is not None
     data["advice"] = advice.to_dict() if advice else None
-    data["derived"] = {"speedups": _speedups(res), "first_calls": _first_calls(res),
+    data["derived"] = {"speedups": speedups_json(res), "first_calls": first_calls_json(res),
                        "warnings": [{"where": w, "text": t} for w, t in views.warnings(res)]}
     return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from stackpick.errors import UserError
@@ -15,8 +16,9 @@ __all__ = ["WORKLOADS", "TrainConfig", "Workload", "get_workload"]
 WORKLOADS: dict[str, type[Workload]] = {w.name: w for w in (MLP, CNN, Transformer)}
 
 
-def get_workload(name: str, params: dict[str, Any] | None = None) -> Workload:
-    """Build a workload by registry name, optionally with size overrides (tests use tiny ones)."""
+def get_workload(name: str, params: Mapping[str, object] | None = None) -> Workload:
+    """Build a workload by registry name, optionally with size overrides (tests use tiny ones:
+    ``{"hidden": [8, 8]}``; lists become the tuples the workload's fields are)."""
     try:
         cls = WORKLOADS[name]
     except KeyError:

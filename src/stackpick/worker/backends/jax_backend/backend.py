@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 from stackpick.protocol.extras import Extras
-from stackpick.protocol.messages import Configured
+from stackpick.protocol.messages import Configured, ThreadReadBack
 from stackpick.worker.backends.base import Backend, Job, Prepared, Unsupported
 from stackpick.worker.backends.jax_backend import models as jax_models
 from stackpick.workloads.transforms import TRANSFORM_TASKS
@@ -124,7 +124,7 @@ class JaxBackend(Backend):
         except RuntimeError as exc:  # no CUDA-enabled jaxlib plugin, or no GPU visible
             raise Unsupported(f"jax sees no GPU: {exc}") from None
 
-    def _threads_read_back(self, cpus: list[int]) -> dict[str, Any]:
+    def _threads_read_back(self, cpus: list[int]) -> ThreadReadBack:
         pool = count_threads(POOL_THREAD_NAME)
         if pool:
             how = (f"process pinned with sched_setaffinity to CPUs {cpus} before the XLA:CPU "

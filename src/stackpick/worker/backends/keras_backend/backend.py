@@ -16,7 +16,7 @@ import os
 from typing import Any
 
 from stackpick.protocol.extras import Extras
-from stackpick.protocol.messages import Configured
+from stackpick.protocol.messages import Configured, ThreadReadBack
 from stackpick.worker.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
 
 
@@ -37,7 +37,7 @@ class KerasBackend(Backend):
                           threads, "cpu")
 
     # -- threads, each framework its own way ---------------------------------------------
-    def _threads_tensorflow(self) -> dict[str, Any]:
+    def _threads_tensorflow(self) -> ThreadReadBack:
         import tensorflow as tf
 
         try:  # identical values may be set again; a different one raises (read back below)
@@ -48,7 +48,7 @@ class KerasBackend(Backend):
         return {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
                 "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}
 
-    def _threads_jax(self) -> dict[str, Any]:
+    def _threads_jax(self) -> ThreadReadBack:
         # XLA:CPU sizes its pool from the CPU affinity when the client starts (see backends/jax)
         from stackpick.worker.backends.jax_backend.backend import (
             POOL_THREAD_NAME,
@@ -64,7 +64,7 @@ class KerasBackend(Backend):
         return {"intra_op": pool or len(os.sched_getaffinity(0)), "cpus": cpus,
                 "how": "process pinned with sched_setaffinity before the XLA:CPU client"}
 
-    def _threads_torch(self) -> dict[str, Any]:
+    def _threads_torch(self) -> ThreadReadBack:
         from stackpick.worker.backends.torch_backend.eager import set_torch_threads
 
         return dict(set_torch_threads(self.threads))
