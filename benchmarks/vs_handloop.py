@@ -50,8 +50,9 @@ def _hand_child(cell_json: str, materials: str, threads: int, seconds: float) ->
     from stackpick.worker.backends.base import Job
 
     cell = Cell.from_dict(json.loads(cell_json))
-    backend = load_backend_class(get_spec(cell.backend))(threads=threads, device=cell.device,
-                                                          variant=cell.variant)
+    spec = get_spec(cell.backend)
+    backend = load_backend_class(spec)(threads=threads, device=cell.device,
+                                       variant=spec.resolve_variant(cell.variant))
     backend.configure()
     m = load_group_arrays(materials)
     job = Job(get_workload(cell.workload), cell.task, cell.batch, m.weights, m.inputs, m.labels)
