@@ -80,8 +80,9 @@ def third_party(builtin: set[str]) -> tuple[dict[str, BackendSpec], dict[str, st
     problems: dict[str, str] = {}
     for ep in entry_points(group=GROUP):
         where = f"entry point {ep.name} = {ep.value!r} of {_distribution(ep)}"
-        if ep.name in builtin or ep.name in specs:
-            problems[ep.name] = f"{where} reuses the name of a backend already registered"
+        if ep.name in builtin or ep.name in specs:  # listed apart: the name is taken
+            problems[f"{ep.name} ({_distribution(ep)})"] = (
+                f"{where} reuses the name of a backend already registered; rename it")
             continue
         try:
             specs[ep.name] = resolve(ep)

@@ -8,6 +8,7 @@ and say so.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,7 +123,10 @@ def html_section(res: RunView) -> Markup:
     return section("deployment", "Deployment", join(parts), ABOUT) if parts else Markup("")
 
 
-def markdown_lines(res: RunView, md_table: Any, md: Any) -> list[str]:
+MdTable = Callable[[Sequence[str], Iterable[Sequence[Any]], Sequence[int]], list[str]]
+
+
+def markdown_lines(res: RunView, md_table: MdTable, md: Callable[[Any], str]) -> list[str]:
     """The section for the Markdown summary ([] when nothing ran)."""
     out: list[str] = []
     for title, intro, rs in by_class(res):
