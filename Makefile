@@ -65,11 +65,13 @@ browser-deps:
 test: $(STAMP) browser-deps js-deps
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy  # the files and strictness are in pyproject.toml [tool.mypy]
 	$(PY) -m pytest -n auto  # one test per core: most of the time is framework start-up
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) node_modules build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 
+from stackpick.cli.choices import parse_backends
 from stackpick.harness.estimate import fleet_table
 from stackpick.harness.plan import plan_study
 from stackpick.harness.stopping import StopRule
-from stackpick.registry import parse_backends
 
 
 def main() -> None:

@@ -23,13 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from stackpick.cli.choices import parse_backends
 from stackpick.harness.environment import worker_environment
 from stackpick.harness.fingerprint import physical_cores
 from stackpick.harness.plan import StudyPlan
 from stackpick.harness.runner import CellResult, run_plan
 from stackpick.protocol.cells import Cell
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
-from stackpick.registry import parse_backends
 from stackpick.workloads import get_workload
 
 WARMUP_CALLS = 50
@@ -50,8 +50,9 @@ def _hand_child(cell_json: str, materials: str, threads: int, seconds: float) ->
     from stackpick.worker.backends.base import Job
 
     cell = Cell.from_dict(json.loads(cell_json))
-    backend = load_backend_class(get_spec(cell.backend))(threads=threads, device=cell.device,
-                                                          variant=cell.variant)
+    spec = get_spec(cell.backend)
+    backend = load_backend_class(spec)(threads=threads, device=cell.device,
+                                       variant=spec.resolve_variant(cell.variant))
     backend.configure()
     m = load_group_arrays(materials)
     job = Job(get_workload(cell.workload), cell.task, cell.batch, m.weights, m.inputs, m.labels)

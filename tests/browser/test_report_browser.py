@@ -14,7 +14,7 @@ import pytest
 
 # The synthetic study lives beside the unit tests (tests/ is not a package).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from report_data import advice_dict, make_store
+from report_data import advice, make_store
 
 from stackpick.analysis.run_view import load_results
 from stackpick.report.writer import write_report
@@ -40,7 +40,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db, run_id = make_store(tmp / "s.db")
     with open_store(db) as store:
         results = load_results(store, run_id)
-    return write_report(results, advice_dict(), tmp / "report")
+    results.run.notes.advice = advice()
+    return write_report(results, tmp / "report")
 
 
 @pytest.fixture(scope="module")

@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from stackpick import browser_runtime
 from stackpick.harness.client import WorkerHandle, WorkerUnavailable, WorkerUnsupported
 from stackpick.harness.plan import Cell
 from stackpick.harness.single_cell import setup_in
 from stackpick.protocol.group_arrays import build_group_arrays
-from stackpick.registry import get_spec
+from stackpick.protocol.messages import WarmupRule
+from stackpick.registry import browser_runtime, get_spec
 from stackpick.workloads import get_workload
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 TINY = {"in_features": 16, "hidden": [8, 8]}
 TIMEOUT = 240.0
-SHORT_WARMUP = {"window": 2, "min_windows": 1, "max_calls": 20, "max_seconds": 0.2}
+SHORT_WARMUP = WarmupRule(window=2, min_windows=1, max_calls=20, max_seconds=0.2)
 
 
 def _skip_reason(backend: str) -> str | None:
@@ -51,15 +51,15 @@ def test_tiny_mlp_runs_in_the_page_with_parity(handle: WorkerHandle) -> None:
     cell = Cell("mlp", handle.backend, "wasm", "inference", 1, "cpu", TINY)
     arrays = build_group_arrays(get_workload("mlp", TINY), "inference", 1)
     out = setup_in(handle, cell, arrays, TIMEOUT, warmup=SHORT_WARMUP)
-    hello, setup = out["hello"], out["setup"]
-    assert hello["threads"]["intra_op"] == 1
-    assert hello["threads"]["cross_origin_isolated"] is True
-    assert setup["parity"]["ok"], setup["parity"]
-    extras = setup["extras"]
-    assert extras["runtime_bundle_bytes"] > 100_000  # a real .wasm was loaded
-    assert any(name.endswith(".wasm") for name in extras["runtime_files"])
-    assert 0 < extras["page_load_to_first_output_ms"] < TIMEOUT * 1000
-    assert extras["model_bytes"] > 0
+    hello, setup = out.hello, out.setup
+    assert hello.threads["intra_op"] == 1
+    assert hello.threads["cross_origin_isolated"] is True
+    assert setup.parity.ok, setup.parity
+    extras = setup.extras
+    assert (extras.runtime_bundle_bytes or 0) > 100_000  # a real .wasm was loaded
+    assert any(name.endswith(".wasm") for name in extras.runtime_files or {})
+    assert 0 < (extras.page_load_to_first_output_ms or 0) < TIMEOUT * 1000
+    assert (extras.model_bytes or 0) > 0
     samples = handle.request("sample", 60, key=cell.key, budget_s=0.05)["samples_ns"]
     assert samples and all(s > 0 for s in samples)
 
@@ -73,7 +73,7 @@ def test_gpu_variant_is_measured_or_unavailable_with_a_reason(handle: WorkerHand
     except WorkerUnsupported as exc:  # a GPU exists but the thread check does not apply
         pytest.fail(f"unexpected: {exc}")
     else:
-        assert "webgpu" in hello["device"]
+        assert "webgpu" in hello.device
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def page() -> Iterator[object]:
 
 def test_page_requests_nothing_outside_loopback(page) -> None:  # type: ignore[no-untyped-def]
     info = page.open({"runtime": "tfjs", "variant": "wasm", "threads": 1})
-    assert info["isolated"] is True
+    assert info.isolated is True
     urls = page.browser.requested_urls()
     assert any(u.endswith(".wasm") for u in urls)  # the check saw the runtime's own loads
     assert all(u.startswith((page.server.origin + "/", "blob:", "data:")) for u in urls)

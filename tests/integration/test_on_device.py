@@ -17,9 +17,9 @@ import pytest
 from stackpick.harness.client import WorkerHandle
 from stackpick.harness.cold_start import ColdStartPass
 from stackpick.harness.plan import Cell
-from stackpick.harness.single_cell import setup_in
+from stackpick.harness.single_cell import Probe, setup_in
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
-from stackpick.protocol.messages import Release
+from stackpick.protocol.messages import Release, WarmupRule
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 
@@ -36,7 +36,7 @@ TINY: dict[str, dict[str, Any]] = {
 }
 THREADS = 2
 TIMEOUT = 240.0
-SHORT_WARMUP = {"window": 2, "min_windows": 1, "max_calls": 4, "max_seconds": 0.1}
+SHORT_WARMUP = WarmupRule(window=2, min_windows=1, max_calls=4, max_seconds=0.1)
 
 
 def _cell(backend: str, variant: str, workload: str) -> Cell:
@@ -59,7 +59,7 @@ def _worker(pool: dict[str, WorkerHandle], backend: str) -> WorkerHandle:
     return pool[backend]
 
 
-def _setup(pool: dict[str, WorkerHandle], cell: Cell) -> dict[str, Any]:
+def _setup(pool: dict[str, WorkerHandle], cell: Cell) -> Probe:
     handle = _worker(pool, cell.backend)
     arrays = build_group_arrays(get_workload(cell.workload, cell.workload_params), cell.task,
                                 cell.batch)
@@ -73,20 +73,22 @@ LITERT = [("from-keras", w) for w in TINY] + [("from-torch", "transformer")]
 @pytest.mark.parametrize(("variant", "workload"), LITERT)
 def test_litert_parity(workers: dict[str, WorkerHandle], variant: str, workload: str) -> None:
     out = _setup(workers, _cell("litert", variant, workload))
-    setup = out["setup"]
-    assert out["hello"]["threads"]["intra_op"] == THREADS
-    assert setup["parity"]["ok"], setup["parity"]
-    extras = setup["extras"]
-    assert extras["artifact_bytes"] > 0 and extras["delegate_partitions"] >= 1
-    assert extras["threads_observed"] == THREADS  # XNNPACK's pool, seen in /proc
+    setup = out.setup
+    assert out.hello.threads["intra_op"] == THREADS
+    assert setup.parity.ok, setup.parity
+    extras = setup.extras
+    assert (extras.artifact_bytes or 0) > 0 and (extras.delegate_partitions or 0) >= 1
+    assert extras.threads_observed == THREADS  # XNNPACK's pool, seen in /proc
 
 
 @needs_litert
 def test_litert_int8_is_judged_on_its_stated_tolerance(workers: dict[str, WorkerHandle]) -> None:
-    parity = _setup(workers, _cell("litert", "from-keras-int8", "mlp"))["setup"]["parity"]
-    assert parity["ok"], parity
-    assert "int8" in parity["tolerance"] and parity["atol"] > parity["float32_atol"]
-    assert isinstance(parity["float32_ok"], bool)
+    parity = _setup(workers, _cell("litert", "from-keras-int8", "mlp")).setup.parity
+    assert parity.ok, parity
+    assert "int8" in (parity.tolerance or "")
+    assert parity.atol is not None and parity.float32_atol is not None
+    assert parity.atol > parity.float32_atol
+    assert isinstance(parity.float32_ok, bool)
 
 
 EXECUTORCH = [("xnnpack", "cnn"), ("xnnpack", "transformer"), ("portable", "mlp")]
@@ -97,14 +99,15 @@ EXECUTORCH = [("xnnpack", "cnn"), ("xnnpack", "transformer"), ("portable", "mlp"
 def test_executorch_parity(workers: dict[str, WorkerHandle], variant: str,
                            workload: str) -> None:
     out = _setup(workers, _cell("executorch", variant, workload))
-    setup = out["setup"]
-    assert out["hello"]["threads"]["intra_op"] == THREADS  # ExecuTorch's pool, read back
-    assert setup["parity"]["ok"], setup["parity"]
-    delegation = setup["extras"]["delegation"]
+    setup = out.setup
+    assert out.hello.threads["intra_op"] == THREADS  # ExecuTorch's pool, read back
+    assert setup.parity.ok, setup.parity
+    delegation = setup.extras.delegation
+    assert delegation is not None
     if variant == "xnnpack":  # the matmuls at least; attention's reshapes may stay portable
-        assert delegation["delegated_ops"] > 0 and delegation["delegated_subgraphs"] >= 1
+        assert delegation.delegated_ops > 0 and delegation.delegated_subgraphs >= 1
     else:
-        assert delegation["delegated_share"] == 0.0
+        assert delegation.delegated_share == 0.0
 
 
 @needs_litert
@@ -121,6 +124,7 @@ def test_cold_start_loads_the_artifact_alone(workers: dict[str, WorkerHandle],
         cold = ColdStartPass(THREADS, "cpu", runs=2).measure_once(cell, handle, path)
     finally:
         handle.call(Release(cell.key), TIMEOUT)
-    assert cold["runs"] == 2 and cold["what"] == "tflite", cold
-    assert 0 < cold["import_s"] < cold["total_s"]
-    assert cold["load_s"] >= 0 and cold["first_call_s"] >= 0
+    assert cold is not None and cold.runs == 2 and cold.what == "tflite", cold
+    assert cold.import_s is not None and cold.total_s is not None
+    assert 0 < cold.import_s < cold.total_s
+    assert (cold.load_s or 0) >= 0 and (cold.first_call_s or 0) >= 0

@@ -15,12 +15,13 @@ ray = pytest.importorskip(
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from stackpick import pipeline  # noqa: E402
-from stackpick.analysis.run_view import load_results, results_json  # noqa: E402
-from stackpick.fleet import ClusterOptions  # noqa: E402
+from stackpick.analysis.run_view import load_results  # noqa: E402
 from stackpick.harness import ray_executor  # noqa: E402
+from stackpick.harness.fleet import ClusterOptions  # noqa: E402
 from stackpick.harness.plan import plan_study  # noqa: E402
 from stackpick.harness.stopping import StopRule  # noqa: E402
 from stackpick.protocol.cells import CellResult  # noqa: E402
+from stackpick.report.jsondoc import results_json  # noqa: E402
 from stackpick.store import open_store  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -72,8 +73,8 @@ def test_groups_spread_over_both_machines_and_name_them(cluster, tmp_path):
                       ["inference"], [1, 2], None, 1, "cpu", quick)
     with open_store(tmp_path / "s.db") as store:
         run_id = pipeline.start_run(store, plan)
-        opts = pipeline.BenchOptions(cluster=ClusterOptions(cluster.address))
-        pipeline.measure(store, plan, run_id, opts)
+        executor = pipeline.make_executor(plan, cluster=ClusterOptions(cluster.address))
+        pipeline.measure(store, plan, run_id, executor)
         data = results_json(load_results(store, run_id))
     cells = [c for g in data["groups"] for c in g["cells"]]
     assert [c["status"] for c in cells] == ["ok"] * 4
@@ -95,7 +96,8 @@ def test_machine_killed_mid_group_then_last_one_lost_then_resumed(cluster, tmp_p
         # still being timed are measured on the other machine.
         run_id = pipeline.start_run(store, plan)
         killer = KillOnFirst(cluster)
-        pipeline.measure(store, plan, run_id, opts, lambda n: killer)
+        pipeline.measure(store, plan, run_id, pipeline.make_executor(plan, cluster=opts.cluster),
+                         lambda n: killer)
         by = {c.label: c for c in store.cells(run_id)}
         assert by[first].status == "unsupported" and by[first].node == killer.killed
         for label in ("fake:latency=200", "fake:latency=300"):
@@ -104,7 +106,8 @@ def test_machine_killed_mid_group_then_last_one_lost_then_resumed(cluster, tmp_p
         # 2: the same with no machine to retry on: lost_node, with the reason.
         run_id = pipeline.start_run(store, plan)
         second = KillOnFirst(cluster)
-        pipeline.measure(store, plan, run_id, opts, lambda n: second)
+        pipeline.measure(store, plan, run_id, pipeline.make_executor(plan, cluster=opts.cluster),
+                         lambda n: second)
         lost = [c for c in store.cells(run_id) if c.status == "lost_node"]
         assert len(lost) == 2 and "--resume" in lost[0].reason
         kept = [c for c in store.cells(run_id) if c.status != "lost_node"]

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from stackpick.harness.client import WorkerHandle, WorkerUnsupported
-from stackpick.harness.single_cell import setup_cell, setup_in
+from stackpick.harness.single_cell import Probe, setup_cell, setup_in
 from stackpick.protocol.cells import Cell
 from stackpick.protocol.group_arrays import GroupArrays, build_group_arrays
+from stackpick.protocol.messages import WarmupRule
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 
@@ -36,7 +37,7 @@ TINY: dict[str, dict[str, Any]] = {
 BATCH = 2
 TIMEOUT = 120.0
 # The parity matrix needs no timing: keep the setup op's warm-up to a token amount.
-SHORT_WARMUP = {"window": 2, "min_windows": 1, "max_calls": 4, "max_seconds": 0.1}
+SHORT_WARMUP = WarmupRule(window=2, min_windows=1, max_calls=4, max_seconds=0.1)
 
 
 def _cell(workload: str, variant: str, task: str, device: str = "cpu") -> Cell:
@@ -57,7 +58,7 @@ def worker() -> Iterator[WorkerHandle]:
         handle.close()
 
 
-def _setup_in(handle: WorkerHandle, cell: Cell, materials: GroupArrays) -> dict[str, Any]:
+def _setup_in(handle: WorkerHandle, cell: Cell, materials: GroupArrays) -> Probe:
     """hello + setup in a shared worker with a short warm-up, then release the model."""
     return setup_in(handle, cell, materials, TIMEOUT, SHORT_WARMUP, release=True)
 
@@ -68,17 +69,17 @@ def _setup_in(handle: WorkerHandle, cell: Cell, materials: GroupArrays) -> dict[
 def test_parity(worker: WorkerHandle, variant: str, workload: str, task: str) -> None:
     cell = _cell(workload, variant, task)
     out = _setup_in(worker, cell, _materials(cell))
-    assert out["hello"]["threads"] == {"intra_op": 1, "inter_op": 1}
-    assert out["setup"]["parity"]["ok"], out["setup"]["parity"]
-    assert out["setup"]["extras"]["variant"] == variant
+    assert out.hello.threads == {"intra_op": 1, "inter_op": 1}
+    assert out.setup.parity.ok, out.setup.parity
+    assert out.setup.extras.variant == variant
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_threads_read_back(threads: int) -> None:
     out = setup_cell(_cell("mlp", "graph", "inference"), threads=threads, timeout=TIMEOUT)
-    assert out["hello"]["threads"] == {"intra_op": threads, "inter_op": 1}
-    assert set(out["hello"]["versions"]) == {"tensorflow", "keras"}
-    assert out["setup"]["parity"]["ok"]
+    assert out.hello.threads == {"intra_op": threads, "inter_op": 1}
+    assert set(out.hello.versions) == {"tensorflow", "keras"}
+    assert out.setup.parity.ok
 
 
 def test_corrupted_weight_fails_parity() -> None:
@@ -87,9 +88,9 @@ def test_corrupted_weight_fails_parity() -> None:
     weights = {k: v.copy() for k, v in clean.weights.items()}
     weights["block2.conv1.W"][1, 2, 0, 2] += 0.05  # one element of a stride-2 conv kernel
     corrupted = dataclasses.replace(clean, weights=weights)
-    parity = setup_cell(cell, timeout=TIMEOUT, materials_override=corrupted)["setup"]["parity"]
-    assert not parity["ok"]
-    assert parity["max_abs"] > parity["atol"]
+    parity = setup_cell(cell, timeout=TIMEOUT, materials_override=corrupted).setup.parity
+    assert not parity.ok
+    assert parity.max_abs > parity.atol
 
 
 def test_cuda_without_gpu_is_unsupported() -> None:
@@ -99,6 +100,6 @@ def test_cuda_without_gpu_is_unsupported() -> None:
     except WorkerUnsupported as exc:
         assert "GPU" in str(exc)
         return
-    assert out["hello"]["device"].startswith("cuda")  # a GPU build on a GPU machine
-    assert out["setup"]["parity"]["ok"]
+    assert out.hello.device.startswith("cuda")  # a GPU build on a GPU machine
+    assert out.setup.parity.ok
 

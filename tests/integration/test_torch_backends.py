@@ -9,15 +9,17 @@ seconds per graph on a small machine, so it gets two cells only (one per task).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from stackpick.harness.client import WorkerHandle, WorkerUnsupported
-from stackpick.harness.single_cell import setup_in
+from stackpick.harness.single_cell import Probe, setup_in
 from stackpick.protocol.cells import Cell
+from stackpick.protocol.extras import Extras
 from stackpick.protocol.group_arrays import GroupArrays, build_group_arrays
+from stackpick.protocol.messages import WarmupRule
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 
@@ -37,7 +39,7 @@ TINY: dict[str, dict[str, Any]] = {
 BATCH = 2
 TIMEOUT = 180.0  # a cold inductor compile on 2 busy cores takes tens of seconds
 # The parity checks need no timing: keep the setup op's warm-up to a token amount.
-SHORT_WARMUP = {"window": 2, "min_windows": 1, "max_calls": 4, "max_seconds": 0.1}
+SHORT_WARMUP = WarmupRule(window=2, min_windows=1, max_calls=4, max_seconds=0.1)
 
 
 def _cell(backend: str, workload: str, task: str, device: str = "cpu") -> Cell:
@@ -77,7 +79,7 @@ def workers() -> Iterator[Workers]:
             handle.close()
 
 
-def _setup_in(handle: WorkerHandle, cell: Cell, materials: GroupArrays) -> dict[str, Any]:
+def _setup_in(handle: WorkerHandle, cell: Cell, materials: GroupArrays) -> Probe:
     """hello + setup in a shared worker with a short warm-up, then release the model."""
     return setup_in(handle, cell, materials, TIMEOUT, SHORT_WARMUP, release=True)
 
@@ -92,13 +94,13 @@ PARITY = [
 
 
 # What each backend must say about its build (checked on the parity cells, at no extra cost).
-EXTRAS_CHECKS = {
-    "torch": lambda e: e == {},
+EXTRAS_CHECKS: dict[str, Callable[[Extras], bool]] = {
+    "torch": lambda e: e == Extras(),
     # One graph, no break: a break would silently run part of the model eagerly.
-    "torch-compile": lambda e: (e["graphs"], e["graph_breaks"]) == (1, 0)
-    and "inductor" in e["compile_note"],
-    "onnxruntime": lambda e: e["export_s"] > 0 and e["artifact_bytes"] > 0
-    and e["opset"] == 18 and e["providers"] == ["CPUExecutionProvider"],
+    "torch-compile": lambda e: (e.graphs, e.graph_breaks) == (1, 0)
+    and "inductor" in (e.compile_note or ""),
+    "onnxruntime": lambda e: (e.export_s or 0) > 0 and (e.artifact_bytes or 0) > 0
+    and e.opset == 18 and e.providers == ["CPUExecutionProvider"],
 }
 
 
@@ -106,9 +108,9 @@ EXTRAS_CHECKS = {
 def test_parity(workers: Workers, backend: str, workload: str, task: str) -> None:
     cell = _cell(backend, workload, task)
     out = _setup_in(workers[backend], cell, _materials(cell))
-    assert out["hello"]["threads"]["intra_op"] == 1
-    assert out["setup"]["parity"]["ok"], out["setup"]["parity"]
-    assert EXTRAS_CHECKS[backend](out["setup"]["extras"]), out["setup"]["extras"]
+    assert out.hello.threads["intra_op"] == 1
+    assert out.setup.parity.ok, out.setup.parity
+    assert EXTRAS_CHECKS[backend](out.setup.extras), out.setup.extras
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -139,9 +141,10 @@ def test_corrupted_weight_fails_parity(workers: Workers, backend: str,
                                        index: tuple[int, ...]) -> None:
     cell = _cell(backend, workload, task)
     materials = _corrupt(_materials(cell), name, index)
-    parity = _setup_in(workers[backend], cell, materials)["setup"]["parity"]
-    assert not parity["ok"]
-    assert parity["max_abs"] > parity["atol"]
+    parity = _setup_in(workers[backend], cell, materials).setup.parity
+    assert not parity.ok
+    assert parity.max_abs is not None and parity.atol is not None
+    assert parity.max_abs > parity.atol
 
 
 @pytest.mark.parametrize("backend", ["torch", pytest.param("onnxruntime", marks=needs_onnx)])

@@ -13,6 +13,7 @@ from stackpick.harness.client import WorkerHandle
 from stackpick.harness.plan import Cell
 from stackpick.harness.single_cell import setup_in
 from stackpick.protocol.group_arrays import build_group_arrays
+from stackpick.protocol.messages import SetupReply, WarmupRule
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 
@@ -24,7 +25,7 @@ TINY: dict[str, dict[str, Any]] = {
     "transformer": {"vocab": 30, "seq": 6, "d_model": 8, "heads": 2, "ffn": 16, "layers": 1,
                     "classes": 4},
 }
-WARMUP = {"window": 2, "min_windows": 1, "max_calls": 4, "max_seconds": 0.2}
+WARMUP = WarmupRule(window=2, min_windows=1, max_calls=4, max_seconds=0.2)
 NATIVE = {"torch": "default", "jax": "default", "tensorflow": "graph"}
 CELLS = [*((wl, task, v) for wl, task in (("mlp", "per_example_grad"), ("mlp", "hvp"),
                                           ("mlp", "jacobian")) for v in ("native", "loop")),
@@ -45,10 +46,10 @@ def worker(request: pytest.FixtureRequest) -> Iterator[tuple[str, WorkerHandle]]
 
 
 def _setup(handle: WorkerHandle, backend: str, variant: str, workload: str,
-           task: str) -> dict[str, Any]:
+           task: str) -> SetupReply:
     cell = Cell(workload, backend, variant, task, 3, "cpu", TINY[workload])
     arrays = build_group_arrays(get_workload(workload, TINY[workload]), task, 3)
-    return setup_in(handle, cell, arrays, 300, warmup=WARMUP, release=True)["setup"]
+    return setup_in(handle, cell, arrays, 300, warmup=WARMUP, release=True).setup
 
 
 @pytest.mark.parametrize(("workload", "task", "kind"), CELLS)
@@ -58,11 +59,11 @@ def test_transformation_passes_parity_and_names_its_api(worker: tuple[str, Worke
     backend, handle = worker
     variant = "loop" if kind == "loop" else NATIVE[backend]
     setup = _setup(handle, backend, variant, workload, task)
-    assert setup["parity"]["ok"], setup["parity"]
-    assert setup["parity"]["max_abs"] < 1e-5  # float32 rounding only
-    extras = setup["extras"]
-    assert extras["capability"] == ("baseline" if kind == "loop" else "native"), extras
-    assert extras["api"]
+    assert setup.parity.ok, setup.parity
+    assert setup.parity.max_abs < 1e-5  # float32 rounding only
+    extras = setup.extras
+    assert extras.capability == ("baseline" if kind == "loop" else "native"), extras
+    assert extras.api
 
 
 def test_torch_vmap_fallback_is_reported_as_a_workaround(
@@ -72,6 +73,6 @@ def test_torch_vmap_fallback_is_reported_as_a_workaround(
     if backend != "torch":
         pytest.skip("a torch.func behaviour")
     setup = _setup(handle, "torch", "default", "transformer", "per_example_grad")
-    assert setup["parity"]["ok"], setup["parity"]
-    assert setup["extras"]["capability"] == "workaround"
-    assert "batching rule" in setup["extras"]["workaround"]
+    assert setup.parity.ok, setup.parity
+    assert setup.extras.capability == "workaround"
+    assert "batching rule" in (setup.extras.workaround or "")

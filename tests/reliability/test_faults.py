@@ -43,8 +43,8 @@ def test_hang_past_timeout_is_killed(capsys):
 
 def test_missing_framework_is_unavailable_with_the_extra(capsys, monkeypatch):
     ghost = BackendSpec("ghost", "ghost.backend:Ghost", "test", ("ghost_framework_xyz",), "ghost")
-    monkeypatch.setitem(registry.BUILTIN, "ghost", ghost)
-    s = statuses(bench_json(capsys, "--backends", "fake,ghost"))
+    with registry.registered(ghost):
+        s = statuses(bench_json(capsys, "--backends", "fake,ghost"))
     assert s["ghost:default"][0] == "unavailable"
     assert "pip install 'stackpick[ghost]'" in s["ghost:default"][1]
     assert s["fake:default"][0] == "ok"

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from stackpick import pipeline
 from stackpick.cli import main
+from stackpick.cli.bench import bench_options
 from stackpick.errors import UserError
 
 FUZZ = settings(max_examples=60, deadline=None,
@@ -91,9 +92,9 @@ bench_values = st.one_of(st.sampled_from(BENCH_WORDS), st.text(max_size=8))
        device=bench_values)
 def test_bench_options_plan_or_one_user_error(workload: str, backends: str, task: str,
                                               batch: str, device: str) -> None:
-    opts = pipeline.BenchOptions(workload=workload, backends=backends, task=task, batch=batch,
-                              device=device)
     try:
+        opts = bench_options(workload, backends, task, batch, None, None, (None, None, None))
+        opts.device = device
         plan = pipeline.build_plan(opts)
     except UserError as exc:
         assert "\n" not in str(exc) and str(exc)

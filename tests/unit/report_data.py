@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from stackpick.analysis.stats import summarize
+from stackpick.protocol.advice import Advice
 from stackpick.protocol.cells import Cell
+from stackpick.protocol.runs import PlanRecord, RunNotes
 from stackpick.store import Store, open_store
 
 HOSTILE = "<script>window.__pwned=1</script>"
@@ -78,11 +80,12 @@ def fill_run(store: Store, slow: dict[str, float] | None = None, seed: int = 0,
              limit: int | None = None, crashed: tuple[str, ...] = ()) -> int:
     """Store the scripted study as one run; ``slow`` multiplies the median of named keys,
     ``crashed`` keys are stored as crashes."""
-    run_id = store.create_run("bench", {"json": '{"cells": [' + ",".join(["{}"] * len(SCRIPT))
-                                        + "]}"}, {"cpu": {"model": "Synthetic CPU", "physical": 2},
-                                                  "os": "Linux", "python": "3.11",
-                                                  "frameworks": {"numpy": "2"}, "threads": 2},
-                              "stackpick bench --synthetic", extra or {})
+    plan = PlanRecord([Cell(wl, backend, variant, task, batch)
+                       for wl, task, batch, backend, variant, *_ in SCRIPT], 2)
+    run_id = store.create_run("bench", plan, {"cpu": {"model": "Synthetic CPU", "physical": 2},
+                                              "os": "Linux", "python": "3.11",
+                                              "frameworks": {"numpy": "2"}, "threads": 2},
+                              "stackpick bench --synthetic", RunNotes.from_dict(extra or {}))
     for i, (wl, task, batch, backend, variant, med, first, peak, st) in enumerate(SCRIPT[:limit]):
         cell = Cell(wl, backend, variant, task, batch)
         st = "crash" if cell.key in crashed else st
@@ -149,6 +152,11 @@ def advice_dict() -> dict[str, Any]:
              "source": "javascript:window.__pwned=1", "as_of": "2026-11"},
         ],
     }
+
+
+def advice() -> Advice:
+    """:func:`advice_dict` read as a stored run's advice is read."""
+    return Advice.from_dict(advice_dict())
 
 
 def make_store(path: Path, **kwargs: Any) -> tuple[Path, int]:

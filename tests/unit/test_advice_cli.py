@@ -11,6 +11,7 @@ import pytest
 
 from stackpick.cli import main
 from stackpick.protocol.cells import Cell
+from stackpick.protocol.runs import PlanRecord
 from stackpick.store import open_store
 
 DATA = Path(__file__).parent.parent / "data" / "profiles"
@@ -76,7 +77,7 @@ def test_terminal_output_and_verbose_time(capsys: pytest.CaptureFixture[str]) ->
 def test_advise_uses_a_stored_run(_isolated_store: Path, capsys: pytest.CaptureFixture[str]
                                   ) -> None:
     with open_store(_isolated_store) as store:
-        run = store.create_run("bench", {"json": "{}"}, {})
+        run = store.create_run("bench", PlanRecord([], 1), {})
         for backend, median in (("torch", 2e6), ("onnxruntime", 1e6)):
             store.save_cell(run, Cell("mlp", backend, "default", "inference", 1), "ok",
                             {"latency_ns": {"median": median}},

@@ -16,6 +16,7 @@ from stackpick.profile import closest, make_profile, override
 from stackpick.profile.yaml_file import parse_profile
 from stackpick.protocol.advice import Advice
 from stackpick.protocol.cells import Cell
+from stackpick.protocol.runs import PlanRecord
 from stackpick.store import open_store
 
 TODAY = date(2026, 12, 1)
@@ -24,7 +25,7 @@ TODAY = date(2026, 12, 1)
 def _run(tmp: Path, cells: list[tuple[str, str, float, dict]]) -> object:
     """A stored run of inference cells: (backend, device, median ns, extra metrics)."""
     with open_store(tmp / "s.db") as store:
-        run = store.create_run("bench", {"json": "{}"}, {})
+        run = store.create_run("bench", PlanRecord([], 1), {})
         for backend, device, median, extra in cells:
             store.save_cell(run, Cell("mlp", backend, "default", "inference", 1, device), "ok",
                             {"latency_ns": {"median": median}, "session": "s", **extra},
@@ -159,7 +160,7 @@ def test_did_you_mean_uses_parts_and_edit_distance() -> None:
 
 def test_capability_probes_feed_needs_and_research_velocity(tmp_path: Path) -> None:
     with open_store(tmp_path / "p.db") as store:
-        run = store.create_run("bench", {"json": "{}"}, {})
+        run = store.create_run("bench", PlanRecord([], 1), {})
         store.save_cell(run, Cell("mlp", "jax", "default", "per_example_grad", 8), "ok",
                         {"latency_ns": {"median": 2e6}})
         store.save_cell(run, Cell("mlp", "torch", "default", "per_example_grad", 8),

@@ -31,6 +31,7 @@ from stackpick.profile import (
 )
 from stackpick.profile.yaml_file import load_profile
 from stackpick.protocol.cells import Cell
+from stackpick.protocol.runs import PlanRecord
 from stackpick.store import open_store
 
 DATA = Path(__file__).parent.parent / "data" / "profiles"
@@ -222,7 +223,7 @@ def _rounds(median: float, n: int = 8) -> list[list[float]]:
 def _store_run(db: Path, medians: dict[str, float], task: str = "inference") -> int:
     """A fake-backend-like run: scripted samples for named backends in one interleaved group."""
     with open_store(db) as store:
-        run = store.create_run("bench", {"json": "{}"}, {"cpu": {"model": "test"}})
+        run = store.create_run("bench", PlanRecord([], 1), {"cpu": {"model": "test"}})
         for backend, median in medians.items():
             cell = Cell("mlp", backend, "default", task, 1)
             metrics = {"latency_ns": {"median": median}, "throughput": 1e9 / median,

@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from stackpick.cli.choices import parse_backends
 from stackpick.protocol.cells import CellMetrics
-from stackpick.registry import get_spec, parse_backends
+from stackpick.protocol.extras import Extras
+from stackpick.registry import get_spec
 from stackpick.worker.backends.base import Job
 from stackpick.worker.backends.browser.page import outside_loopback
 from stackpick.worker.backends.browser.server import PageServer
@@ -144,7 +146,8 @@ def test_report_rows_only_for_measured_browser_cells() -> None:
     extras = {"runtime_bundle_bytes": 14_314_404, "model_bytes": 101_578,
               "page_load_to_first_output_ms": 1891.3, "page_init_ms": 1694.5,
               "browser_rss_bytes": 1_197_277_184}
-    cells = [NS(status="ok", label="onnxruntime-web:wasm", metrics=CellMetrics(extras=extras)),
+    cells = [NS(status="ok", label="onnxruntime-web:wasm",
+                metrics=CellMetrics(extras=Extras.from_dict(extras))),
              NS(status="unavailable", label="tfjs:webgpu", metrics=CellMetrics()),
              NS(status="ok", label="torch", metrics=CellMetrics())]
     rows = browser_rows(NS(groups=[NS(key="cnn/inference/b1/cpu", cells=cells)]))  # type: ignore[arg-type]

@@ -10,9 +10,11 @@ import pytest
 from report_data import HOSTILE, metrics_for, rounds_for
 
 from stackpick.analysis.capability import capability_matrix
-from stackpick.analysis.run_view import RunView, load_results, results_json
+from stackpick.analysis.run_view import RunView, load_results
 from stackpick.harness.plan import Cell
+from stackpick.protocol.runs import PlanRecord
 from stackpick.report.html import render_html
+from stackpick.report.jsondoc import results_json
 from stackpick.report.markdown import render_markdown
 from stackpick.store import open_store
 
@@ -37,7 +39,7 @@ SCRIPT: list[tuple[str, str, int, str, str, float | None, str, Any]] = [
 @pytest.fixture
 def view(tmp_path: Path) -> RunView:
     store = open_store(tmp_path / "s.db")
-    run = store.create_run("bench", {"json": "{}"}, {"cpu": {}}, "stackpick bench", {})
+    run = store.create_run("bench", PlanRecord([], 1), {"cpu": {}}, "stackpick bench", {})
     for i, (wl, task, batch, backend, variant, median, status, info) in enumerate(SCRIPT):
         cell = Cell(wl, backend, variant, task, batch)
         if status != "ok":
@@ -97,7 +99,7 @@ def test_json_html_and_markdown_carry_the_matrix_escaped(view: RunView) -> None:
 
 def test_a_run_without_transformations_has_no_section(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s.db")
-    run = store.create_run("bench", {"json": "{}"}, {"cpu": {}}, "stackpick bench", {})
+    run = store.create_run("bench", PlanRecord([], 1), {"cpu": {}}, "stackpick bench", {})
     store.finish_run(run, "complete")
     view = load_results(store, run)
     assert view.capabilities == [] and 'id="capabilities"' not in render_html(view)

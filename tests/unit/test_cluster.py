@@ -28,6 +28,7 @@ from stackpick.harness.estimate import estimate_group_s, simulate_fleet
 from stackpick.harness.plan import StudyPlan, plan_study
 from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import CellMetrics, CellResult, Summary, Timing
+from stackpick.protocol.runs import PlanRecord
 from stackpick.report.compare_runs import compare_runs
 from stackpick.store import open_store
 
@@ -126,11 +127,11 @@ def _save(store, run_id, cell, node, median):
 def test_node_column_per_machine_rows_and_compare_across_machines(tmp_path):
     cell = plan([1], backends=1).cells[0]
     with open_store(tmp_path / "s.db") as store:
-        run_a = store.create_run("bench", {}, {})
-        run_b = store.create_run("bench", {}, {})
+        run_a = store.create_run("bench", PlanRecord([], 1), {})
+        run_b = store.create_run("bench", PlanRecord([], 1), {})
         _save(store, run_a, cell, "a", 1000.0)
         _save(store, run_b, cell, "b", 2000.0)
-        fleet = store.create_run("bench", {}, {})
+        fleet = store.create_run("bench", PlanRecord([], 1), {})
         for name, median in (("a", 1000.0), ("b", 3000.0)):
             _save(store, fleet, pin_every_node(StudyPlan([cell], 1), [A if name == "a" else B]
                                                ).cells[0], name, median)
@@ -151,7 +152,7 @@ def test_node_column_per_machine_rows_and_compare_across_machines(tmp_path):
 def test_lost_node_cells_are_measured_again_on_resume(tmp_path):
     cell = plan([1], backends=1).cells[0]
     with open_store(tmp_path / "s.db") as store:
-        run_id = store.create_run("bench", {}, {})
+        run_id = store.create_run("bench", PlanRecord([], 1), {})
         store.save_result(run_id, CellResult(cell, "lost_node", reason="machine died"))
         assert store.done_keys(run_id) == set()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,12 @@ from report_data import metrics_for, rounds_for
 
 from stackpick.analysis.run_view import load_results
 from stackpick.cli import main
+from stackpick.cli.choices import parse_backends
 from stackpick.harness import cold_start, footprint
 from stackpick.harness.plan import Cell, StudyPlan
-from stackpick.registry import parse_backends
+from stackpick.protocol.cold_start import ColdStartStamps
+from stackpick.protocol.extras import ColdStart
+from stackpick.protocol.runs import PlanRecord
 from stackpick.report.deployment import rows
 from stackpick.report.markdown import render_markdown
 from stackpick.store import open_store
@@ -27,25 +31,26 @@ def test_install_footprint_follows_requirements_and_counts_files() -> None:
     rich = footprint.install_footprint(("rich",))
     assert rich is not None
     assert "pygments" in footprint.closure(("rich",))  # rich requires pygments
-    assert rich["bytes"] > rich["own_bytes"] > 0
-    assert rich["distributions"] >= 2
+    assert rich.bytes > rich.own_bytes > 0
+    assert rich.distributions >= 2
     assert footprint.install_footprint(("no-such-distribution-xyz",)) is None
 
 
 def test_cold_start_phases_and_medians() -> None:
-    child = {"imported": 101.5, "loaded": 101.75, "called": 101.8}
+    child = ColdStartStamps(imported=101.5, loaded=101.75, called=101.8)
     p = cold_start.phases(100.0, child)
-    assert p["import_s"] == pytest.approx(1.5) and p["load_s"] == pytest.approx(0.25)
-    assert p["first_call_s"] == pytest.approx(0.05) and p["total_s"] == pytest.approx(1.8)
-    runs = [cold_start.phases(100.0, {**child, "called": 101.8 + d}) for d in (0.0, 0.4, 0.1)]
-    assert cold_start.summarize(runs)["total_s"] == pytest.approx(1.9)
+    assert p.import_s == pytest.approx(1.5) and p.load_s == pytest.approx(0.25)
+    assert p.first_call_s == pytest.approx(0.05) and p.total_s == pytest.approx(1.8)
+    runs = [cold_start.phases(100.0, replace(child, called=101.8 + d)) for d in (0.0, 0.4, 0.1)]
+    cold = cold_start.summarize(ColdStart("mlp/inference/b1/cpu/torch"), runs)
+    assert cold.total_s == pytest.approx(1.9) and len(cold.totals_s) == 3
 
 
 def test_cold_start_only_for_targets_that_need_it() -> None:
     assert not cold_start.needs_cold_start(("x86-cpu",))
     assert cold_start.needs_cold_start(("x86-cpu", "serverless"))
-    assert cold_start.profile_backends(("android",)) == "all,on-device"
-    assert cold_start.profile_backends(("serverless",)) == "all"
+    assert cold_start.profile_backends(("android",)) == parse_backends("all,on-device")
+    assert cold_start.profile_backends(("serverless",)) == parse_backends("all")
 
 
 def test_on_device_runtimes_are_named_not_in_all() -> None:
@@ -65,10 +70,10 @@ def test_quantised_tolerance_is_stated_and_float32_verdict_kept() -> None:
     ref = np.linspace(-1, 1, 20).reshape(2, 10)
     near = ref + 0.02
     loose = parity.check_cell("inference", near, ref, (0.05, 0.05, "int8: atol 0.05"))
-    assert loose["ok"] and not loose["float32_ok"] and loose["tolerance"] == "int8: atol 0.05"
+    assert loose.ok and not loose.float32_ok and loose.tolerance == "int8: atol 0.05"
     far = parity.check_cell("inference", ref + 0.5, ref, (0.05, 0.05, "int8"))
-    assert not far["ok"]
-    assert "tolerance" not in parity.check_cell("inference", ref, ref)
+    assert not far.ok
+    assert parity.check_cell("inference", ref, ref).tolerance is None
 
 
 def _litert_metrics() -> dict:
@@ -85,7 +90,7 @@ def _litert_metrics() -> dict:
 
 def test_deployment_section_per_target_class(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.db") as store:
-        run_id = store.create_run("bench", {"json": "{}"}, {}, "stackpick bench", {})
+        run_id = store.create_run("bench", PlanRecord([], 1), {}, "stackpick bench", {})
         store.save_cell(run_id, Cell("mlp", "litert", "from-keras-int8", "inference", 1), "ok",
                         _litert_metrics(), rounds=rounds_for(40, 1))
         store.save_cell(run_id, Cell("transformer", "litert", "from-torch", "inference", 1),

@@ -19,6 +19,8 @@ import pytest
 from rich.console import Console
 
 from stackpick.analysis.run_view import load_results
+from stackpick.protocol.advice import Advice
+from stackpick.protocol.runs import PlanRecord, RunNotes
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
 from stackpick.report.terminal import print_results
@@ -33,7 +35,7 @@ def render(db: Path, run: int) -> dict[str, str]:
     """The three renderings of one stored run, as text."""
     with open_store(db) as store:
         res = load_results(store, run)
-    advice = res.run.notes.get("advice")
+    advice = res.run.notes.advice
     console = Console(file=io.StringIO(), width=160, color_system=None, highlight=False)
     print_results(res, console)
     return {"txt": console.file.getvalue(), "md": render_markdown(res, advice),
@@ -74,7 +76,19 @@ def _schema1(doc: dict) -> dict:
 def _fleet(doc: dict) -> dict:
     """Additions since (store v3, fleet studies): no machine for a local run's cells."""
     groups = [{**g, "cells": [{**c, "node": None} for c in g["cells"]]} for g in doc["groups"]]
-    return {**doc, "groups": groups, "machines": [], "per_machine": []}
+    return _schema3({**doc, "groups": groups, "machines": [], "per_machine": []})
+
+
+def _schema3(doc: dict) -> dict:
+    """A schema-2 document as schema 3 has it: the run's ``extra`` is called ``notes``, its
+    plan is an object (it was JSON text under ``json``), read back by this version's record,
+    and the advice is in the current advice schema (read by ``Advice.from_dict``)."""
+    run = dict(doc["run"])
+    plan = PlanRecord.from_dict(run.pop("plan")).to_dict()
+    notes = RunNotes.from_dict(run.pop("extra")).to_dict()
+    advice = doc.get("advice")
+    return {**doc, "schema": 3, "run": {**run, "plan": plan, "notes": notes},
+            "advice": Advice.from_dict(advice).to_dict() if advice else None}
 
 
 @pytest.mark.parametrize("run", RUNS)

@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from stackpick.cli.choices import parse_backends
 from stackpick.errors import UserError
 from stackpick.harness.environment import worker_environment
 from stackpick.harness.model_plan import select_backends
 from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays, save_group_arrays
-from stackpick.registry import get_spec, parse_backends
+from stackpick.registry import get_spec
 from stackpick.usermodel import diagnose, shapes
 from stackpick.usermodel.routes import failed_paths, runtime_backends
 from stackpick.usermodel.spec import ModelSpec
@@ -131,9 +132,9 @@ def test_keras3_is_ruled_out_only_when_every_keras_backend_failed() -> None:
 def test_backends_for_a_model_follow_its_kind() -> None:
     spec = ModelSpec("keras", "/m.keras", "m.keras")
     assert select_backends(spec, None) == list(runtime_backends("keras"))
-    assert select_backends(spec, "keras:jax") == [("keras", "jax")]
+    assert select_backends(spec, [("keras", "jax")]) == [("keras", "jax")]
     with pytest.raises(UserError, match="none of them runs a keras model"):
-        select_backends(spec, "torch")
+        select_backends(spec, [("torch", "default")])
 
 
 def test_keras_serves_user_models_only_and_is_not_in_all() -> None:
@@ -164,16 +165,17 @@ def test_materials_keep_several_inputs_and_outputs(tmp_path: Path) -> None:
 
 def test_parity_reports_a_different_output_structure() -> None:
     result = parity.check("inference", np.zeros(2), {"out0": np.zeros(2), "out1": np.zeros(2)})
-    assert not result["ok"] and "reference has 2 output" in result["detail"]
+    assert not result.ok and "reference has 2 output" in (result.detail or "")
     worst = parity.check("inference", {"out0": np.zeros(2), "out1": np.ones(2)},
                          {"out0": np.zeros(2), "out1": np.zeros(2)})
-    assert not worst["ok"] and worst["detail"] == "worst output: out1"
+    assert not worst.ok and worst.detail == "worst output: out1"
 
 
 def test_a_variant_can_need_its_own_framework() -> None:
-    from stackpick.registry import BackendSpec
+    from stackpick.registry import BackendSpec, Variant
 
     spec = BackendSpec("k", "x:Y", "keras", (), "base",
-                       variant_requires={"gone": ("no_such_module_xyz", "gonextra")})
+                       variants=(Variant("gone", requires=("no_such_module_xyz",),
+                                         extra="gonextra"), Variant("other")))
     assert "pip install 'stackpick[gonextra]'" in (spec.unavailable_reason("gone") or "")
     assert spec.unavailable_reason("other") is None and spec.unavailable_reason() is None

@@ -19,6 +19,8 @@ from stackpick.analysis.run_view import RunView, load_results
 from stackpick.profile import make_profile
 from stackpick.protocol.cells import Cell
 from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.runs import PlanRecord, RunNotes
 from stackpick.report.html import render_html
 from stackpick.report.jsondoc import report_json
 from stackpick.report.markdown import render_markdown
@@ -37,8 +39,8 @@ def _conversions() -> list[Conversion]:
     cause = {"cause": "data-dependent control flow", "cause_text": f"branches {HOSTILE}"}
     return [
         Conversion("dynamo-explain", "ok", 0.1,
-                   extras={"graphs": 2, "graph_breaks": 1,
-                           "reasons": [f"Data-dependent branching {HOSTILE}"]}),
+                   extras=Extras(graphs=2, graph_breaks=1,
+                                 reasons=[f"Data-dependent branching {HOSTILE}"])),
         Conversion("torch.export", "fail_export", 0.05, error=EXPORT_ERROR, **cause,
                    reason=f"torch.export failed {HOSTILE}"),
         Conversion("onnx-export", "fail_export", 0.7, error=EXPORT_ERROR, **cause,
@@ -49,9 +51,11 @@ def _conversions() -> list[Conversion]:
 @pytest.fixture
 def results(tmp_path: Path) -> RunView:
     with open_store(tmp_path / "s.db") as store:
-        run_id = store.create_run("run", {"json": '{"cells": [{}, {}, {}]}'},
+        planned = [Cell(NAME, b, "default", "inference", 2)
+                   for b in ("torch", "torch-compile", "onnxruntime")]
+        run_id = store.create_run("run", PlanRecord(planned, 1),
                                   {"cpu": {"model": "Synthetic"}}, "stackpick run --model x",
-                                  {"model": MODEL})
+                                  RunNotes(model=MODEL))
         base = Cell(NAME, "torch", "default", "inference", 2)
         for conversion in _conversions():
             store.save_conversion(run_id, base, conversion)

@@ -12,11 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_data import HOSTILE, advice_dict, make_store
+from report_data import HOSTILE, advice, make_store
 
 from stackpick.analysis.run_view import RunView, load_results
 from stackpick.analysis.verdicts import Verdict
 from stackpick.errors import UserError
+from stackpick.protocol.advice import Advice
+from stackpick.protocol.cells import Cell
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.runs import PlanRecord
 from stackpick.report import views
 from stackpick.report.advice_view import read_advice
 from stackpick.report.charts import speedup_charts
@@ -45,7 +49,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> RunView:
 
 @pytest.fixture(scope="module")
 def page(results: RunView) -> str:
-    return render_html(results, advice_dict())
+    return render_html(results, advice())
 
 
 def test_html_is_one_self_contained_file(page: str) -> None:
@@ -74,7 +78,7 @@ def test_html_escapes_hostile_strings(page: str) -> None:
 
 
 def test_markdown_has_tables_and_no_html(results: RunView) -> None:
-    text = render_markdown(results, advice_dict())
+    text = render_markdown(results, advice())
     assert "| backend | status | median ± 95% CI |" in text
     assert "| --- | --- | ---: |" in text
     assert "**Recommended: PyTorch + ONNX Runtime**" in text
@@ -84,12 +88,13 @@ def test_markdown_has_tables_and_no_html(results: RunView) -> None:
 
 
 def test_writer_writes_three_files_with_schema(results: RunView, tmp_path: Path) -> None:
-    index = write_report(results, advice_dict(), tmp_path / "out")
+    results.run.notes.advice = advice()
+    index = write_report(results, tmp_path / "out")
     assert index == tmp_path / "out" / "index.html"
     assert sorted(p.name for p in index.parent.iterdir()) == sorted(FILES)
     data = json.loads((index.parent / "results.json").read_text())
-    assert data["schema"] == 2 and data["partial"] is False
-    assert data["advice"]["ranking"][0]["total"] == 0.82
+    assert data["schema"] == 3 and data["partial"] is False
+    assert data["advice"]["recommended"] == "pytorch-onnxruntime"  # the current schema
     assert {s["backend"] for s in data["derived"]["speedups"]} >= {"onnxruntime", "jax"}
 
 
@@ -98,9 +103,9 @@ def test_writer_refuses_to_overwrite(results: RunView, tmp_path: Path) -> None:
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     with pytest.raises(UserError, match="already exists; pass --force"):
-        write_report(results, None, out)
+        write_report(results, out)
     assert not (out / "index.html").exists()
-    write_report(results, None, out, force=True)
+    write_report(results, out, force=True)
     assert (out / "index.html").exists() and (out / "keep.txt").read_text() == "mine"
 
 
@@ -163,7 +168,7 @@ def test_compile_cache_says_cold_or_warm(results: RunView) -> None:
     cell = next(c for c in results.cells if c.backend == "torch-compile")
 
     def with_extras(**extras: Any) -> Any:
-        return replace(cell, metrics=replace(cell.metrics, extras=extras))
+        return replace(cell, metrics=replace(cell.metrics, extras=Extras.from_dict(extras)))
 
     assert compile_cache(cell) == ""  # no cache counters: nothing to say
     assert compile_cache(with_extras(fx_graph_cache={"hits": 0, "misses": 2},
@@ -174,7 +179,7 @@ def test_compile_cache_says_cold_or_warm(results: RunView) -> None:
 
 
 def test_advice_reader_reads_typed_advice_and_old_schema() -> None:
-    assert read_advice(None) is None and read_advice({}) is None
+    assert read_advice(None) is None
     old = {"schema": 1, "recommended": "jax", "tied_with": [],  # as stored by older versions
            "ranking": [{"stack": "jax", "name": "JAX -> JAX/XLA", "total": 7.5,
                         "criteria": [{"criterion": "team_fit", "weight": 2, "value": 1.0,
@@ -184,30 +189,34 @@ def test_advice_reader_reads_typed_advice_and_old_schema() -> None:
                            "reasons": [{"text": "no TPU", "facts": []}]}],
            "sensitivity": {"flips": [{"text": "goal training", "new_pick": "jax"}], "checked": 9},
            "evidence": {"facts": ["f"]}, "facts": [{"id": "f", "source": "x"}]}
-    view = read_advice(old)
+    view = read_advice(Advice.from_dict(old))
     assert view is not None and view.pick is not None and view.pick.label == "JAX -> JAX/XLA"
     assert view.pick.contributions[0].criterion == "Team fit"
     assert view.eliminated == [("TF -> LiteRT", ["no TPU"])]
     assert view.flips == ["goal training: the pick becomes JAX -> JAX/XLA"]
     assert view.facts[0].sources == [("x", None)]  # not http(s): shown, never linked
-    gh = read_advice({"ranking": [], "facts": [{"statement": "s", "source": "pytorch/serve#3396"}]})
+    gh = read_advice(Advice.from_dict(
+        {"ranking": [], "facts": [{"statement": "s", "source": "pytorch/serve#3396"}]}))
     assert gh is not None and gh.facts[0].text == "s" and gh.pick is None
     assert gh.facts[0].sources == [("pytorch/serve#3396",
                                     "https://github.com/pytorch/serve/issues/3396")]
-    junk = read_advice({"ranking": "not a list", "weights": [3], "caveats": ["plain text"]})
+    junk = read_advice(Advice.from_dict({"ranking": "not a list", "weights": [3],
+                                         "caveats": ["plain text"]}))
     assert junk is not None and junk.pick is None and junk.caveats == ["plain text"]
 
 
 def test_empty_running_run_and_sparse_advice_render(tmp_path: Path) -> None:
     with open_store(tmp_path / "e.db") as store:
-        run_id = store.create_run("run", {"json": '{"cells": [{}, {}]}'}, {}, "stackpick run")
+        planned = [Cell("mlp", "torch", "default", "inference", b) for b in (1, 2)]
+        run_id = store.create_run("run", PlanRecord(planned, 1), {}, "stackpick run")
         res = load_results(store, run_id)
-    page = render_html(res, {"ranking": [], "sensitivity": {"flips": [], "checked": 3}})
+    page = render_html(res, Advice.from_dict({"ranking": [],
+                                              "sensitivity": {"flips": [], "checked": 3}}))
     assert "is still running; 0 of 2 planned cells" in page
     assert "every stack was ruled out" in page and "None of the 3 plausible single" in page
     assert "No cell failed." in page and "<svg" not in page
     assert json.loads(json.dumps(report_json(res, None)))["partial"] is True
-    assert "> **PARTIAL:**" in render_markdown(res, {})
+    assert "> **PARTIAL:**" in render_markdown(res, None)
 
 
 def test_speedups_say_tie_or_inconclusive_beside_the_point_ratio(

@@ -34,8 +34,8 @@ def test_run_measures_advises_and_writes_the_report(fake_study, capsys, tmp_path
     assert data["advice"]["recommended"]
     with open_store(tmp_path / "s.db") as store:
         run = store.get_run(1)
-        assert run.kind == "run" and run.notes["advice"]["recommended"]
-        assert run.notes["profile"]["goal"] == "both"
+        assert run.kind == "run" and run.notes.advice and run.notes.advice.recommended
+        assert run.notes.profile and run.notes.profile["goal"] == "both"
         assert {c.task for c in store.cells(1)} == {"inference", "training"}
 
 
@@ -65,14 +65,16 @@ def test_no_answers_without_a_terminal_is_one_line(capsys, monkeypatch):
 
 def test_ctrl_c_keeps_cells_and_writes_a_partial_report(fake_study, capsys, tmp_path,
                                                          monkeypatch):
-    real_run_plan = pipeline.run_plan
+    from stackpick.harness import study
+
+    real_run_plan = study.run_plan
 
     def interrupted(plan, emit, **kwargs):
         plan.cells[:] = plan.cells[:2]  # measure the first group, then "press Ctrl-C"
         real_run_plan(plan, emit, **kwargs)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "run_plan", interrupted)
+    monkeypatch.setattr(study, "run_plan", interrupted)
     out = tmp_path / "partial"
     code = main(["run", "--defaults", "--out", str(out), "--db", str(tmp_path / "s.db")])
     err = capsys.readouterr().err

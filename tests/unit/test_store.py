@@ -1,15 +1,13 @@
-import multiprocessing
 import os
 import signal
 import sqlite3
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 import stackpick.store as store_module
 from stackpick.errors import StoreError, UserError
 from stackpick.protocol.cells import Cell
+from stackpick.protocol.runs import PlanRecord
 from stackpick.store import SCHEMA_VERSION, open_store
 
 
@@ -19,7 +17,7 @@ def _cell(backend="fake", batch=1):
 
 def test_cells_and_samples_round_trip(tmp_path):
     with open_store(tmp_path / "s.db") as store:
-        run = store.create_run("bench", {"json": "{}"}, {"cpu": {"model": "x"}})
+        run = store.create_run("bench", PlanRecord([], 1), {"cpu": {"model": "x"}})
         cid = store.save_cell(run, _cell(), "ok", {"latency_ns": {"median": 5.0}},
                               rounds=[[1.0, 2.0], [3.0]])
         store.save_cell(run, _cell(batch=8), "crash", {}, reason="boom", error_tail="tail")
@@ -76,7 +74,7 @@ def test_directory_as_db_is_a_user_error(tmp_path):
 
 def test_unknown_run_lists_recent_ids(tmp_path):
     with open_store(tmp_path / "s.db") as store:
-        run = store.create_run("bench", {"json": "{}"}, {})
+        run = store.create_run("bench", PlanRecord([], 1), {})
         with pytest.raises(UserError, match=f"recent run ids: {run}"):
             store.get_run(999)
 
@@ -85,7 +83,7 @@ def test_paired_ratios_only_within_a_session_and_every_cell_ranked(tmp_path):
     from stackpick.analysis.run_view import load_results
 
     with open_store(tmp_path / "s.db") as store:
-        run = store.create_run("bench", {"json": "{}"}, {})
+        run = store.create_run("bench", PlanRecord([], 1), {})
         rounds = [[100.0]] * 8
         store.save_cell(run, _cell("fake"), "ok", {"session": "a"}, rounds=rounds)
         store.save_cell(run, Cell("mlp", "fake", "slow", "inference", 1), "ok",
@@ -105,7 +103,7 @@ def test_ctrl_c_during_finish_run_still_records_the_status(tmp_path, monkeypatch
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with open_store(tmp_path / "s.db") as store:
-            run = store.create_run("bench", {"json": "{}"}, {})
+            run = store.create_run("bench", PlanRecord([], 1), {})
             real_now = store_module.now
 
             def now_with_ctrl_c() -> str:  # called inside the update, before its commit
@@ -118,29 +116,3 @@ def test_ctrl_c_during_finish_run_still_records_the_status(tmp_path, monkeypatch
             assert store.get_run(run).status == "interrupted"
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _open_and_list(path: Path, answers: Any) -> None:
-    try:
-        with open_store(path) as store:
-            store.runs()
-        answers.put("ok")
-    except Exception as exc:  # any failure is the answer the test checks
-        answers.put(repr(exc))
-
-
-def test_openers_racing_to_create_a_store_all_get_it(tmp_path):
-    # The first opener creates the schema while the others check the file: a version and a
-    # table count read in two statements once refused a brand-new store as "not a stackpick
-    # store" (about 1 opener in 40 here).
-    ctx = multiprocessing.get_context("fork")
-    answers = ctx.Queue()
-    for i in range(60):
-        procs = [ctx.Process(target=_open_and_list, args=(tmp_path / f"s{i}.db", answers))
-                 for _ in range(4)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(30)
-    got = [answers.get(timeout=5) for _ in range(240)]
-    assert [g for g in got if g != "ok"] == []

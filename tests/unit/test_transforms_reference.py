@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from stackpick.cli.choices import parse_backends
 from stackpick.harness.plan import plan_study
-from stackpick.registry import parse_backends
 from stackpick.workloads import get_workload
 from stackpick.workloads import transforms as T
 from stackpick.workloads.base import Workload, softmax

@@ -138,7 +138,8 @@ def score_candidate(kb: KnowledgeBase, ev: Evidence | None, author: str,
     for r in routes:
         by_stack.setdefault(r.stack, []).append(r)
     if not by_stack:
-        ranked = [(score_stack(kb, ev, _base(author), weights, p), 1, None)]
+        ranked: list[tuple[Ranked, int, Route | None]] = [
+            (score_stack(kb, ev, _base(author), weights, p), 1, None)]
     else:
         ranked = [(scored(sid, tuple(r.target for r in rs)), len(rs),
                    rs[0] if len(by_stack) > 1 else None)

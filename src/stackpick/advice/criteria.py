@@ -8,6 +8,7 @@ conversion's destination is a stack of its own and scores that reach itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from stackpick.advice.model import Reason
@@ -16,7 +17,7 @@ from stackpick.knowledge.stacks import Stack
 from stackpick.profile import EDGE_TARGETS, TARGETS, TRAINING_TARGETS, Profile
 
 
-def mean(values) -> float:
+def mean(values: Iterable[float]) -> float:
     items = list(values)
     return sum(items) / len(items)
 

@@ -2,18 +2,22 @@
 
 One place for the mapping, so evidence is scored only where it was measured:
 
-* ``onnxruntime-web`` / ``tfjs`` run in headless Chromium -> ``browser``;
+* a backend whose spec's role is ``browser`` (``onnxruntime-web``, ``tfjs``) runs in headless
+  Chromium -> ``browser``;
 * a ``cuda`` device -> ``nvidia-gpu``;
-* ``litert`` / ``executorch`` on the host CPU -> ``on-device-proxy``: the runtime phones and
-  microcontrollers use, timed on an x86 host - a labelled proxy, never the device itself;
+* an ``on-device`` runtime (``litert``, ``executorch``) on the host CPU -> ``on-device-proxy``:
+  the runtime phones and microcontrollers use, timed on an x86 host - a labelled proxy, never
+  the device itself;
 * any other backend on ``cpu`` -> ``x86-cpu`` (stackpick measures on the machine it runs on;
   an ``arm``/``aarch64`` device string maps to ``arm-cpu``).
+
+A backend this installation does not know (a stored run's) counts as a host backend.
 """
 
 from __future__ import annotations
 
-BROWSER_BACKENDS = ("onnxruntime-web", "tfjs")
-ON_DEVICE_BACKENDS = ("litert", "executorch")
+from stackpick.registry import all_specs, lookup
+
 PROXY = "on-device-proxy"
 CLASS_LABEL = {
     "x86-cpu": "x86 CPU",
@@ -34,24 +38,35 @@ TARGET_CLASSES: dict[str, tuple[str, ...]] = {
     "desktop": ("x86-cpu", PROXY),
     "serverless": ("x86-cpu",),
 }
-MEASURE_HINT = {
-    "x86-cpu": "stackpick bench --workload all --backends all --task inference,training",
-    "nvidia-gpu": "stackpick bench --workload all --backends all --device cuda (on an NVIDIA "
-                  "machine)",
-    PROXY: "stackpick bench --workload all --backends litert,executorch --task inference",
-    "browser": "stackpick bench --workload all --backends onnxruntime-web,tfjs --task inference",
-}
+
+
+def _named(role: str) -> str:
+    return ",".join(s.name for s in all_specs().values() if s.role == role)
+
+
+def measure_hints() -> dict[str, str]:
+    """Device class -> the command that measures for it (backends named from their specs)."""
+    return {
+        "x86-cpu": "stackpick bench --workload all --backends all --task inference,training",
+        "nvidia-gpu": "stackpick bench --workload all --backends all --device cuda (on an "
+                      "NVIDIA machine)",
+        PROXY: f"stackpick bench --workload all --backends {_named('on-device')} "
+               "--task inference",
+        "browser": f"stackpick bench --workload all --backends {_named('browser')} "
+                   "--task inference",
+    }
 
 
 def device_class(backend: str, device: str) -> str:
     """The device class of one measured cell (see the module docstring)."""
-    base = backend.partition(":")[0]
+    spec = lookup(backend)
+    role = spec.role if spec else "in-process"
     dev = (device or "cpu").lower()
-    if base in BROWSER_BACKENDS:
+    if role == "browser":
         return "browser"
     if dev.startswith("cuda") or dev.startswith("gpu"):
         return "nvidia-gpu"
-    if base in ON_DEVICE_BACKENDS:
+    if role == "on-device":
         return PROXY
     if "arm" in dev or "aarch64" in dev:
         return "arm-cpu"
@@ -67,7 +82,7 @@ def classes_for(target: str) -> tuple[str, ...]:
 def measure_command(target: str) -> str | None:
     """The command that would measure for ``target``, or None when stackpick cannot."""
     classes = classes_for(target)
-    return MEASURE_HINT.get(classes[0]) if classes else None
+    return measure_hints().get(classes[0]) if classes else None
 
 
 def describe(device_cls: str) -> str:

@@ -14,7 +14,7 @@ from stackpick.advice.candidates import enumerate_candidates, score_candidate
 from stackpick.advice.caveats import caveats
 from stackpick.advice.constraints import resolve
 from stackpick.advice.evidence import Evidence
-from stackpick.advice.model import Advice, Contradiction, Eliminated, Ranked, Weight
+from stackpick.advice.model import Advice, Contradiction, Eliminated, Fact, Ranked, Weight
 from stackpick.advice.sensitivity import find_flips, rests_on
 from stackpick.advice.summary import summary
 from stackpick.advice.ties import near_tie
@@ -46,7 +46,7 @@ def rank(p: Profile, kb: KnowledgeBase, ev: Evidence | None,
     blocked = ev.blocked if ev else {}  # a path failed for the user's model
     found, out = enumerate_candidates(kb, effective, allow_unknown, blocked)
     weights = derive_weights(effective, overrides)
-    cache: dict = {}
+    cache: dict[tuple[str, tuple[str, ...]], Ranked] = {}
     ranked = [score_candidate(kb, ev, author, routes, weights, effective, cache)
               for author, routes in found]
     ranked.sort(key=_order)
@@ -84,6 +84,6 @@ def advise(profile: Profile, *, evidence: Evidence | None = None, kb: KnowledgeB
             advice.rests_on = rests_on(r.ranked)
     advice.caveats = caveats(advice, r.effective, kb, evidence, today)
     advice.summary = summary(advice)
-    advice.facts = [{k: v for k, v in kb.get(f).to_dict().items()
-                     if k in ("id", "statement", "source", "as_of")} for f in advice.fact_ids()]
+    advice.facts = [Fact(f.id, f.statement, f.source, f.as_of)
+                    for f in (kb.get(i) for i in advice.fact_ids())]
     return advice

@@ -26,7 +26,7 @@ from stackpick.errors import UserError
 from stackpick.usermodel.routes import failed_paths
 
 
-def mean(values) -> float:
+def mean(values: Iterable[float]) -> float:
     items = list(values)
     return sum(items) / len(items)
 
@@ -92,8 +92,8 @@ def _speed_group(group: GroupView) -> dict[str, GroupValue]:
     first = group.cells[0]
     fastest = group.comparisons[0].fast
     cls = {c.label: device_class(c.backend, c.device) for c in group.cells}
-    scored = {fastest.label: (1.0, 1.0, 1.0, f"{fastest.label} was the fastest",
-                              (fastest.cell_id,))}
+    scored: dict[str, tuple[float, float, float, str, tuple[int, ...]]] = {
+        fastest.label: (1.0, 1.0, 1.0, f"{fastest.label} was the fastest", (fastest.cell_id,))}
     for cmp in group.comparisons:
         value, low, high, text = _standing(cmp)
         scored[cmp.slow.label] = (value, low, high, text, (cmp.fast.cell_id, cmp.slow.cell_id))
@@ -126,10 +126,10 @@ def _memory_group(group: GroupView) -> dict[str, GroupValue]:
         return {}
     low = min(v for v, _, _ in rss.values())
     out = {}
-    for stack, (peak, cell_id, cls) in rss.items():
-        ratio = low / peak
+    for stack, (bytes_, cell_id, cls) in rss.items():
+        ratio = low / bytes_
         value = 1.0 if ratio >= 1 - MEMORY_TIE else ratio
-        text = f"{group.key}: peak RSS {peak / 2**20:.0f} MiB (smallest {low / 2**20:.0f} MiB)"
+        text = f"{group.key}: peak RSS {bytes_ / 2**20:.0f} MiB (smallest {low / 2**20:.0f} MiB)"
         out[stack] = GroupValue(group.cells[0].workload, value, Reason(text, cells=(cell_id,)),
                                 cls)
     return out
@@ -177,8 +177,8 @@ def from_results(results: RunView) -> Evidence:
     ev.backends = {c.backend for c in ok}
     ev.classes = {device_class(c.backend, c.device) for c in ok}
     ev.notes = _failure_notes(results)
-    model = results.run.notes.get("model")
-    ev.model_kind = model.get("kind") if isinstance(model, dict) else None
+    model = results.run.notes.model
+    ev.model_kind = str(model["kind"]) if model and model.get("kind") else None
     if ev.model_kind:  # stacks whose path failed for the user's model
         ev.blocked = {stack: [Reason(why, cells=cells) for why, cells in found]
                       for stack, found in failed_paths(ev.model_kind, results.paths).items()}

@@ -34,8 +34,8 @@ def _cold_s(m: CellMetrics) -> float | None:
 
 
 def _install(m: CellMetrics) -> float | None:
-    size = m.extras.get("install_bytes")
-    return float(size) if isinstance(size, int | float) and size > 0 else None
+    size = m.extras.install_bytes
+    return float(size) if size is not None and size > 0 else None
 
 
 def _relative(cells: Iterable[StoredCell], measure: Any, unit: str

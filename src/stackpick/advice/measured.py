@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from stackpick.advice.model import Reason
 from stackpick.knowledge.stacks import STACKS
+from stackpick.registry import lookup
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,10 @@ class GroupValue:
 
 
 def stacks_for(backend: str, task: str) -> list[str]:
-    """Stacks whose serving runtime (inference) or training path ran ``backend``."""
-    base = backend.partition(":")[0]
-    attr = "infer_backends" if task == "inference" else "train_backends"
-    return [s.id for s in STACKS if base in getattr(s, attr)
-            or (task == "inference" and base in s.model_backends)]
+    """Stacks whose serving runtime (inference) or training path ran ``backend``, as its spec
+    says (``serves``, ``trains``), in catalogue order."""
+    spec = lookup(backend)
+    if spec is None:  # a backend this installation does not know speaks for no stack
+        return []
+    ids = spec.serves if task == "inference" else spec.trains
+    return [s.id for s in STACKS if s.id in ids]

@@ -7,6 +7,7 @@ from stackpick.protocol.advice import (
     Change,
     Contradiction,
     Eliminated,
+    Fact,
     Flip,
     Ranked,
     Reason,
@@ -16,5 +17,5 @@ from stackpick.protocol.advice import (
     Weight,
 )
 
-__all__ = ["SCHEMA", "Advice", "Caveat", "Change", "Contradiction", "Eliminated", "Flip",
-           "Ranked", "Reason", "Route", "Score", "Tie", "Weight"]
+__all__ = ["SCHEMA", "Advice", "Caveat", "Change", "Contradiction", "Eliminated", "Fact",
+           "Flip", "Ranked", "Reason", "Route", "Score", "Tie", "Weight"]

@@ -75,10 +75,10 @@ def print_advice(advice: Advice, console: Console, verbose: bool = False) -> Non
     _evidence(advice, console)
     if advice.caveats:
         console.print("\n[bold]Caveats[/]")
-        for c in advice.caveats:
-            cmd = f"\n      run: [cyan]{escape(c.command)}[/]" if c.command else ""
-            cite = _cite(Reason("", c.facts, c.answers, c.cells))
-            console.print(f"  - {escape(c.text)}{cite}{cmd}")
+        for cav in advice.caveats:
+            cmd = f"\n      run: [cyan]{escape(cav.command)}[/]" if cav.command else ""
+            cite = _cite(Reason("", cav.facts, cav.answers, cav.cells))
+            console.print(f"  - {escape(cav.text)}{cite}{cmd}")
 
 
 def _profile_line(advice: Advice) -> str:

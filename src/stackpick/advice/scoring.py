@@ -85,8 +85,8 @@ def footprint(kb: KnowledgeBase, ev: Evidence | None, stack: Stack, w: Weight, p
         sources.append(ev.install.get(stack.id, []))
     for groups in sources:
         chosen = scoped(groups, serve)
-        if chosen:
-            value, more = ev.value(chosen, p.model_family)  # type: ignore[union-attr]
+        if chosen and ev is not None:
+            value, more = ev.value(chosen, p.model_family)
             parts.append(value)
             reasons += [*more, *_proxy_note(chosen)]
             basis = "facts+measured" if basis in ("facts", "facts+measured") else "measured"

@@ -76,14 +76,17 @@ def _other_changes(p: Profile) -> Iterator[tuple[Change, Profile]]:
                replace(p, existing="none"))
     if p.latency_budget_ms is not None:
         b = p.latency_budget_ms
-        for new, text in ((None, "drop the latency budget"),
-                          (b / 2, f"halve the latency budget to {b / 2:g} ms"),
-                          (b * 2, f"double the latency budget to {b * 2:g} ms")):
-            yield (Change("latency_budget_ms", b, new, 1, text),
-                   replace(p, latency_budget_ms=new))
-    for new in FAMILY_NEIGHBOURS.get(p.model_family or "", ()):
-        yield (Change("model_family", p.model_family, new, 1,
-                      f"model family {p.model_family} -> {new}"), replace(p, model_family=new))
+        budgets: tuple[tuple[float | None, str], ...] = (
+            (None, "drop the latency budget"),
+            (b / 2, f"halve the latency budget to {b / 2:g} ms"),
+            (b * 2, f"double the latency budget to {b * 2:g} ms"))
+        for budget, text in budgets:
+            yield (Change("latency_budget_ms", b, budget, 1, text),
+                   replace(p, latency_budget_ms=budget))
+    for family in FAMILY_NEIGHBOURS.get(p.model_family or "", ()):
+        yield (Change("model_family", p.model_family, family, 1,
+                      f"model family {p.model_family} -> {family}"),
+               replace(p, model_family=family))
 
 
 def changes(p: Profile) -> list[tuple[Change, Profile]]:

@@ -104,9 +104,8 @@ def _error_line(reason: str | None) -> str | None:
 def _capability(c: CellLike) -> tuple[str, str | None]:
     extras = c.metrics.extras
     if c.status == "ok":
-        kind = extras.get("capability", "native")
-        return ("workaround", extras.get("workaround")) if kind == "workaround" else (
-            "native", None)
+        kind = extras.capability or "native"
+        return ("workaround", extras.workaround) if kind == "workaround" else ("native", None)
     if c.status == "fail_parity":
         return "wrong result", c.reason
     if c.status in ("unavailable", "unsupported"):  # stackpick did not run it, or could not
@@ -149,10 +148,9 @@ def capability_matrix(cells: Iterable[CellLike],
         base = baselines.get((c.workload, c.batch, c.device, c.task, c.backend))
         capability, error = _capability(c)
         speedup, low, high = _speedup(c, base, rounds)
-        base_extras = base.metrics.extras if base is not None else {}
         rows.append(CapabilityRow(
             c.workload, c.batch, c.device, c.task, c.backend, c.variant, capability, c.status,
-            c.metrics.extras.get("api"), _median(c), base_extras.get("api"),
+            c.metrics.extras.api, _median(c), base.metrics.extras.api if base else None,
             _median(base), base.status if base is not None else None, speedup, low, high,
             error, c.id,
             base.id if base is not None else None))

@@ -5,7 +5,8 @@ to the first result (build + first call: export, trace and compile included), th
 gain per call, and the break-even call count
 ``(upfront_compiled - upfront_eager) / (steady_eager - steady_compiled)``; "never" when the
 compiled variant is not faster in steady state. JAX has no eager baseline of its own, so it is
-set against eager PyTorch, as is ONNX Runtime (whose export happens in its build).
+set against eager PyTorch, as is ONNX Runtime (whose export happens in its build). The pairs
+are declared by the backends' specs (``Variant.baseline``).
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ from dataclasses import dataclass
 
 from stackpick.analysis.payoff import BreakEven, break_even
 from stackpick.analysis.verdicts import Verdict
-from stackpick.protocol.cells import StoredCell
+from stackpick.protocol.cells import StoredCell, label
+from stackpick.registry import all_specs
 
 PairVerdict = Callable[[StoredCell, StoredCell], Verdict | None]
 
-# compiled label -> eager baseline label, within one group
-BASELINES = {"torch-compile": "torch", "tensorflow:graph": "tensorflow:eager",
-             "tensorflow:xla": "tensorflow:eager", "jax": "torch", "onnxruntime": "torch"}
+
+
+def baselines() -> dict[str, str]:
+    """Compiled (or exported) cell label -> its eager baseline's label, as each backend's spec
+    declares it (``Variant.baseline``)."""
+    return {label(s.name, v.name): v.baseline for s in all_specs().values()
+            for v in s.variants if v.baseline}
 
 
 @dataclass(frozen=True)
@@ -89,10 +95,10 @@ def group_economics(cells: list[StoredCell], pair: PairVerdict | None = None
     interval, not point medians."""
     ok = {c.label: c for c in cells if c.status == "ok" and _steady_s(c) is not None}
     out = []
-    for label, base in BASELINES.items():
-        if label in ok and base in ok:
-            c, b = ok[label], ok[base]
-            out.append(Economics(label, base, _upfront_s(c), _upfront_s(b),
+    for compiled, base in baselines().items():
+        if compiled in ok and base in ok:
+            c, b = ok[compiled], ok[base]
+            out.append(Economics(compiled, base, _upfront_s(c), _upfront_s(b),
                                  _steady_s(c) or 0.0, _steady_s(b) or 0.0,
                                  pair(b, c) if pair else None))
     return out

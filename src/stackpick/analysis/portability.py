@@ -5,14 +5,14 @@ the terminal all render these rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from stackpick.protocol.cells import CellMetrics, StoredCell
 from stackpick.protocol.conversions import StoredConversion
 from stackpick.usermodel.diagnose import classify, first_line
-from stackpick.usermodel.routes import FAILED, REFERENCE_TEXT, MatrixRow, row_cells
+from stackpick.usermodel.routes import FAILED, MatrixRow, reference_text, row_cells
 
 
 @dataclass
@@ -37,10 +37,25 @@ class PortRow:
         return asdict(self)
 
 
-def model_of(extra: dict[str, Any]) -> dict[str, Any] | None:
-    """The user model a run measured (from the run's notes), or None."""
-    model = extra.get("model")
-    return model if isinstance(model, dict) and model.get("kind") else None
+@dataclass
+class ModelSummary:
+    """The user's model in a few facts: name, file, kind, class, parameters, inputs and
+    outputs (shape and dtype), batch, and how its reference output is computed."""
+
+    name: str
+    file: str
+    kind: str
+    class_name: str | None = None
+    parameters: int | None = None
+    inputs: str = "-"
+    outputs: str = "-"
+    batch: int | None = None
+    reference: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["class"] = out.pop("class_name")
+        return out
 
 
 def _status(row: MatrixRow, runtime: Any, conversion: Any) -> str:
@@ -53,13 +68,13 @@ def _status(row: MatrixRow, runtime: Any, conversion: Any) -> str:
 
 
 def _graph_notes(conversion: StoredConversion | None) -> list[str]:
-    extras = conversion.extras if conversion is not None else {}
-    if "graphs" not in extras:
+    extras = conversion.extras if conversion is not None else None
+    if extras is None or extras.graphs is None:
         return []
-    notes = [f"{extras['graphs']} graph(s), {extras.get('graph_breaks', 0)} graph break(s)"]
-    if extras.get("note"):
-        notes.append(str(extras["note"]))
-    return notes + [f"break: {r}" for r in extras.get("reasons") or []]
+    notes = [f"{extras.graphs} graph(s), {extras.graph_breaks or 0} graph break(s)"]
+    if extras.note:
+        notes.append(extras.note)
+    return notes + [f"break: {r}" for r in extras.reasons or []]
 
 
 def _cause(conversion: StoredConversion | None) -> tuple[str, str] | None:
@@ -87,7 +102,7 @@ def _row(row: MatrixRow, runtime: StoredCell | None,
     seconds = (conversion.seconds if conversion is not None else None) if row.runtime is None \
         else rm.first_call_s
     artifact = (conversion.artifact_bytes if conversion is not None else None) or \
-        rm.extras.get("artifact_bytes")
+        rm.extras.artifact_bytes
     out = PortRow(row.title, _status(row, runtime, conversion), seconds,
                   rm.latency.median if rm.latency else None, artifact,
                   parity.max_abs if parity else None,
@@ -99,30 +114,29 @@ def _row(row: MatrixRow, runtime: StoredCell | None,
     return out
 
 
-def matrix(extra: dict[str, Any], cells: Iterable[StoredCell | StoredConversion]
+def matrix(model: Mapping[str, Any] | None, cells: Iterable[StoredCell | StoredConversion]
            ) -> list[PortRow]:
-    """The rows for the run's model (empty for a run of the reference workloads), from its
-    runtime cells and its conversions."""
-    model = model_of(extra)
-    if model is None:
+    """The rows for the run's model (``RunNotes.model``; none for a run of the reference
+    workloads), from its runtime cells and its conversions."""
+    if not model or not model.get("kind"):
         return []
-    return [_row(row, r, c) for row, r, c in row_cells(model["kind"], list(cells))]
+    return [_row(row, r, c) for row, r, c in row_cells(str(model["kind"]), list(cells))]
 
 
-def summary(extra: dict[str, Any]) -> dict[str, Any] | None:
-    """The model in a few facts: name, kind, class, parameters, inputs, outputs, reference."""
-    model = model_of(extra)
-    if model is None:
+def summary(model: Mapping[str, Any] | None) -> ModelSummary | None:
+    """The run's model (``RunNotes.model``) in a few facts; None for the reference workloads."""
+    if not model or not model.get("kind"):
         return None
     sig = model.get("signature") or {}
+    kind = str(model["kind"])
 
-    def shapes(items: list[dict[str, Any]]) -> str:
+    def shapes(items: list[Mapping[str, object]]) -> str:
         return "; ".join(f"{i.get('shape')} {i.get('dtype')}" for i in items) or "-"
 
-    return {"name": model.get("name") or model.get("shown"), "file": model.get("shown"),
-            "kind": model["kind"], "class": sig.get("class"), "parameters": sig.get("parameters"),
-            "inputs": shapes(sig.get("inputs") or []), "outputs": shapes(sig.get("outputs") or []),
-            "batch": sig.get("batch"), "reference": REFERENCE_TEXT.get(model["kind"])}
+    return ModelSummary(str(model.get("name") or model.get("shown")), str(model.get("shown")),
+                        kind, sig.get("class"), sig.get("parameters"),
+                        shapes(sig.get("inputs") or []), shapes(sig.get("outputs") or []),
+                        sig.get("batch"), reference_text(kind))
 
 
 def failed(rows: Iterable[PortRow]) -> list[PortRow]:

@@ -1,16 +1,13 @@
 """A stored run, read back for display: cells by group, ratio lines, warnings.
 
-Terminal tables, Markdown, HTML and JSON all render from this, so any past run re-renders.
+Terminal tables, Markdown, HTML and JSON (``report/jsondoc.py``) all render from this, so any
+past run re-renders.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from stackpick.analysis import portability as matrix
 from stackpick.analysis.capability import CapabilityRow, capability_matrix
 from stackpick.analysis.compare import Comparison, Contender, from_pair
 from stackpick.analysis.intervals import (
@@ -23,12 +20,12 @@ from stackpick.analysis.intervals import (
     study_pair_spread,
     unpaired_interval,
 )
-from stackpick.analysis.machines import machines, per_machine
 from stackpick.analysis.sequential import SequentialRule
 from stackpick.analysis.study_stats import CellInput, study_stats
 from stackpick.analysis.verdicts import Verdict, judge
-from stackpick.protocol.cells import StoredCell, StoredRun
+from stackpick.protocol.cells import StoredCell
 from stackpick.protocol.conversions import StoredConversion
+from stackpick.protocol.runs import PlanRecord, StoredRun
 from stackpick.store import Store
 
 
@@ -133,12 +130,9 @@ def _contenders(store: Store, cells: list[StoredCell]) -> list[Contender]:
     return out
 
 
-def _pair_confidence(plan: dict[str, Any]) -> float:
+def _pair_confidence(plan: PlanRecord) -> float:
     """The per-look level the run's sequential rule used (0.95 for runs made before it)."""
-    try:
-        rule = json.loads(plan.get("json", "{}")).get("rule", {})
-    except (TypeError, ValueError):
-        return 0.95
+    rule = plan.rule
     if "max_blocks" not in rule:
         return 0.95
     keys = ("rounds_per_block", "min_blocks", "max_blocks", "alpha", "equivalence")
@@ -157,54 +151,7 @@ def _use_interval(c: StoredCell, iv: Interval) -> None:
     else:
         lat = replace(lat, ci_low=0.0, ci_high=0.0)
     c.metrics.timing = replace(t, latency_ns=lat)
-    c.metrics.other["interval"] = {
+    c.metrics.interval = {
         "median": iv.estimate, "low": iv.low if iv.ok else None,
         "high": iv.high if iv.ok else None, "confidence": iv.confidence, "rounds": iv.rounds,
         "blocks": iv.blocks, "df": iv.df, "reason": iv.reason, "note": iv.note}
-
-
-def cell_json(c: StoredCell) -> dict[str, Any]:
-    return {"id": c.id, "key": c.key, "workload": c.workload, "backend": c.backend,
-            "variant": c.variant, "task": c.task, "batch": c.batch, "device": c.device,
-            "status": c.status, "reason": c.reason, "error_tail": c.error_tail,
-            "node": c.node or None, "metrics": c.metrics.to_dict()}
-
-
-def comparison_json(cmp: Comparison) -> dict[str, Any]:
-    r = cmp.ratio
-    ok = not math.isnan(r.low)
-    return {"fast": cmp.fast.label, "slow": cmp.slow.label, "fast_cell": cmp.fast.cell_id,
-            "slow_cell": cmp.slow.cell_id, "ratio": r.value, "low": r.low if ok else None,
-            "high": r.high if ok else None, "rounds": r.rounds, "verdict": cmp.verdict,
-            "hidden": cmp.hidden, "reason": cmp.result.reason, "paired": cmp.paired,
-            "blocks": cmp.result.blocks, "confidence": cmp.result.confidence,
-            "text": cmp.sentence()}
-
-
-def results_json(res: RunView) -> dict[str, Any]:
-    """The documented JSON shape of a run (``schema`` bumps on incompatible change)."""
-    run = res.run
-    return {
-        "schema": 2,
-        "run": {"id": run.id, "kind": run.kind, "status": run.status,
-                "started_at": run.started_at, "finished_at": run.finished_at,
-                "command": run.command, "plan": run.plan, "extra": run.notes},
-        "fingerprint": run.fingerprint,
-        "groups": [{"key": g.key, "cells": [cell_json(c) for c in g.cells],
-                    "comparisons": [comparison_json(x) for x in g.comparisons]}
-                   for g in res.groups],
-        # a user's model (--model) and its paths out; null and [] for the reference workloads
-        "model": matrix.summary(run.notes),
-        "portability": [r.to_dict() for r in matrix.matrix(run.notes, res.paths)],
-        "conversions": [conversion_json(c) for c in res.conversions],
-        # framework x transformation (per_example_grad, hvp, jacobian); [] if none was run
-        "capabilities": [r.to_dict() for r in res.capabilities],
-        # a fleet study (--ray): its machines, and cells timed on more than one of them
-        "machines": [m.to_dict() for m in machines(res.cells)],
-        "per_machine": [r.to_dict() for r in per_machine(res.cells)],
-    }
-
-
-def conversion_json(c: StoredConversion) -> dict[str, Any]:
-    return {"id": c.id, "group": c.group, "model": c.model, "path": c.path,
-            "status": c.status, "reason": c.reason, "details": c.details()}

@@ -21,6 +21,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -142,9 +143,9 @@ def as_cells(sc: Scenario, samples: np.ndarray, blocks: int | None = None,
             for i in range(samples.shape[0])]
 
 
-def with_(sc: Scenario, **changes: object) -> Scenario:
+def with_(sc: Scenario, **changes: Any) -> Scenario:
     """A copy of ``sc`` with some fields changed (keeps call sites short)."""
-    return replace(sc, **changes)  # type: ignore[arg-type]
+    return replace(sc, **changes)
 
 
 @dataclass
@@ -175,11 +176,11 @@ class Tally:
                 "median_halfwidth": float(np.median(self.widths)) if self.widths else math.nan}
 
 
-def _score_pairs(t: Tally, sc: Scenario, cells: list[CellRounds], study: object,
+def _score_pairs(t: Tally, sc: Scenario, cells: list[CellRounds], study: Spread | None,
                  confidence: float) -> None:
     for i in range(len(cells)):
         for j in range(i + 1, len(cells)):
-            iv = pair_interval(cells[i], cells[j], study, confidence)  # type: ignore[arg-type]
+            iv = pair_interval(cells[i], cells[j], study, confidence)
             truth = sc.ratio(i, j)
             t.pairs += 1
             t.pairs_covered += bool(iv.ok and iv.low <= truth <= iv.high)

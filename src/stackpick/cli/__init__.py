@@ -20,9 +20,9 @@ from stackpick.cli import advise, bench, info, report, run
 from stackpick.errors import UserError
 
 try:  # newer typer releases vendor their own click: catch that one's errors, even when
-    from typer import _click as click  # type: ignore[attr-defined]  # a click is installed
+    from typer import _click as click  # a click is installed
 except ImportError:  # pragma: no cover - older typer depends on click itself
-    import click  # type: ignore[no-redef]
+    import click  # type: ignore[no-redef]  # the same name, from click itself
 
 app = typer.Typer(
     name="stackpick",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,12 +23,16 @@ from stackpick.cli.options import (
     WeightsOpt,
 )
 from stackpick.cli.output import console, write_json
+from stackpick.errors import UserError
+
+if TYPE_CHECKING:
+    from stackpick.pipeline import BenchOptions
 
 BackendsOpt = Annotated[str | None, typer.Option(
-    help="torch, torch-compile, tensorflow[:eager|graph|xla], jax, onnxruntime, "
-    "litert[:from-keras|from-torch|from-keras-int8], executorch[:xnnpack|portable], all "
-    "(every server-side one), on-device (litert and executorch) (default: "
-    "torch,onnxruntime; with --model: every path for that model).")]
+    help="Backends, comma-separated: a name (its variants), name:variant (e.g. "
+    "tensorflow:xla), all (every server-side one) or on-device (the on-device runtimes); "
+    "`stackpick env` lists the backends and variants here (default: torch,onnxruntime; with "
+    "--model: every path for that model).")]
 TaskOpt = Annotated[str, typer.Option(
     help="inference, training, per_example_grad, hvp, jacobian (comma-separated); the "
     "last three also run each framework's naive baseline (variant loop).")]
@@ -71,21 +75,21 @@ def bench(
 ) -> None:
     """Measure backends on reference workloads (or your --model): parity first, then
     interleaved timing."""
-    from stackpick import fleet, pipeline
-    from stackpick.analysis.run_view import load_results, results_json
+    from stackpick import pipeline
+    from stackpick.analysis.run_view import load_results
+    from stackpick.cli import choices
     from stackpick.harness.progress import StudyProgress
+    from stackpick.report.jsondoc import results_json
     from stackpick.report.terminal import print_results
     from stackpick.store import open_store
 
-    validate.not_empty(nodes, "--nodes", "cpu-x86")
-    opts = pipeline.BenchOptions(workload, backends, task, batch, train_batch, threads, device,
-                                 quick, max_time, timeout, memory_limit, model=model,
-                                 input_shape=input_shape, input_dtype=input_dtype,
-                                 weights=weights, cold_start=cold_start,
-                                 cluster=fleet.cluster_options(ray, nodes, every_node))
-    validate.bench_flags(opts)
-    validate.run_id(resume, "--resume")
-    validate.output_file(json_out, "--json", force)
+    validate.bench_strings(nodes=nodes, json=json_out)
+    opts = bench_options(workload, backends, task, batch, train_batch, model,
+                         (input_shape, input_dtype, weights))
+    opts.threads, opts.device, opts.quick, opts.max_time = threads, device, quick, max_time
+    opts.timeout, opts.memory_limit_mb, opts.cold_start = timeout, memory_limit, cold_start
+    opts.cluster = choices.cluster_options(ray, nodes, every_node)
+    validate.bench_flags(opts, resume, json_out, force)
     started = time.perf_counter()
     with open_store(db) as store:
         outcome = pipeline.bench(store, opts, resume, StudyProgress)
@@ -96,3 +100,31 @@ def bench(
               f"{time.perf_counter() - started:.1f} s")
     if json_out:
         write_json(json_out, results_json(results), force)
+
+
+def bench_options(workload: str, backends: str | None, task: str, batch: str | None,
+                  train_batch: str | None, model: str | None,
+                  model_flags: tuple[list[str] | None, str | None, str | None]
+                  ) -> BenchOptions:
+    """What the flags name, parsed (one line naming the flag for each bad value)."""
+    from stackpick.cli import choices
+    from stackpick.pipeline import BenchOptions
+    from stackpick.usermodel.spec import parse_model
+
+    input_shape, input_dtype, weights = model_flags
+    validate.bench_strings(workload=workload, backends=backends, task=task, batch=batch,
+                           train_batch=train_batch, input_dtype=input_dtype, weights=weights,
+                           input_shape=input_shape)
+    if not model and (input_shape or input_dtype or weights):
+        raise UserError("--input-shape, --input-dtype and --weights need --model")
+    tasks = choices.parse_tasks(task)
+    if model:
+        # sizes are refused by the plan: the model's own inputs set the batch
+        return BenchOptions(tasks=tasks, backends=choices.model_backends(backends),
+                            batches=[1] if batch or train_batch else None,
+                            model=parse_model(model, input_shape, input_dtype, weights))
+    return BenchOptions(
+        choices.parse_workloads(workload),
+        choices.parse_backends(backends) if backends is not None else None, tasks,
+        choices.parse_int_list(batch, "--batch") if batch else None,
+        choices.parse_int_list(train_batch, "--train-batch") if train_batch else None)

@@ -1,4 +1,5 @@
-"""``stackpick env`` (this machine's fingerprint) and ``stackpick history`` (stored runs)."""
+"""``stackpick env`` (this machine's fingerprint and the backends it can run) and
+``stackpick history`` (stored runs)."""
 
 from __future__ import annotations
 
@@ -18,24 +19,43 @@ def env(
     json_out: Json = None,
     force: ForceJson = False,
 ) -> None:
-    """Print this machine's fingerprint: CPU, memory, GPUs, OS, Python, framework versions."""
+    """Print this machine's fingerprint (CPU, memory, GPUs, OS, Python, framework versions)
+    and every registered backend: whether it can run here, or what to install."""
     from stackpick.harness import fingerprint
     from stackpick.pipeline import resolve_threads
 
     validate.output_file(json_out, "--json", force)
     fp = fingerprint.collect(resolve_threads(threads))
+    backends = backend_table()
     if json_out:
-        write_json(json_out, fp, force)
+        write_json(json_out, {**fp, "backends": backends}, force)
         if json_out == "-":
             return
     out = console()
-    for key, value in fp.items():
+    for key, value in {**fp, "backends": backends}.items():
         if isinstance(value, dict):
             out.print(Text(key, style="bold"))
             for k, v in value.items():
                 out.print(Text(f"  {k}: {v}"))
         else:
             out.print(Text.assemble((key, "bold"), f": {value}"))
+
+
+def backend_table() -> dict[str, str]:
+    """Backend name -> "available (role, from DIST); variants: ..." or what to install (no
+    framework is imported: availability is found by module name)."""
+    from stackpick.registry import all_specs, problems
+
+    out = {}
+    for spec in all_specs().values():
+        origin = "" if spec.source == "stackpick" else f", from {spec.source}"
+        missing = spec.unavailable_reason()
+        shown = spec.variant_names
+        named = f"; variants: {', '.join(shown)}" if shown != ("default",) else ""
+        out[spec.name] = (f"not available: {missing}" if missing else
+                          f"available ({spec.role}{origin}){named}")
+    out.update({name: f"broken: {why}" for name, why in problems().items() if name not in out})
+    return out
 
 
 def history(

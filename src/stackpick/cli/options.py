@@ -118,11 +118,12 @@ def answer_options(command: Callable[..., R]) -> Callable[..., R]:
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> R:
         flags = {name: kwargs.pop(name, None) for name in ANSWER_OPTIONS}
-        return command(answers=answer_flags(**flags), **kwargs)  # type: ignore[arg-type]
+        return command(answers=answer_flags(**flags), **kwargs)
 
     hints = typing.get_type_hints(command, include_extras=True)
     wrapper.__annotations__ = {**{p.name: hints[p.name] for p in own if p.name in hints},
                                **ANSWER_OPTIONS}
+    # inspect.signature reads __signature__; typeshed does not declare it on functions
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[p.replace(annotation=hints.get(p.name, p.annotation)) for p in own]
         + added)

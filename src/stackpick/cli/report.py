@@ -17,26 +17,17 @@ from stackpick.cli.output import write_json
 from stackpick.errors import UserError
 
 
-def _stored_advice(extra: dict[str, Any]) -> dict[str, Any] | None:
-    """Advice saved with the run (by `stackpick run`), if any."""
-    advice = extra.get("advice")
-    return advice if isinstance(advice, dict) else None
-
-
 def render_run(db: Path | None, run: int | None, out: Path | None, force: bool) -> Path:
     """Render run ``run`` (default: the latest) from the store into ``out`` (default: a new
     timestamped directory here); returns the path of index.html."""
-    from stackpick.analysis.run_view import load_results
-    from stackpick.report.writer import new_report_dir, write_report
+    from stackpick.pipeline import write_run_report
     from stackpick.store import open_store
 
     with open_store(db) as store:
         run_id = run if run is not None else store.latest_run_id()
         if run_id is None:
             raise UserError(f"no runs in {store.path} yet: run `stackpick bench` first")
-        results = load_results(store, run_id)  # unknown id: one line listing recent ids
-    target = out if out is not None else new_report_dir(Path.cwd(), run_id)
-    return write_report(results, _stored_advice(results.run.notes), target, force)
+        return write_run_report(store, run_id, out, force)  # unknown id: recent ids listed
 
 
 def compare(db: Path | None, run_a: int, run_b: int, threshold: float,

@@ -57,26 +57,20 @@ def run(
 ) -> None:
     """Answer four questions, measure every framework here (or every path out of your
     --model), get a recommended stack and a report (index.html, report.md, results.json)."""
-    from stackpick import fleet, pipeline
+    from stackpick import pipeline
     from stackpick.advice.summary import summary
     from stackpick.analysis.run_view import load_results
+    from stackpick.cli.choices import cluster_options
     from stackpick.harness.progress import StudyProgress
     from stackpick.report.terminal import print_compact
     from stackpick.store import open_store
-    from stackpick.usermodel.spec import parse_model
 
     if device not in ("cpu", "cuda"):
         raise UserError(f"--device {device!r} is not valid; use one of cpu, cuda")
     validate.run_id(resume, "--resume")
-    validate.not_empty(model, "--model", "model.onnx")
-    validate.not_empty(input_dtype, "--input-dtype", "float32")
-    validate.not_empty(weights, "--weights", "weights.pt")
-    validate.not_empty_items(input_shape, "--input-shape", "1,3,224,224")
     validate.not_empty(nodes, "--nodes", "cpu-x86")
-    if not model and (input_shape or input_dtype or weights):
-        raise UserError("--input-shape, --input-dtype and --weights need --model")
-    spec = parse_model(model, input_shape, input_dtype, weights) if model else None
-    cluster = fleet.cluster_options(ray, nodes, every_node)
+    spec = validate.model_spec(model, input_shape, input_dtype, weights)
+    cluster = cluster_options(ray, nodes, every_node)
     given = profile is not None or ask or defaults or any(v is not None for v in answers.values())
     if resume is None and not given:
         if not sys.stdin.isatty():

@@ -14,6 +14,7 @@ from stackpick.errors import UserError
 
 if TYPE_CHECKING:
     from stackpick.pipeline import BenchOptions
+    from stackpick.usermodel.spec import ModelSpec
 
 MAX_MEMORY_LIMIT_MB = 2**40  # RLIMIT_AS holds bytes in 63 bits
 # The share of the machine's memory a batch's float32 inputs may take: its float64 reference
@@ -50,21 +51,18 @@ def threshold(value: float) -> None:
         raise UserError(f"--threshold {value} must be a number >= 0 (e.g. 0.02 for 2%)")
 
 
-def batches(text: str | None, flag: str, workloads: str) -> None:
+def batches(values: list[int] | None, flag: str, workloads: list[str]) -> None:
     """Refuse batches whose inputs alone would take a large share of the machine's memory (the
     parent builds them and their float64 reference before any worker starts; a worker's limit
     does not cover it). A batch that passes and still does not fit ends its group's cells as
     ``oom`` (harness/runner.py)."""
-    from stackpick.pipeline import parse_int_list
-    from stackpick.workloads import get_workload, parse_workloads
+    from stackpick.workloads import get_workload
 
-    if not text:
-        return
     budget = psutil.virtual_memory().total * INPUT_SHARE
-    for name in parse_workloads(workloads):
+    for name in workloads:
         per_example = 4 * math.prod(get_workload(name).input_shape(1))  # float32
         largest = max(1, int(budget // per_example))
-        for batch in parse_int_list(text, flag):
+        for batch in values or []:
             if batch > largest:
                 raise UserError(
                     f"{flag} {batch}: a {name} batch that large needs "
@@ -83,22 +81,40 @@ def output_file(target: str | None, flag: str, force: bool) -> None:
         check_target(Path(target), flag, force)
 
 
-def bench_flags(opts: BenchOptions, workload_given: bool = True) -> None:
-    """Every `bench` flag that the plan does not check, before the run is stored."""
-    not_empty(opts.backends, "--backends", "torch,onnxruntime")
-    not_empty(opts.batch, "--batch", "1,32")
-    not_empty(opts.train_batch, "--train-batch", "32")
-    not_empty(opts.task, "--task", "inference")
-    if workload_given:
-        not_empty(opts.workload, "--workload", "mlp")
-    not_empty(opts.input_dtype, "--input-dtype", "float32")
-    not_empty(opts.weights, "--weights", "weights.pt")
-    not_empty_items(opts.input_shape, "--input-shape", "1,3,224,224")
+def bench_strings(**flags: str | list[str] | None) -> None:
+    """The `bench` and `run` flags as typed: an empty one is a mistake (``--batch ""`` used to
+    mean the defaults)."""
+    examples = {"workload": "mlp", "backends": "torch,onnxruntime", "task": "inference",
+                "batch": "1,32", "train_batch": "32", "input_dtype": "float32",
+                "weights": "weights.pt", "nodes": "cpu-x86", "json": "results.json",
+                "input_shape": "1,3,224,224", "model": "model.onnx"}
+    for name, value in flags.items():
+        for item in value if isinstance(value, list) else [value]:
+            not_empty(item, f"--{name.replace('_', '-')}", examples[name])
+
+
+def model_spec(model: str | None, input_shape: list[str] | None, input_dtype: str | None,
+               weights: str | None) -> ModelSpec | None:
+    """``--model`` and its companion flags, checked (None without ``--model``)."""
+    from stackpick.usermodel.spec import parse_model
+
+    bench_strings(model=model, input_dtype=input_dtype, weights=weights,
+                  input_shape=input_shape)
+    if not model and (input_shape or input_dtype or weights):
+        raise UserError("--input-shape, --input-dtype and --weights need --model")
+    return parse_model(model, input_shape, input_dtype, weights) if model else None
+
+
+def bench_flags(opts: BenchOptions, resume: int | None, json_out: str | None,
+                force: bool) -> None:
+    """Every `bench` value the plan does not check, before the run is stored."""
+    run_id(resume, "--resume")
+    output_file(json_out, "--json", force)
     positive(opts.timeout, "--timeout", "seconds per request")
     positive(opts.max_time, "--max-time", "seconds per cell")
     if not 0 <= opts.memory_limit_mb <= MAX_MEMORY_LIMIT_MB:
         raise UserError(f"--memory-limit {opts.memory_limit_mb} must be between 0 (none) and "
                         f"{MAX_MEMORY_LIMIT_MB} MB")
-    if not opts.model:
-        batches(opts.batch, "--batch", opts.workload)
-        batches(opts.train_batch, "--train-batch", opts.workload)
+    if opts.model is None:
+        batches(opts.batches, "--batch", opts.workloads)
+        batches(opts.train_batches, "--train-batch", opts.workloads)

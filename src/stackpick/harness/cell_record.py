@@ -39,12 +39,12 @@ def cell_metrics(a: ActiveCell | None, setup: SetupReply, cell: Cell, info: Hell
     timing = None if a is None else cell_timing(
         a.rounds, a.blocks, a.round_ids, setup.loops or 1, a.tail, stop, a.sampling_s,
         cell.batch, ci_rel)
-    extras = dict(setup.extras)
+    extras = replace(setup.extras, other=dict(setup.extras.other))
     install = footprint.install_footprint(get_spec(cell.backend).runtime_dists)
-    if install:
-        extras.update(install_bytes=install["bytes"], install=install)
+    if install is not None:
+        extras.install_bytes, extras.install = install.bytes, install
     if a is not None and len(a.first_calls) > 1:
-        extras["first_call_s_by_process"] = a.first_calls  # cold, then warm caches
+        extras.first_call_s_by_process = a.first_calls  # cold, then warm caches
     return CellMetrics(
         build_s=setup.build_s, first_call_s=setup.first_call_s, parity=setup.parity,
         extras=extras, loops=setup.loops, warmup=setup.warmup,

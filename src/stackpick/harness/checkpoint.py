@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from stackpick.harness.client import WorkerHandle
 from stackpick.protocol.blocks import CellBlock
 from stackpick.protocol.cells import Cell, MemoryUse
+from stackpick.protocol.extras import ColdStart
 from stackpick.protocol.messages import SetupReply
 
 
@@ -32,7 +32,7 @@ class ActiveCell:
     memory: MemoryUse | None = None
     tail: tuple[list[float], float] | None = None  # per-call pass and the clock's cost
     first_calls: list[float] = field(default_factory=list)  # per process: cold, then warm
-    cold: dict[str, Any] = field(default_factory=dict)  # fresh-process starts (once per run)
+    cold: ColdStart | None = None  # fresh-process starts (once per run)
     faults: list[str] = field(default_factory=list)  # figures a worker failure left out
 
     def block_record(self, block: int, session: str, next_round: int) -> CellBlock:
@@ -45,14 +45,14 @@ class ActiveCell:
             rounds=[self.rounds[i] for i in mine], round_ids=[self.round_ids[i] for i in mine],
             sampling_s=self.sampling_s, first_calls=list(self.first_calls),
             setup=self.setup if first else None, memory=self.memory if first else None,
-            tail=self.tail if first else None, cold=self.cold if first else {},
+            tail=self.tail if first else None, cold=self.cold if first else None,
             done=self.done, late_failure=self.late_failure, faults=list(self.faults))
 
     def missing(self, cold_start: bool) -> list[str]:
         """The figures of the first block's passes this cell does not have (``cold_start``:
         whether the study measures cold starts)."""
         out = [] if self.memory and self.memory.peak_rss_bytes else ["peak memory"]
-        if cold_start and not self.cold:
+        if cold_start and self.cold is None:
             out.append("cold start")
         if (self.setup.loops or 1) > 1 and self.tail is None:
             out.append("p90/p99 per call")

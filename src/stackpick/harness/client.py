@@ -16,11 +16,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from stackpick.harness.environment import worker_environment
 from stackpick.protocol import messages
 from stackpick.protocol.scratch import RUN_DIR_ENV
+
+R = TypeVar("R")
 
 
 class WorkerFailure(Exception):
@@ -99,7 +101,7 @@ class WorkerHandle:
                 "--threads", str(threads), "--device", device]
         if memory_limit_mb:
             argv += ["--memory-limit-mb", str(memory_limit_mb)]
-        extra = _variant_env(backend, variant)
+        extra = dict(_variant_env(backend, variant))
         if run_dir is not None:  # the worker's own temporary files go with the study's
             extra[RUN_DIR_ENV] = str(run_dir)
         self.proc = subprocess.Popen(
@@ -126,11 +128,12 @@ class WorkerHandle:
         self._stderr.seek(max(0, size - limit))
         return self._stderr.read().decode("utf-8", "replace").strip()
 
-    def call(self, request: Any, timeout: float) -> Any:
+    def call(self, request: messages.Request[R], timeout: float) -> R:
         """Send a request record (:mod:`stackpick.protocol.messages`) and return its typed
         reply, waiting up to ``timeout`` seconds."""
         result = self.request(request.OP, timeout, **messages.encode(request))
-        return messages.decode(result, messages.REPLIES[type(request)])
+        reply: R = messages.decode(result, messages.REPLIES[type(request)])
+        return reply
 
     def request(self, op: str, timeout: float, **fields: Any) -> dict[str, Any]:
         """Send one request as plain fields and wait up to ``timeout`` seconds for its

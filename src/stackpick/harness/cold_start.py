@@ -10,8 +10,6 @@ need it (serverless, on-device), so the default study does not pay for it.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import statistics
 import subprocess
@@ -19,14 +17,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from stackpick.harness.client import WorkerFailure, WorkerHandle
 from stackpick.harness.environment import worker_environment
 from stackpick.protocol.cells import Cell
-from stackpick.protocol.messages import Deploy, encode
+from stackpick.protocol.cold_start import ColdStartRequest, ColdStartStamps
+from stackpick.protocol.extras import ColdStart
+from stackpick.protocol.messages import Deploy
 from stackpick.protocol.scratch import RUN_DIR_ENV
+from stackpick.registry import Choice, study_backends
 
 RUNS = 5
 RUNS_ENV = "STACKPICK_COLD_START_RUNS"  # fewer (or 0: none) for the machinery's own tests
@@ -42,25 +45,37 @@ def needs_cold_start(targets: tuple[str, ...] | list[str]) -> bool:
     return bool(COLD_START_TARGETS & set(targets))
 
 
-def profile_backends(targets: tuple[str, ...] | list[str]) -> str:
+def profile_backends(targets: tuple[str, ...] | list[str]) -> list[Choice]:
     """`stackpick run`'s backends: every server-side one, and the on-device runtimes when a
     target needs them (they are proxies measured on this host's CPU)."""
-    return "all,on-device" if ON_DEVICE_TARGETS & set(targets) else "all"
+    on_device = study_backends(on_device=True) if ON_DEVICE_TARGETS & set(targets) else []
+    return [*study_backends(), *on_device]
 
 
-def phases(start: float, child: dict[str, Any]) -> dict[str, float]:
-    """Wall-clock stamps -> seconds: import (interpreter start included), load, first call."""
-    return {"import_s": child["imported"] - start, "load_s": child["loaded"] - child["imported"],
-            "first_call_s": child["called"] - child["loaded"],
-            "total_s": child["called"] - start}
+@dataclass(frozen=True)
+class Phases:
+    """One fresh process, in seconds: import (interpreter start included), load, first call."""
+
+    import_s: float
+    load_s: float
+    first_call_s: float
+    total_s: float
 
 
-def summarize(runs: list[dict[str, float]]) -> dict[str, Any]:
-    """Medians of each phase over the processes that gave a correct first output."""
-    out: dict[str, Any] = {k: statistics.median(r[k] for r in runs)
-                           for k in ("total_s", "import_s", "load_s", "first_call_s")}
-    out["totals_s"] = [r["total_s"] for r in runs]
-    return out
+def phases(start: float, child: ColdStartStamps) -> Phases:
+    """Wall-clock stamps -> seconds."""
+    return Phases(child.imported - start, child.loaded - child.imported,
+                  child.called - child.loaded, child.called - start)
+
+
+def summarize(cold: ColdStart, runs: list[Phases]) -> ColdStart:
+    """``cold`` with the medians of each phase over the processes that gave a correct first
+    output."""
+    return replace(cold, total_s=statistics.median(r.total_s for r in runs),
+                   import_s=statistics.median(r.import_s for r in runs),
+                   load_s=statistics.median(r.load_s for r in runs),
+                   first_call_s=statistics.median(r.first_call_s for r in runs),
+                   totals_s=[r.total_s for r in runs])
 
 
 class ColdStartPass:
@@ -69,57 +84,57 @@ class ColdStartPass:
     def __init__(self, threads: int, device: str, runs: int | None = None) -> None:
         self.threads, self.device = threads, device
         self.runs = int(os.environ.get(RUNS_ENV, RUNS)) if runs is None else runs
-        self.done: dict[tuple[str, str], dict[str, Any]] = {}
+        self.done: dict[tuple[str, str], ColdStart] = {}
 
-    def adopt(self, measured: Iterable[tuple[Cell, dict[str, Any]]]) -> None:
+    def adopt(self, measured: Iterable[tuple[Cell, ColdStart | None]]) -> None:
         """Cold starts an interrupted run measured already (``--resume``): not again."""
         for cell, cold in measured:
-            if cold:
+            if cold is not None:
                 self.done.setdefault((cell.backend, cell.variant), cold)
 
     def measure_once(self, cell: Cell, handle: WorkerHandle, materials: Path
-                     ) -> dict[str, Any]:
-        """The cold start of ``cell``'s variant (``total_s``, the split, ``runs``,
-        ``measured_on``): measured now if this is its first cell, else the earlier one;
-        ``{}`` when the pass is off."""
+                     ) -> ColdStart | None:
+        """The cold start of ``cell``'s variant: measured now if this is its first cell, else
+        the earlier one; None when the pass is off."""
         key = (cell.backend, cell.variant)
         if self.runs < 1:
-            return {}
+            return None
         if key not in self.done:
             self.done[key] = self._measure(cell, handle, materials)
         return self.done[key]
 
-    def _measure(self, cell: Cell, handle: WorkerHandle, materials: Path) -> dict[str, Any]:
+    def _measure(self, cell: Cell, handle: WorkerHandle, materials: Path) -> ColdStart:
         # beside the group's arrays: in the study's run directory, removed with it
         with tempfile.TemporaryDirectory(prefix="stackpick-cold-", dir=materials.parent) as tmp:
             try:
-                artifact = encode(handle.call(Deploy(cell.key, tmp), TIMEOUT_S))
+                artifact = handle.call(Deploy(cell.key, tmp), TIMEOUT_S).artifact
             except WorkerFailure as exc:
-                return {"error": f"deploy: {exc}", "measured_on": cell.key}
-            req = {"backend": cell.backend, "variant": cell.variant, "threads": self.threads,
-                   "device": self.device, "materials": str(materials), "cell": cell.to_dict(),
-                   "artifact": artifact if artifact.get("loader") else None}
-            runs, errors = [], []
+                return ColdStart(cell.key, error=f"deploy: {exc}")
+            req = ColdStartRequest(cell.backend, cell.variant, self.threads, self.device,
+                                   str(materials), cell, artifact)
+            runs: list[Phases] = []
+            errors: list[str] = []
             for i in range(self.runs):
                 got = self._one(req, Path(tmp), i)
-                (errors if "error" in got else runs).append(got)
+                if isinstance(got, str):
+                    errors.append(got)
+                else:
+                    runs.append(got)
                 if errors and not runs:  # a start that fails once fails every time: stop
                     break
-        info: dict[str, Any] = {"measured_on": cell.key, "runs": len(runs),
-                                "what": artifact.get("loader") or "rebuild from weights"}
-        if errors:
-            info["errors"] = [e["error"] for e in errors][:2]
-        if runs:
-            info.update(summarize(runs))
-        return info
+        cold = ColdStart(cell.key, len(runs),
+                         artifact.loader if artifact else "rebuild from weights",
+                         errors=errors[:2])
+        return summarize(cold, runs) if runs else cold
 
-    def _one(self, req: dict[str, Any], tmp: Path, i: int) -> dict[str, Any]:
+    def _one(self, req: ColdStartRequest, tmp: Path, i: int) -> Phases | str:
+        """One fresh process's phases, or why it gave no correct first output."""
         from stackpick.registry import get_spec
 
         request, result = tmp / f"req{i}.json", tmp / f"out{i}.json"
-        request.write_text(json.dumps(req))
+        request.write_bytes(msgspec.json.encode(req))
         env = worker_environment(self.threads, self.device,
-                                 {**get_spec(req["backend"]).worker_env(req["variant"]),
+                                 {**get_spec(req.backend).worker_env(req.variant),
                                   RUN_DIR_ENV: str(tmp)})
         start = time.time()  # wall clock, as the child stamps it
         try:
@@ -127,14 +142,13 @@ class ColdStartPass:
                             str(request), str(result)], env=env, timeout=TIMEOUT_S,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         except subprocess.TimeoutExpired:
-            return {"error": f"no first output within {TIMEOUT_S:.0f} s"}
-        child: dict[str, Any] = {}
-        with contextlib.suppress(OSError, ValueError):
-            child = json.loads(result.read_text())
-        if not child:
-            return {"error": "the process exited without a result"}
-        if "error" in child:
-            return child
-        if not child.get("parity_ok"):
-            return {"error": "first output failed parity"}
+            return f"no first output within {TIMEOUT_S:.0f} s"
+        try:
+            child = msgspec.json.decode(result.read_bytes(), type=ColdStartStamps)
+        except (OSError, msgspec.DecodeError):
+            return "the process exited without a result"
+        if child.error:
+            return child.error
+        if not child.parity_ok:
+            return "first output failed parity"
         return phases(start, child)

@@ -80,6 +80,6 @@ def worker_environment(threads: int, device: str,
 def recorded_variables(env: dict[str, str] | None = None) -> dict[str, str]:
     """The allow-listed variables that influence results, for the fingerprint; a secret-looking
     name is left out even there."""
-    env = os.environ if env is None else env
-    return {k: v for k, v in sorted(env.items())
+    source = os.environ if env is None else env
+    return {k: v for k, v in sorted(source.items())
             if (k in RECORDED or k.startswith(RECORDED_PREFIXES)) and not secret_looking(k)}

@@ -4,8 +4,9 @@ study built from it (``benchmarks/fleet_sim.py`` prints one; docs/scale-out.md q
 The per-cell estimate is an upper-end budget, not a measurement: worker start-up once per
 backend per group, build + first call + parity + warm-up, timing up to the stop rule's cap
 (interleaved rounds give every cell its turn, so a group's timing is the sum of its cells'),
-and the memory pass. The start-up and build figures are round numbers of the order this
-project's 2-core CI machine shows for the reference workloads; they move with the machine.
+and the memory pass. The start-up and build figures come from each backend's spec
+(``start_s``, ``build_s``): round numbers of the order this project's 2-core CI machine shows
+for the reference workloads; they move with the machine.
 """
 
 from __future__ import annotations
@@ -18,23 +19,34 @@ from dataclasses import dataclass
 from stackpick.harness.plan import StudyPlan
 from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import Cell
-from stackpick.registry import get_spec
+from stackpick.registry import get_spec, lookup
 
-START_S = {"torch": 2.5, "torch-compile": 2.5, "tensorflow": 6.0, "keras": 6.0, "jax": 3.0,
-           "onnxruntime": 3.0, "fake": 0.3}  # framework import + configure, per worker
-BUILD_S = {"torch": 1.0, "torch-compile": 25.0, "tensorflow": 3.0, "keras": 3.0, "jax": 3.0,
-           "onnxruntime": 4.0, "fake": 0.1}  # build, export or compile, first call, parity
-VARIANT_BUILD_S = {"xla": 10.0}
 WORKLOAD_SCALE = {"mlp": 1.0, "cnn": 1.5, "transformer": 2.0}
 MEMORY_PASS_S = 0.5
 GROUP_OVERHEAD_S = 2.0  # a cluster task's start, the group's materials, results streamed back
+UNKNOWN_S = 5.0  # a backend this installation does not know (a stored plan's)
+
+
+def start_s(backend: str) -> float:
+    """A worker's framework import + configure (the backend spec's ``start_s``)."""
+    spec = lookup(backend)
+    return spec.start_s if spec else UNKNOWN_S
+
+
+def build_s(backend: str, variant: str) -> float:
+    """Build, export or compile, first call and parity of one cell (the spec's ``build_s``,
+    or its variant's where that differs)."""
+    spec = lookup(backend)
+    if spec is None:
+        return UNKNOWN_S
+    v = spec.variant(variant)
+    return v.build_s if v is not None and v.build_s is not None else spec.build_s
 
 
 def estimate_cell_s(cell: Cell, rule: StopRule) -> float:
     """Seconds one cell takes once its worker is up (an upper-end budget)."""
-    build = VARIANT_BUILD_S.get(cell.variant, BUILD_S.get(cell.backend, 5.0))
     scale = WORKLOAD_SCALE.get(cell.workload, 2.0) * (1.5 if cell.task == "training" else 1.0)
-    return build * scale + rule.max_time_s + MEMORY_PASS_S
+    return build_s(cell.backend, cell.variant) * scale + rule.max_time_s + MEMORY_PASS_S
 
 
 def _needs_worker(cell: Cell) -> bool:
@@ -46,7 +58,7 @@ def estimate_group_s(cells: Sequence[Cell], rule: StopRule) -> float:
     """Seconds one group takes on one machine: each worker's start-up, then its cells."""
     cells = [c for c in cells if _needs_worker(c)]
     workers = {(c.backend, c.variant) for c in cells}
-    start = sum(START_S.get(backend, 5.0) for backend, _ in workers)
+    start = sum(start_s(backend) for backend, _ in workers)
     return start + sum(estimate_cell_s(c, rule) for c in cells)
 
 

@@ -15,10 +15,14 @@ import psutil
 
 from stackpick import __version__
 from stackpick.harness.environment import recorded_variables, thread_variables
+from stackpick.registry import all_specs
 
-# Distribution names (what pip installs), not import names.
-DISTRIBUTIONS = ("numpy", "torch", "tensorflow", "tensorflow-cpu", "keras", "jax", "jaxlib",
-                 "onnx", "onnxscript", "onnxruntime", "onnxruntime-gpu")
+
+def distributions() -> tuple[str, ...]:
+    """Distribution names (what pip installs, not import names) whose versions a run records:
+    numpy and every backend spec's ``distributions``."""
+    return tuple(dict.fromkeys(("numpy", *(d for s in all_specs().values()
+                                           for d in s.distributions))))
 
 
 def _read(path: str) -> str:
@@ -66,7 +70,7 @@ def gpus() -> list[str]:
 
 def framework_versions() -> dict[str, str]:
     found = {}
-    for dist in DISTRIBUTIONS:
+    for dist in distributions():
         try:
             found[dist] = version(dist)
         except PackageNotFoundError:

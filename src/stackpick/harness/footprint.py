@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import re
 from importlib import metadata
-from typing import Any
+from pathlib import Path
+
+from stackpick.protocol.extras import Footprint
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -41,7 +43,7 @@ def _dist_bytes(name: str) -> int | None:
     total = 0
     for f in dist.files or []:
         try:
-            total += f.locate().stat().st_size
+            total += Path(f.locate()).stat().st_size
         except OSError:  # listed in RECORD but gone (e.g. removed caches)
             continue
     return total
@@ -65,15 +67,14 @@ def closure(names: tuple[str, ...]) -> list[str]:
 
 
 @functools.cache
-def install_footprint(names: tuple[str, ...]) -> dict[str, Any] | None:
-    """``{"bytes": total, "own_bytes": the named distributions alone, "distributions": n,
-    "largest": [[name, bytes], ...]}``; None when none of ``names`` is installed."""
+def install_footprint(names: tuple[str, ...]) -> Footprint | None:
+    """The total size of ``names`` and their dependencies, the named ones alone, how many
+    distributions, and the five largest; None when none of ``names`` is installed."""
     dists = closure(names)
     if not dists:
         return None
     sizes = {d: _dist_bytes(d) or 0 for d in dists}
     own = sum(sizes[_norm(n)] for n in names if _norm(n) in sizes)
     largest = sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
-    return {"bytes": sum(sizes.values()), "own_bytes": own, "distributions": len(dists),
-            "roots": [d for d in (_norm(n) for n in names) if d in sizes],
-            "largest": [list(x) for x in largest]}
+    return Footprint(sum(sizes.values()), own, len(dists),
+                     [d for d in (_norm(n) for n in names) if d in sizes], largest)

@@ -13,16 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from stackpick.errors import UserError
 from stackpick.harness.client import WorkerFailure, WorkerHandle
 from stackpick.harness.executor import LocalExecutor
 from stackpick.protocol.cells import Cell, CellResult
-from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.conversions import Conversion, Signature
 from stackpick.protocol.messages import Hello, ModelConvert, ModelReference
 from stackpick.registry import get_spec
-from stackpick.usermodel.routes import CONVERSIONS, NEEDS, REFERENCE
+from stackpick.usermodel.routes import conversions, needs, reference
 from stackpick.usermodel.spec import ModelSpec
 
 INSPECT_TIMEOUT = 300.0  # importing a framework and running a large model once
@@ -40,12 +39,12 @@ def _needs_framework(spec: ModelSpec, backend: str, variant: str) -> None:
         raise UserError(f"--model {spec.shown}: loading a {spec.kind} model needs {missing}")
 
 
-def inspect(spec: ModelSpec, threads: int, device: str = "cpu") -> dict[str, Any]:
+def inspect(spec: ModelSpec, threads: int, device: str = "cpu") -> Signature:
     """Load and run the model once in a worker; its signature (inputs, outputs, batch).
 
     Raises :class:`UserError` (one line naming the file) when the model cannot run at all.
     """
-    backend, variant = REFERENCE[spec.kind]
+    backend, variant = reference(spec.kind)
     _needs_framework(spec, backend, variant)
     handle = WorkerHandle(backend, threads, device, variant=variant)
     try:
@@ -102,7 +101,7 @@ def _convert(executor: LocalExecutor, spec: ModelSpec, workdir: Path, arrays: Pa
     first one also makes the reference, and what it saves for the others goes in ``shared``."""
     rows: list[Conversion] = []
     t = executor.timeouts
-    for i, (backend, variant, names) in enumerate(CONVERSIONS[spec.kind]):
+    for i, (backend, variant, names) in enumerate(conversions(spec.kind)):
         missing = get_spec(backend).unavailable_reason(variant)
         if missing:
             rows += _failed_rows(names, "unavailable", missing)
@@ -152,7 +151,7 @@ def _ready(spec: ModelSpec, cells: list[Cell], rows: list[Conversion], ready: Gr
     by_path = {r.path: r for r in rows}
     ready.artifacts.update({r.path: r.artifact for r in rows if r.artifact})
     for c in cells:
-        needed = NEEDS.get((spec.kind, c.backend))
+        needed = needs(spec.kind, c.backend)
         row = by_path.get(needed or "")
         if row is not None and row.status != "ok":
             status = "unavailable" if row.status == "unavailable" else "fail_export"

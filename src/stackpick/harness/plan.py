@@ -4,11 +4,12 @@ scale-out: cell in, measurement out)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from stackpick.harness.stopping import StopRule
 from stackpick.protocol.cells import Cell
+from stackpick.protocol.runs import PlanRecord
 from stackpick.registry import get_spec
 from stackpick.workloads import get_workload
 from stackpick.workloads.transforms import TRANSFORM_TASKS, applies, default_batch
@@ -49,17 +50,23 @@ class StudyPlan:
             out.setdefault(cell.group, []).append(cell)
         return out
 
+    def to_record(self) -> PlanRecord:
+        """The plan as the store keeps it."""
+        return PlanRecord(self.cells, self.threads, self.rule.to_dict(), self.cold_start,
+                          self.left_out)
+
+    @classmethod
+    def from_record(cls, record: PlanRecord) -> StudyPlan:
+        return cls(record.cells, record.threads, StopRule.from_dict(record.rule),
+                   record.cold_start, record.left_out)
+
     def to_json(self) -> str:
-        return json.dumps({"cells": [c.to_dict() for c in self.cells], "threads": self.threads,
-                           "rule": self.rule.to_dict(), "cold_start": self.cold_start,
-                           "left_out": self.left_out})
+        """As JSON text (a cluster task receives it)."""
+        return json.dumps(self.to_record().to_dict())
 
     @classmethod
     def from_json(cls, text: str) -> StudyPlan:
-        data = json.loads(text)
-        return cls([Cell.from_dict(c) for c in data["cells"]], data["threads"],
-                   StopRule.from_dict(data["rule"]), data.get("cold_start", False),
-                   data.get("left_out", {}))
+        return cls.from_record(PlanRecord.from_dict(json.loads(text)))
 
 
 def plan_study(
@@ -71,13 +78,13 @@ def plan_study(
     threads: int,
     device: str = "cpu",
     rule: StopRule | None = None,
-    workload_params: dict[str, dict[str, Any]] | None = None,
+    workload_params: Mapping[str, Mapping[str, object]] | None = None,
     cold_start: bool = False,
 ) -> StudyPlan:
     """Expand the product of choices into cells; per-workload default batches when not given."""
     cells: list[Cell] = []
     for wname in workloads:
-        params = (workload_params or {}).get(wname, {})
+        params = dict((workload_params or {}).get(wname, {}))  # size overrides (tests)
         wl = get_workload(wname, params)
         for task in (t for t in tasks if applies(t, wname)):  # jacobian: the mlp only
             sizes = (batches or list(wl.default_batches)) if task == "inference" else (

@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from stackpick.analysis.intervals import CellRounds
 from stackpick.analysis.sequential import Decision
@@ -32,6 +31,7 @@ from stackpick.harness.stopping import StopRule
 from stackpick.protocol.blocks import CellBlock
 from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse, fault_warning
 from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.extras import ColdStart
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
 from stackpick.protocol.messages import Memory, Release, Sample, Setup, SetupReply
 from stackpick.workloads import get_workload
@@ -234,15 +234,15 @@ class GroupRun:
             cold = self.cold is not None and self.cold.runs > 0 and not self.user_model
             a.faults.append(fault_warning(f"{exc.status} in the {stage} ({exc}); "
                                           f"not measured: {', '.join(a.missing(cold))}"))
-        if a.cold and not a.cold.get("runs"):
-            why = a.cold.get("error") or "; ".join(a.cold.get("errors") or []) or "no run"
+        if a.cold is not None and not a.cold.runs:
+            why = a.cold.error or "; ".join(a.cold.errors) or "no run"
             a.faults.append(fault_warning(f"cold start not measured: {why}"))
 
-    def _cold_start(self, a: ActiveCell, handle: WorkerHandle) -> dict[str, Any]:
+    def _cold_start(self, a: ActiveCell, handle: WorkerHandle) -> ColdStart | None:
         """Fresh-process starts of this cell's variant (once per run), while its model is
         still loaded in the worker to hand over its artifact."""
         if self.cold is None or self.arrays is None or self.user_model:
-            return {}
+            return None
         self.progress.stage(a.cell, "cold start (fresh processes)")
         return self.cold.measure_once(a.cell, handle, self.arrays)
 
@@ -290,8 +290,8 @@ class GroupRun:
         """Store every cell that has samples, with why its group stopped."""
         for a in self.active:
             metrics = self._metrics(a, a.setup, a.cell, decision.reason)
-            if a.cold:
-                metrics.cold_start_s, metrics.cold_start = a.cold.get("total_s"), a.cold
+            if a.cold is not None:
+                metrics.cold_start_s, metrics.cold_start = a.cold.total_s, a.cold
             for fault in [a.late_failure, *a.faults]:
                 if fault and metrics.timing is not None:
                     metrics.timing.warnings.append(fault)

@@ -1,5 +1,5 @@
 """The advice as typed records, with ``to_dict`` (the JSON ``advise --json`` writes and the store
-keeps in ``runs.extra_json["advice"]``) and tolerant ``from_dict`` (advice stored by older
+keeps in ``runs.notes_json["advice"]``) and tolerant ``from_dict`` (advice stored by older
 versions reads back: a missing key takes its default, an unknown one is ignored).
 
 The advisor (``stackpick.advice``) builds these; the reports render them. Nothing here imports
@@ -18,6 +18,7 @@ from stackpick.protocol.advice_records import (
     Change,
     Contradiction,
     Eliminated,
+    Fact,
     Flip,
     Ranked,
     Reason,
@@ -33,7 +34,7 @@ from stackpick.protocol.advice_records import (
 )
 
 __all__ = ["LABELS", "SCHEMA", "Advice", "Caveat", "Change", "Contradiction", "Eliminated",
-           "Flip", "Ranked", "Reason", "Route", "Score", "Tie", "Weight", "label"]
+           "Fact", "Flip", "Ranked", "Reason", "Route", "Score", "Tie", "Weight", "label"]
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Advice:
     cells: list[int] = field(default_factory=list)
     summary: str = ""
     options: dict[str, Any] = field(default_factory=dict)  # allow_unknown, measurements
-    facts: list[dict[str, Any]] = field(default_factory=list)  # the cited facts, with sources
+    facts: list[Fact] = field(default_factory=list)  # the cited facts, with their sources
 
     @property
     def recommended(self) -> str | None:
@@ -87,8 +88,10 @@ class Advice:
         for e in self.eliminated:
             for reason in e.reasons:
                 found.update(reason.facts)
-        for item in (*self.contradictions, *self.caveats):
-            found.update(item.facts)
+        for c in self.contradictions:
+            found.update(c.facts)
+        for cav in self.caveats:
+            found.update(cav.facts)
         return sorted(found)
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,7 +112,7 @@ class Advice:
                             "checked": self.changes_checked, "rests_on": self.rests_on},
             "evidence": {"facts": self.fact_ids(), "run": self.run, "cells": self.cells},
             "caveats": [c.to_dict() for c in self.caveats],
-            "facts": self.facts,
+            "facts": [f.to_dict() for f in self.facts],
         }
 
     @classmethod
@@ -137,5 +140,13 @@ class Advice:
             _d(d.get("evidence")).get("run"),
             cells=list(_ints(_d(d.get("evidence")).get("cells"))),
             summary=str(d.get("summary") or ""), options=_d(d.get("options")),
-            facts=[f for f in _list(d.get("facts")) if isinstance(f, dict)],
+            facts=_facts(d),
         )
+
+
+def _facts(d: dict[str, Any]) -> list[Fact]:
+    """The cited facts in full; advice stored before they travelled with it names their ids
+    (``evidence.facts``) only."""
+    given = [Fact.from_dict(f) for f in _list(d.get("facts"))]
+    return given or [Fact.from_dict(i) for i in _list(_d(d.get("evidence")).get("facts"))
+                     if isinstance(i, str)]

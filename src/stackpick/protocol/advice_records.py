@@ -288,3 +288,27 @@ class Tie:
         return cls(_strs(d["stacks"]), _num(d.get("margin")) or 0.0,
                    _num(d.get("uncertainty")) or 0.0, str(d.get("decided_by") or ""),
                    str(d.get("separate") or ""))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A knowledge-base fact an advice cites, as it travels with the advice: its statement
+    in the project's words, its source (a URL or ``owner/repo#number``) and its date. Advice
+    stored before facts travelled with it has their ids only (empty statement)."""
+
+    id: str
+    statement: str = ""
+    source: str = ""
+    as_of: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "statement": self.statement, "source": self.source,
+                "as_of": self.as_of}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Fact:
+        if isinstance(d, str):
+            return cls(d)
+        d = _d(d)
+        return cls(str(d.get("id") or ""), str(d.get("statement") or ""),
+                   str(d.get("source") or ""), str(d.get("as_of") or ""))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackpick.protocol.cells import MemoryUse
+from stackpick.protocol.extras import ColdStart
 from stackpick.protocol.messages import SetupReply, decode, encode
 
 
@@ -30,7 +31,7 @@ class CellBlock:
     setup: SetupReply | None = None  # the first process's setup (block 0)
     memory: MemoryUse | None = None
     tail: tuple[list[float], float] | None = None  # per-call pass and the clock's cost
-    cold: dict[str, Any] = field(default_factory=dict)
+    cold: ColdStart | None = None
     done: bool = False  # no more blocks for this cell (a late failure, or finished)
     late_failure: str | None = None
     faults: list[str] = field(default_factory=list)  # figures a worker failure left out

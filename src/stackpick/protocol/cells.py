@@ -4,9 +4,12 @@ analysis and the reports share.
 A :class:`Cell` is one (workload, backend, variant, task, batch, device) measurement; its
 :class:`CellResult` carries typed :class:`CellMetrics`. The store keeps metrics as JSON in the
 documented shape (``docs/results-json.md``): :meth:`CellMetrics.to_dict` writes it and
-:meth:`CellMetrics.from_dict` reads it back, from this version's stores and older ones.
-Per-framework facts (versions, thread read-backs, backend extras) stay open mappings: their
-keys differ by framework by nature.
+:meth:`CellMetrics.from_dict` reads it back, from this version's stores and older ones. A
+backend's own facts are declared fields of :class:`~stackpick.protocol.extras.Extras`; only
+versions and thread read-backs stay open mappings (their keys are the frameworks' own).
+
+A new kind of evidence (a load test's capacity, say) is one record and one optional field of
+:class:`CellMetrics`: written when set, read back by its type, nothing else to edit.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import msgspec
+
+from stackpick.protocol import tolerant
+from stackpick.protocol.extras import ColdStart, Extras
 
 STATUSES = ("ok", "fail_parity", "fail_export", "crash", "timeout", "oom", "error",
             "unavailable", "unsupported", "lost_node")
@@ -121,10 +127,9 @@ class Parity:
     float32_rtol: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = _without(asdict(self), "detail")
-        for key in ("tolerance", "float32_ok", "float32_atol", "float32_rtol"):
-            out = _without(out, key)
-        return out
+        """The stored shape: the optional keys only when set."""
+        optional = ("detail", "tolerance", "float32_ok", "float32_atol", "float32_rtol")
+        return {k: v for k, v in asdict(self).items() if v is not None or k not in optional}
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ class MemoryUse:
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
             return {"error": self.error}
-        return _without(asdict(self), "error")
+        return {k: v for k, v in asdict(self).items() if k != "error"}
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,11 @@ class Timing:
     tail: str | None = None  # what p90/p99 are percentiles of: "per call", "of 2-call means"
 
 
+# Keys every stored record has, set or not (older readers index them); any other field is
+# written only when it is set, so records made before it was added read back unchanged.
+ALWAYS = ("build_s", "first_call_s", "parity", "extras", "loops", "warmup", "threads",
+          "versions", "import_s", "rss_before", "rss_after", "session")
+_TIMING_ONLY = ("blocks", "round_ids", "tail")  # added with process blocks
 FAULT = "worker failure"
 
 
@@ -182,7 +192,7 @@ class CellMetrics:
     build_s: float | None = None
     first_call_s: float | None = None
     parity: Parity | None = None
-    extras: dict[str, Any] = field(default_factory=dict)  # backend-specific facts
+    extras: Extras = field(default_factory=Extras)  # the backend's own facts
     loops: int | None = None  # calls per sample (1: each call timed alone)
     warmup: Warmup | None = None
     threads: dict[str, Any] | None = None  # read back from the framework
@@ -196,8 +206,9 @@ class CellMetrics:
     # Fresh processes to the first correct output (harness.cold_start): the median, and its
     # split into import_s / load_s / first_call_s with the runs and the cell measured on.
     cold_start_s: float | None = None
-    cold_start: dict[str, Any] | None = None
+    cold_start: ColdStart | None = None
     node: dict[str, Any] | None = None  # the cluster machine's fingerprint (None: local run)
+    interval: dict[str, Any] | None = None  # the shown interval (set when a run is loaded)
     other: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
 
     @property
@@ -219,42 +230,39 @@ class CellMetrics:
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape: timing fields at the top level, as stored."""
-        out: dict[str, Any] = {
-            "build_s": self.build_s, "first_call_s": self.first_call_s,
-            "parity": self.parity.to_dict() if self.parity else None,
-            "extras": self.extras, "loops": self.loops,
-            "warmup": asdict(self.warmup) if self.warmup else None,
-            "threads": self.threads, "versions": self.versions, "import_s": self.import_s,
-            "rss_before": self.rss_before, "rss_after": self.rss_after,
-            "session": self.session,
-        }
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("timing", "other") or (value is None and f.name not in ALWAYS):
+                continue
+            out[f.name] = _plain(value)
         if self.timing is not None:
-            # keys added with process blocks stay out of records made before them
             out.update({k: v for k, v in asdict(self.timing).items()
-                        if v is not None or k not in ("blocks", "round_ids", "tail")})
-        if self.memory is not None:
-            out["memory"] = self.memory.to_dict()
-        if self.cold_start_s is not None or self.cold_start is not None:
-            out.update(cold_start_s=self.cold_start_s, cold_start=self.cold_start)
-        if self.node is not None:
-            out["node"] = self.node
+                        if v is not None or k not in _TIMING_ONLY})
+        if "cold_start" in out:  # a failed pass has no median: both keys say so
+            out.setdefault("cold_start_s", None)
         return {**out, **self.other}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CellMetrics:
         """Read stored metrics (any version); unknown keys are kept in ``other``."""
         timing_keys = {f.name for f in fields(Timing)}
-        own = {f.name for f in fields(cls)} - {"timing", "other"}
-        known = {k: v for k, v in data.items() if k in own}
-        for key, kind in (("parity", Parity), ("warmup", Warmup), ("memory", MemoryUse)):
-            if isinstance(known.get(key), dict):
-                known[key] = msgspec.convert(known[key], kind, strict=False)
-        timing = None
+        own = {f.name for f in fields(cls)} - {"timing", "other", "extras"}
+        known = {k: v for k, v in data.items() if k in own and v is not None}
+        metrics, odd = tolerant.convert(known, cls)
+        metrics.extras = Extras.from_dict(data.get("extras"))
         if isinstance(data.get("latency_ns"), dict):
-            timing = msgspec.convert({k: v for k, v in data.items() if k in timing_keys},
-                                     Timing, strict=False)
-        other = {k: v for k, v in data.items() if k not in own and k not in timing_keys}
-        return cls(**known, timing=timing, other=other)
+            metrics.timing = msgspec.convert(
+                {k: v for k, v in data.items() if k in timing_keys}, Timing, strict=False)
+        metrics.other = {**{k: v for k, v in data.items()
+                            if k not in own and k not in timing_keys and k != "extras"}, **odd}
+        return metrics
+
+
+def _plain(value: Any) -> Any:
+    """A field's stored form: its own ``to_dict`` where it has one, else plain data."""
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else msgspec.to_builtins(value)
 
 
 @dataclass
@@ -297,26 +305,3 @@ class StoredCell:
     def base_key(self) -> str:
         """The key without the machine (see :attr:`Cell.base_key`)."""
         return self.key.split("@", 1)[0]
-
-
-@dataclass
-class StoredRun:
-    """A run as stored: its plan, fingerprint and notes (``notes``: the load warning, the
-    user model, the profile and the advice of `stackpick run`)."""
-
-    id: int
-    kind: str
-    status: str
-    started_at: str
-    finished_at: str | None
-    command: str | None
-    plan: dict[str, Any]
-    fingerprint: dict[str, Any]
-    notes: dict[str, Any]
-
-
-def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
-    """``data`` without ``key`` when its value is None (optional fields stay out of JSON)."""
-    if data.get(key) is None:
-        data.pop(key, None)
-    return data

@@ -54,7 +54,7 @@ def save_group_arrays(m: GroupArrays, path: Path) -> None:
         arrays.update({f"ref/{k}": v for k, v in m.reference.items()})
     else:
         arrays["ref"] = m.reference
-    np.savez(path, **arrays)
+    np.savez(path, allow_pickle=False, **arrays)
 
 
 def load_group_arrays(path: Path | str) -> GroupArrays:

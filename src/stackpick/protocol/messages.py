@@ -9,20 +9,59 @@ typed, validated conversion of nested records (see docs/architecture.md for why 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
 from stackpick.protocol.cells import Cell, MemoryUse, Parity, Warmup
-from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.cold_start import Artifact
+from stackpick.protocol.conversions import Conversion, Signature
+from stackpick.protocol.extras import Extras
+from stackpick.workloads.base import TrainConfig
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Request(Generic[R]):
+    """A request record; ``R`` is the reply record it gets (what ``WorkerHandle.call``
+    returns), ``OP`` its name on the wire."""
+
+    OP: ClassVar[str]
 
 
 @dataclass
-class Hello:
+class Hello(Request["HelloReply"]):
     OP: ClassVar[str] = "hello"
     variant: str = "default"
+
+
+# Thread settings as a framework reports them: ``intra_op`` (what fairness is checked on) and
+# the framework's own keys (inter_op, the pinned CPUs, how it was read back).
+ThreadReadBack = dict[str, int | float | str | bool | list[int] | None]
+
+
+@dataclass
+class Configured:
+    """What a backend's ``configure()`` read back from its framework: versions, the thread
+    settings as the framework reports them (``intra_op`` is what fairness is checked on), the
+    device, and other facts worth recording."""
+
+    versions: dict[str, str]
+    threads: ThreadReadBack
+    device: str = "cpu"
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WarmupRule:
+    """Warm up until two successive windows' medians agree within ``tolerance`` (pyperf-like)."""
+
+    window: int = 5
+    tolerance: float = 0.05
+    min_windows: int = 2
+    max_calls: int = 2_000
+    max_seconds: float = 3.0
 
 
 @dataclass
@@ -30,7 +69,7 @@ class HelloReply:
     """The framework as configured: versions, thread settings read back, device."""
 
     versions: dict[str, str] = field(default_factory=dict)
-    threads: dict[str, Any] = field(default_factory=dict)
+    threads: ThreadReadBack = field(default_factory=dict)
     device: str = "cpu"
     pid: int = 0
     import_s: float = 0.0
@@ -39,11 +78,18 @@ class HelloReply:
 
     @property
     def intra_op(self) -> int | None:
-        return self.threads.get("intra_op")
+        value = self.threads.get("intra_op")
+        return value if isinstance(value, int) else None
+
+    @classmethod
+    def of(cls, configured: Configured, pid: int, import_s: float,
+           rss_bytes: int | None) -> HelloReply:
+        return cls(configured.versions, configured.threads, configured.device, pid, import_s,
+                   rss_bytes, configured.details)
 
 
 @dataclass
-class Setup:
+class Setup(Request["SetupReply"]):
     """Build the cell, first call, parity; calibrate and warm up when parity passes."""
 
     OP: ClassVar[str] = "setup"
@@ -51,8 +97,8 @@ class Setup:
     arrays: str  # path of the group's arrays file (weights, inputs, reference)
     cell: Cell
     artifacts: dict[str, str] = field(default_factory=dict)
-    warmup: dict[str, Any] | None = None  # WarmupRule overrides
-    train: dict[str, Any] | None = None  # TrainConfig overrides
+    warmup: WarmupRule | None = None  # None: the worker's default rule
+    train: TrainConfig | None = None  # None: the default optimiser
 
 
 @dataclass
@@ -60,7 +106,7 @@ class SetupReply:
     build_s: float
     first_call_s: float
     parity: Parity
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: Extras = field(default_factory=Extras)
     rss_before: int | None = None
     loops: int | None = None  # absent when parity failed (nothing to time)
     rss_after: int | None = None
@@ -68,7 +114,7 @@ class SetupReply:
 
 
 @dataclass
-class Sample:
+class Sample(Request["SampleReply"]):
     OP: ClassVar[str] = "sample"
     key: str
     budget_s: float
@@ -84,7 +130,7 @@ class SampleReply:
 
 
 @dataclass
-class Memory:
+class Memory(Request[MemoryUse]):
     OP: ClassVar[str] = "memory"
     key: str
     variant: str = "default"
@@ -93,7 +139,7 @@ class Memory:
 
 
 @dataclass
-class Release:
+class Release(Request["ReleaseReply"]):
     OP: ClassVar[str] = "release"
     key: str
 
@@ -104,7 +150,7 @@ class ReleaseReply:
 
 
 @dataclass
-class Deploy:
+class Deploy(Request["DeployReply"]):
     """Write a set-up cell's deployable artifact into ``dir`` (for the cold-start pass)."""
 
     OP: ClassVar[str] = "deploy"
@@ -114,17 +160,14 @@ class Deploy:
 
 @dataclass
 class DeployReply:
-    """How a fresh process loads it (``worker.artifacts.LOADERS``); loader None: no artifact,
-    the cold start rebuilds the model from its weights."""
+    """How a fresh process loads it; None: no artifact, the cold start rebuilds the model
+    from its weights."""
 
-    loader: str | None = None
-    path: str | None = None
-    input: str | None = None  # the input, in the runtime's own dtype and layout (.npy)
-    tolerance: list[Any] | None = None  # (atol, rtol, why) of a quantised cell
+    artifact: Artifact | None = None
 
 
 @dataclass
-class ModelReference:
+class ModelReference(Request["ModelReferenceReply"]):
     """Load a user's model, run it once; with ``arrays``, write its inputs and outputs there."""
 
     OP: ClassVar[str] = "model_reference"
@@ -137,12 +180,12 @@ class ModelReference:
 class ModelReferenceReply:
     ok: bool
     message: str | None = None  # why the model cannot run (a user error)
-    signature: dict[str, Any] | None = None
+    signature: Signature | None = None
     artifacts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
-class ModelConvert:
+class ModelConvert(Request["ModelConvertReply"]):
     OP: ClassVar[str] = "model_convert"
     model: dict[str, Any]
     arrays: str
@@ -158,16 +201,21 @@ class ModelConvertReply:
 
 
 @dataclass
-class Bye:
+class ByeReply:
+    """The worker leaves after answering."""
+
+
+@dataclass
+class Bye(Request[ByeReply]):
     OP: ClassVar[str] = "bye"
 
 
-REQUESTS: dict[str, type] = {cls.OP: cls for cls in (
+REQUESTS: dict[str, type[Request[Any]]] = {cls.OP: cls for cls in (
     Hello, Setup, Sample, Memory, Release, Deploy, ModelReference, ModelConvert, Bye)}
-REPLIES: dict[type, type] = {
+REPLIES: dict[type[Request[Any]], type[Any]] = {
     Hello: HelloReply, Setup: SetupReply, Sample: SampleReply, Memory: MemoryUse,
     Release: ReleaseReply, Deploy: DeployReply, ModelReference: ModelReferenceReply,
-    ModelConvert: ModelConvertReply, Bye: dict,
+    ModelConvert: ModelConvertReply, Bye: ByeReply,
 }
 
 

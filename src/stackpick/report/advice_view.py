@@ -1,24 +1,23 @@
 """Stored advice read into what a report shows, through the typed records.
 
-The report renders the same :class:`~stackpick.protocol.advice.Advice` the terminal prints: the
-stored dict (``runs.extra_json["advice"]``, any schema) goes through ``Advice.from_dict``, which
-tolerates older shapes, so every past run re-renders. Only ``protocol`` is imported here.
+The report renders the same :class:`~stackpick.protocol.advice.Advice` the terminal prints,
+decoded once when the run was loaded (``RunNotes.advice``; ``Advice.from_dict`` tolerates every
+stored schema, so every past run re-renders). Only ``protocol`` is imported here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from stackpick.protocol.advice import Advice, Ranked, Reason, label
-from stackpick.report.advice_facts import Fact, read_facts
+from stackpick.report.advice_facts import FactView, read_facts
 
 
 @dataclass
 class Contribution:
     criterion: str
-    weight: Any = None
-    value: Any = None
+    weight: float | None = None
+    value: float | None = None
     points: float | None = None
     evidence: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
@@ -27,7 +26,7 @@ class Contribution:
 @dataclass
 class StackView:
     label: str
-    score: Any = None
+    score: float | None = None
     reasons: list[str] = field(default_factory=list)
     contributions: list[Contribution] = field(default_factory=list)
 
@@ -40,9 +39,9 @@ class AdviceView:
     eliminated: list[tuple[str, list[str]]] = field(default_factory=list)
     flips: list[str] = field(default_factory=list)
     flip_note: str = ""
-    weights: list[tuple[str, Any, str]] = field(default_factory=list)
+    weights: list[tuple[str, float, str]] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
+    facts: list[FactView] = field(default_factory=list)
 
 
 def _cited(reasons: tuple[Reason, ...]) -> list[str]:
@@ -87,11 +86,10 @@ def _caveats(a: Advice) -> list[str]:
     return out
 
 
-def read_advice(advice: dict[str, Any] | None) -> AdviceView | None:
-    """The parts of an advice dict a report shows, or None when there is no advice."""
-    if not advice:
+def read_advice(a: Advice | None) -> AdviceView | None:
+    """The parts of an advice a report shows, or None when there is no advice."""
+    if a is None:
         return None
-    a = Advice.from_dict(advice)
     flips, note = _flips(a)
     return AdviceView(
         pick=stack_view(a.ranking[0] if a.ranking else None),
@@ -100,5 +98,5 @@ def read_advice(advice: dict[str, Any] | None) -> AdviceView | None:
         eliminated=[(e.name, [r.text for r in e.reasons]) for e in a.eliminated],
         flips=flips, flip_note=note,
         weights=[(label(w.criterion), w.value, w.why) for w in a.weights],
-        caveats=_caveats(a), facts=read_facts(advice),
+        caveats=_caveats(a), facts=read_facts(a),
     )

@@ -26,11 +26,10 @@ def browser_rows(res: RunView) -> list[list[str]]:
     for g in res.groups:
         for c in g.cells:
             extras = c.metrics.extras
-            if c.status != "ok" or "runtime_bundle_bytes" not in extras:
+            if c.status != "ok" or extras.runtime_bundle_bytes is None:
                 continue
-            rows.append([g.key, c.label, size_bytes(extras.get("runtime_bundle_bytes")),
-                         size_bytes(extras.get("model_bytes")),
-                         _ms(extras.get("page_load_to_first_output_ms")),
-                         _ms(extras.get("page_init_ms")),
-                         size_bytes(extras.get("browser_rss_bytes"))])
+            rows.append([g.key, c.label, size_bytes(extras.runtime_bundle_bytes),
+                         size_bytes(extras.model_bytes),
+                         _ms(extras.page_load_to_first_output_ms), _ms(extras.page_init_ms),
+                         size_bytes(extras.browser_rss_bytes)])
     return rows

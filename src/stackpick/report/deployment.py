@@ -1,22 +1,24 @@
 """The Deployment section: per target class, the runtimes that ran, their latency, cold start,
 install size and artifact size. Rendered into both the HTML page and the Markdown summary.
 
-On-device runtimes (LiteRT, ExecuTorch) are measured on this host's CPU with XNNPACK: the
-kernels a phone's Arm cores run, on another chip, so the numbers are a proxy, and say so.
+On-device runtimes (their spec's role: LiteRT, ExecuTorch) are measured on this host's CPU
+with XNNPACK: the kernels a phone's Arm cores run, on another chip, so the numbers are a proxy,
+and say so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from stackpick.analysis.run_view import RunView
 from stackpick.protocol.cells import StoredCell
+from stackpick.protocol.extras import ColdStart
 from stackpick.report import views
 from stackpick.report.format import duration_ns, duration_s, size_bytes
 from stackpick.report.html_parts import Markup, join, section, table, tag
 
-ON_DEVICE = ("litert", "executorch")
 CLASSES = {
     "server": ("Servers and serverless (x86 CPU, this host)",
                "Cold start and install size decide serverless: a fresh process pays the "
@@ -35,7 +37,7 @@ class DeployRow:
     label: str
     status: str
     median_ns: float | None
-    cold: dict[str, Any]
+    cold: ColdStart | None
     cold_s: float | None
     install_bytes: int | None
     artifact_bytes: int | None
@@ -45,21 +47,22 @@ class DeployRow:
 def _note(c: StoredCell) -> str:
     extras = c.metrics.extras
     parts = []
-    delegation = extras.get("delegation") or {}
-    if delegation.get("delegate"):
-        parts.append(f"{delegation['delegated_share']:.0%} of operators delegated to "
-                     f"{delegation['delegate']}")
-    elif extras.get("delegate_partitions"):
-        parts.append(f"{extras['delegate']}: {extras['delegate_partitions']} partition(s) over "
-                     f"{extras.get('model_ops', '?')} operators")
+    delegation = extras.delegation
+    if delegation is not None and delegation.delegate:
+        parts.append(f"{delegation.delegated_share:.0%} of operators delegated to "
+                     f"{delegation.delegate}")
+    elif extras.delegate_partitions:
+        ops = "?" if extras.model_ops is None else extras.model_ops
+        parts.append(f"{extras.delegate}: {extras.delegate_partitions} partition(s) over "
+                     f"{ops} operators")
     parity = c.metrics.parity
     if parity is not None and parity.tolerance:
         verdict = "within" if parity.float32_ok else "outside"
         parts.append(f"max abs error {parity.max_abs or 0:.2g}, {verdict} the float32 "
                      f"tolerance; judged on {parity.tolerance}")
-    cold = c.metrics.cold_start or {}
-    if cold.get("errors"):
-        parts.append(f"cold start failed: {cold['errors'][0]}")
+    cold = c.metrics.cold_start
+    if cold is not None and cold.errors:
+        parts.append(f"cold start failed: {cold.errors[0]}")
     if c.status != "ok":
         parts.append(c.reason or c.status)
     return "; ".join(parts)
@@ -74,22 +77,24 @@ def rows(res: RunView) -> list[DeployRow]:
         for c in g.cells:
             if c.status not in ("ok", "fail_export", "fail_parity"):
                 continue
-            if not (c.backend in ON_DEVICE or c.metrics.cold_start_s is not None
-                    or "install_bytes" in c.metrics.extras):
-                continue
+            on_device = views.role(c) == "on-device"
             extras = c.metrics.extras
+            if not (on_device or c.metrics.cold_start_s is not None
+                    or extras.install_bytes is not None):
+                continue
             out.append(DeployRow(
-                "on-device" if c.backend in ON_DEVICE else "server", views.group_title(g),
-                c.label, c.status, views.median_ns(c), c.metrics.cold_start or {},
-                c.metrics.cold_start_s, extras.get("install_bytes"),
-                extras.get("artifact_bytes"), _note(c)))
+                "on-device" if on_device else "server", views.group_title(g),
+                c.label, c.status, views.median_ns(c), c.metrics.cold_start,
+                c.metrics.cold_start_s, extras.install_bytes, extras.artifact_bytes,
+                _note(c)))
     return out
 
 
 def _cells(r: DeployRow) -> list[str]:
     cold = r.cold
-    split = (f"{duration_s(cold.get('import_s'))} / {duration_s(cold.get('load_s'))} / "
-             f"{duration_s(cold.get('first_call_s'))}" if r.cold_s is not None else "-")
+    split = (f"{duration_s(cold.import_s)} / {duration_s(cold.load_s)} / "
+             f"{duration_s(cold.first_call_s)}" if cold is not None and r.cold_s is not None
+             else "-")
     return [r.group, r.label, r.status, duration_ns(r.median_ns), duration_s(r.cold_s), split,
             size_bytes(r.install_bytes), size_bytes(r.artifact_bytes), r.note or "-"]
 
@@ -118,7 +123,10 @@ def html_section(res: RunView) -> Markup:
     return section("deployment", "Deployment", join(parts), ABOUT) if parts else Markup("")
 
 
-def markdown_lines(res: RunView, md_table: Any, md: Any) -> list[str]:
+MdTable = Callable[[Sequence[str], Iterable[Sequence[Any]], Sequence[int]], list[str]]
+
+
+def markdown_lines(res: RunView, md_table: MdTable, md: Callable[[Any], str]) -> list[str]:
     """The section for the Markdown summary ([] when nothing ran)."""
     out: list[str] = []
     for title, intro, rs in by_class(res):

@@ -13,6 +13,7 @@ from typing import Any
 from stackpick import __version__
 from stackpick.analysis.machines import machines, per_machine
 from stackpick.analysis.run_view import RunView
+from stackpick.protocol.advice import Advice
 from stackpick.protocol.cells import StoredCell
 from stackpick.report import browser, charts, views
 from stackpick.report.advice_view import read_advice
@@ -122,7 +123,7 @@ def _parity(res: RunView) -> Markup:
     body = table(["group", "backend", "parity", "max abs err", "max rel err", "atol", "rtol"],
                  rows, (3, 4, 5, 6)) if rows else _none("No parity checks in this run.")
     summary = views.model_summary(res)
-    against = (f"the reference output of your model ({summary['reference']})" if summary else
+    against = (f"the reference output of your model ({summary.reference})" if summary else
                "a float64 NumPy reference with the same weights")
     return section("parity", "Numerical parity", body,
                    f"Each backend's output against {against}, checked before timing; a "
@@ -192,7 +193,7 @@ NAV = [("recommendation", "Recommendation"), ("answers", "Answers"), ("model", "
        ("machines", "Cluster")]
 
 
-def render_html(res: RunView, advice: dict[str, Any] | None = None) -> str:
+def render_html(res: RunView, advice: Advice | None = None) -> str:
     """The whole page as one string (write it as UTF-8)."""
     view = read_advice(advice)
     banner = views.partial_note(res)
@@ -204,7 +205,7 @@ def render_html(res: RunView, advice: dict[str, Any] | None = None) -> str:
            and (i != "deployment" or deployment)
            and (i != "machines" or any(c.node for c in res.cells))]
     body = join([
-        recommendation(view), answers(views.profile_of(res, advice)), model, caps,
+        recommendation(view), answers(views.answers(res, advice)), model, caps,
         _chart_sections(res), _browser(res), deployment, _parity(res), _failures(res),
         _warnings(res), facts(view), _machine(res), _machines(res),
     ])

@@ -96,12 +96,12 @@ def recommendation(view: AdviceView | None) -> Markup:
     return tag("section", join([tag("h2", "Recommendation"), body]), "card", id="recommendation")
 
 
-def answers(profile: dict[str, Any]) -> Markup:
+def answers(given: list[tuple[str, object]]) -> Markup:
     """The four questions' answers (and any other profile fields) as a definition list."""
-    if not profile:
+    if not given:
         body = tag("p", "No answers stored with this run.", "muted")
     else:
-        body = dl((str(k).replace("_", " "), plain(v)) for k, v in profile.items())
+        body = dl((str(k).replace("_", " "), plain(v)) for k, v in given)
     return section("answers", "Your answers", body)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackpick.analysis.portability import PortRow
+from stackpick.analysis.portability import ModelSummary, PortRow
 from stackpick.analysis.run_view import RunView
 from stackpick.report import views
 from stackpick.report.format import duration_ns, duration_s, sci, size_bytes
@@ -16,13 +16,12 @@ HEADS = ["path", "result", "export / first call", "median call", "artifact", "pa
          "why, and notes"]
 
 
-def _facts(info: dict[str, Any]) -> Markup:
-    params = info.get("parameters")
-    pairs = [("model", info.get("file")), ("kind", info.get("kind")),
-             ("class", info.get("class") or "-"),
+def _facts(info: ModelSummary) -> Markup:
+    params = info.parameters
+    pairs = [("model", info.file), ("kind", info.kind), ("class", info.class_name or "-"),
              ("parameters", f"{params:,}" if isinstance(params, int) else "-"),
-             ("inputs", info.get("inputs")), ("outputs", info.get("outputs")),
-             ("reference output", info.get("reference"))]
+             ("inputs", info.inputs), ("outputs", info.outputs),
+             ("reference output", info.reference)]
     return dl(pairs)
 
 
@@ -58,6 +57,6 @@ def model_section(res: RunView) -> Markup:
     body = join([_facts(info), table(HEADS, [_row(r) for r in rows], (2, 3, 4, 5),
                                      caption="Portability matrix", cls="portability")])
     intro = ("One row per way out of the model: each was tried on this machine with the same "
-             f"inputs, and every output compared with the reference ({info.get('reference')}). "
+             f"inputs, and every output compared with the reference ({info.reference}). "
              "A stack that needs a failed path is ruled out in the recommendation.")
     return section("model", "Your model and where it can go", body, intro)

@@ -13,6 +13,7 @@ from typing import Any
 from stackpick.analysis.machines import machines, per_machine
 from stackpick.analysis.portability import PortRow
 from stackpick.analysis.run_view import RunView
+from stackpick.protocol.advice import Advice
 from stackpick.protocol.cells import StoredCell
 from stackpick.report import browser, views
 from stackpick.report.advice_view import AdviceView, read_advice
@@ -117,7 +118,8 @@ def _model(res: RunView) -> list[str]:
     info = views.model_summary(res)
     if info is None:
         return []
-    facts = [f"{k}: {info.get(k) if info.get(k) is not None else '-'}"
+    shown = info.to_dict()
+    facts = [f"{k}: {shown[k] if shown[k] is not None else '-'}"
              for k in ("file", "kind", "class", "parameters", "inputs", "outputs", "reference")]
     rows = [[r.path, r.status, duration_s(r.seconds), duration_ns(r.median_ns),
              size_bytes(r.artifact_bytes), sci(r.parity_max_abs), _why(r)]
@@ -194,7 +196,7 @@ def _machines(res: RunView) -> list[str]:
     return out
 
 
-def render_markdown(res: RunView, advice: dict[str, Any] | None = None) -> str:
+def render_markdown(res: RunView, advice: Advice | None = None) -> str:
     """The summary as one Markdown string."""
     run, view = res.run, read_advice(advice)
     out = [f"# stackpick report: run {run.id}", "",
@@ -204,10 +206,10 @@ def render_markdown(res: RunView, advice: dict[str, Any] | None = None) -> str:
     if note:
         out += [f"> **PARTIAL:** {md(note)}", ""]
     out += ["## Recommendation", "", *_recommendation(view)]
-    profile = views.profile_of(res, advice)
-    if profile:
+    answers = views.answers(res, advice)
+    if answers:
         out += ["## Answers", "", *md_table(["question", "answer"],
-                                            [[k, plain(v)] for k, v in profile.items()])]
+                                            [[k, plain(v)] for k, v in answers])]
     out += _model(res) + capability_markdown(res, md_table) + _results(res) + _break_even(res)
     if rows := browser.browser_rows(res):
         out += ["## In the browser", "", md(browser.INTRO), "",

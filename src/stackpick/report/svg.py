@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
+from stackpick.registry import lookup
+
 WIDTH = 640
 LABEL_W = 160  # left column for row labels
 VALUE_W = 145  # right column for the printed value
@@ -31,14 +33,10 @@ def esc(text: object) -> str:
 
 
 def family_color(backend: str) -> str:
-    """A stable colour per framework family, so a backend looks the same in every chart."""
-    if backend.startswith("torch-compile"):
-        return PALETTE["compiled"]
-    for prefix, key in (("torch", "pytorch"), ("tensorflow", "tensorflow"), ("keras", "tensorflow"),
-                        ("jax", "jax"), ("onnx", "onnx")):
-        if backend.startswith(prefix):
-            return PALETTE[key]
-    return PALETTE["other"]
+    """A stable colour per framework family (the backend spec's ``colour``), so a backend looks
+    the same in every chart; ``backend`` may be a label (``tensorflow:xla``)."""
+    spec = lookup(backend)
+    return PALETTE.get(spec.colour if spec else "other", PALETTE["other"])
 
 
 @dataclass

@@ -81,7 +81,7 @@ def portability_table(rows: list[PortRow]) -> Table:
 
 
 def print_results(res: RunView, console: Console) -> None:
-    rows = matrix.matrix(res.run.notes, res.paths)
+    rows = matrix.matrix(res.run.notes.model, res.paths)
     if rows:
         console.print(portability_table(rows))
         console.print()
@@ -102,7 +102,7 @@ def print_results(res: RunView, console: Console) -> None:
     if loops:
         console.print("Note: calls shorter than 50 µs are timed in loops of k calls "
                       "(n counts loops); each sample is the per-call mean of its loop.")
-    warning = res.run.notes.get("load_warning")
+    warning = res.run.notes.load_warning
     if warning:
         console.print(Text.assemble(("warning", "yellow"), f" {warning}"))
 

@@ -3,18 +3,26 @@ counts, parity rows, failures and warnings. HTML, Markdown and JSON all read the
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from stackpick.analysis import portability as matrix
 from stackpick.analysis.economics import Economics, group_economics
 from stackpick.analysis.payoff import FREE, INCONCLUSIVE, NOT_FASTER, PAYS_OFF, SLOWER
 from stackpick.analysis.run_view import GroupView, RunView
+from stackpick.protocol.advice import Advice
 from stackpick.protocol.cells import Parity, StoredCell, Summary
+from stackpick.registry import lookup
 
 BASELINE = "torch"  # eager PyTorch: the reference every speed-up is measured against
 PARTIAL = ("interrupted", "running")
+
+
+def role(c: StoredCell) -> str:
+    """How the cell's runtime serves (its backend spec's role; a backend this installation
+    does not know counts as in-process)."""
+    spec = lookup(c.backend)
+    return spec.role if spec else "in-process"
 
 
 def latency(c: StoredCell) -> Summary | None:
@@ -44,11 +52,11 @@ def measured_groups(res: RunView) -> list[GroupView]:
 
 def portability(res: RunView) -> list[matrix.PortRow]:
     """The user model's portability matrix ([] for the reference workloads)."""
-    return matrix.matrix(res.run.notes, res.paths)
+    return matrix.matrix(res.run.notes.model, res.paths)
 
 
-def model_summary(res: RunView) -> dict[str, Any] | None:
-    return matrix.summary(res.run.notes)
+def model_summary(res: RunView) -> matrix.ModelSummary | None:
+    return matrix.summary(res.run.notes.model)
 
 
 def key_title(key: str) -> str:
@@ -120,16 +128,16 @@ def compile_cache(c: StoredCell) -> str:
     one across processes and runs), and what a later fresh process then took; "" when the
     backend keeps no such cache."""
     extras = c.metrics.extras
-    cache = extras.get("fx_graph_cache")
-    if not isinstance(cache, dict):
+    cache = extras.fx_graph_cache
+    if cache is None:
         return ""
     # Only inductor's FX-graph cache is counted; other caches (AOTAutograd, C++ builds) and a
     # process's first-compile set-up can still make a hit's first call take seconds, which
     # is why the next process's first call is shown beside it.
-    hits, misses = cache.get("hits", 0), cache.get("misses", 0)
+    hits, misses = cache.hits, cache.misses
     state = (f"cold: {misses} graph{'s' if misses != 1 else ''} compiled" if misses else
              f"warm: {hits} graph{'s' if hits != 1 else ''} from inductor's cache")
-    later = extras.get("first_call_s_by_process") or []
+    later = extras.first_call_s_by_process or []
     if len(later) > 1:
         state += f"; next process {later[1]:.2g} s"
     return state
@@ -204,8 +212,8 @@ def parity_rows(res: RunView) -> list[ParityRow]:
 def warnings(res: RunView) -> list[tuple[str, str]]:
     """(where, warning) pairs: run-level first, then each cell's stability warnings."""
     out = []
-    if res.run.notes.get("load_warning"):
-        out.append(("machine", str(res.run.notes["load_warning"])))
+    if res.run.notes.load_warning:
+        out.append(("machine", res.run.notes.load_warning))
     out.extend(("left out", f"{label}: {why}") for label, why in left_out(res).items())
     for g in res.groups:
         for c in g.cells:
@@ -215,8 +223,7 @@ def warnings(res: RunView) -> list[tuple[str, str]]:
 
 def left_out(res: RunView) -> dict[str, str]:
     """Backends the study chose not to measure (e.g. in --quick), with the reason."""
-    found = res.run.notes.get("left_out")
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    return dict(res.run.notes.left_out)
 
 
 def uses_loops(res: RunView) -> bool:
@@ -225,12 +232,7 @@ def uses_loops(res: RunView) -> bool:
 
 def planned_cells(res: RunView) -> int | None:
     """How many cells the run's plan holds (None when the plan cannot be read)."""
-    plan = res.run.plan
-    try:
-        data = json.loads(plan["json"]) if "json" in plan else plan
-        return len(data["cells"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    return len(res.run.plan.cells) or None
 
 
 def partial_note(res: RunView) -> str | None:
@@ -247,7 +249,8 @@ def partial_note(res: RunView) -> str | None:
             f"measured, the rest are missing from this report.{hint}")
 
 
-def profile_of(res: RunView, advice: dict[str, Any] | None) -> dict[str, Any]:
-    """The answers: from the advice when given, else as stored with the run."""
-    found = (advice or {}).get("profile") or res.run.notes.get("profile") or {}
-    return found if isinstance(found, dict) else {"profile": found}
+def answers(res: RunView, advice: Advice | None) -> list[tuple[str, object]]:
+    """The answers (question, answer): from the advice when given, else as stored with the
+    run."""
+    found = (advice.profile if advice else None) or res.run.notes.profile or {}
+    return list(found.items())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from stackpick.analysis.run_view import RunView
 from stackpick.errors import UserError
@@ -51,14 +50,13 @@ def _prepare(out_dir: Path, force: bool) -> None:
 
 
 
-def write_report(results: RunView, advice: dict[str, Any] | None, out_dir: Path,
-                 force: bool = False) -> Path:
-    """Render ``results`` (and ``advice``, the advisor's ``to_dict()``, if any) into
-    ``out_dir``; returns the path of ``index.html``.
+def write_report(results: RunView, out_dir: Path, force: bool = False) -> Path:
+    """Render ``results`` (with the advice stored with the run, if any) into ``out_dir``;
+    returns the path of ``index.html``.
 
     Raises :class:`UserError` when ``out_dir`` exists and ``force`` is false.
     """
-    out_dir = Path(out_dir)
+    out_dir, advice = Path(out_dir), results.run.notes.advice
     # Render everything before touching the disk: a rendering bug leaves no directory behind.
     documents = {
         "index.html": render_html(results, advice),

@@ -21,9 +21,10 @@ import msgspec
 
 from stackpick.errors import StoreError, UserError
 from stackpick.protocol.blocks import CellBlock
-from stackpick.protocol.cells import Cell, CellMetrics, CellResult, StoredCell, StoredRun
+from stackpick.protocol.cells import Cell, CellMetrics, CellResult, StoredCell
 from stackpick.protocol.conversions import Conversion, StoredConversion
-from stackpick.store.faults import ctrl_c_deferred, unreadable, write_failure
+from stackpick.protocol.runs import PlanRecord, RunNotes, StoredRun
+from stackpick.store.faults import ctrl_c_deferred, open_failure, unreadable, write_failure
 from stackpick.store.owner import Owner
 from stackpick.store.schema import SCHEMA_VERSION, prepare
 
@@ -67,16 +68,18 @@ class Store:
             raise StoreError(write_failure(self.path, exc)) from None
 
     # -- runs -------------------------------------------------------------------------------
-    def create_run(self, kind: str, plan: dict[str, Any], fingerprint: dict[str, Any],
-                   command: str = "", notes: dict[str, Any] | None = None) -> int:
+    def create_run(self, kind: str, plan: PlanRecord, fingerprint: dict[str, Any],
+                   command: str = "", notes: RunNotes | None = None) -> int:
+        """A new run, ``running`` and owned by this process: its plan (plain JSON), the
+        machine, its notes."""
         me = Owner.me()
         with self._writing():
             cur = self.conn.execute(
                 "INSERT INTO runs (kind, status, started_at, command, plan_json,"
-                " fingerprint_json, extra_json, owner_pid, owner_started, owner_host)"
+                " fingerprint_json, notes_json, owner_pid, owner_started, owner_host)"
                 " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (kind, now(), command, json.dumps(plan), json.dumps(fingerprint),
-                 json.dumps(notes or {}), me.pid, me.started, me.host),
+                (kind, now(), command, json.dumps(plan.to_dict()), json.dumps(fingerprint),
+                 json.dumps((notes or RunNotes()).to_dict()), me.pid, me.started, me.host),
             )
         return int(cur.lastrowid or 0)
 
@@ -122,12 +125,11 @@ class Store:
             self.conn.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
                               (status, now(), run_id))
 
-    def update_run_notes(self, run_id: int, **fields: Any) -> None:
-        """Add ``fields`` to the run's notes (e.g. the advice `stackpick run` made)."""
-        run = self.get_run(run_id)
+    def save_notes(self, run_id: int, notes: RunNotes) -> None:
+        """Replace the run's notes (e.g. with the advice `stackpick run` made added)."""
         with self._writing():
-            self.conn.execute("UPDATE runs SET extra_json = ? WHERE id = ?",
-                              (json.dumps({**run.notes, **fields}), run_id))
+            self.conn.execute("UPDATE runs SET notes_json = ? WHERE id = ?",
+                              (json.dumps(notes.to_dict()), run_id))
 
     def runs(self, limit: int = 20) -> list[StoredRun]:
         rows = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
@@ -153,13 +155,15 @@ class Store:
                 row["owner_pid"], row["owner_started"] or 0.0, row["owner_host"] or "").alive():
             status = "interrupted"  # its process died without saying so (SIGKILL, power)
         try:
-            parts = [json.loads(row[k]) for k in ("plan_json", "fingerprint_json", "extra_json")]
+            parts = [json.loads(row[k]) for k in ("plan_json", "fingerprint_json", "notes_json")]
             if not all(isinstance(p, dict) for p in parts):
                 raise ValueError("plan, fingerprint and notes must be JSON objects")
-        except (TypeError, ValueError) as exc:
+            plan, notes = PlanRecord.from_dict(parts[0]), RunNotes.from_dict(parts[2])
+        except (TypeError, ValueError, KeyError, AttributeError,
+                msgspec.ValidationError) as exc:
             raise StoreError(unreadable(self.path, f"run {row['id']}", exc)) from None
         return StoredRun(row["id"], row["kind"], status, row["started_at"], row["finished_at"],
-                         row["command"], *parts)
+                         row["command"], plan, parts[1], notes)
 
     # -- cells ------------------------------------------------------------------------------
     def save_result(self, run_id: int, result: CellResult) -> int:
@@ -264,25 +268,23 @@ class Store:
 
     def _conversion(self, row: sqlite3.Row) -> StoredConversion:
         try:
-            data = {**json.loads(row["details_json"]), "path": row["path"],
-                    "status": row["status"], "reason": row["reason"]}
-            return StoredConversion(**vars(msgspec.convert(data, Conversion)), id=row["id"],
-                                    run_id=row["run_id"], group=row["grp"], model=row["model"])
-        except (TypeError, ValueError, msgspec.ValidationError) as exc:
+            found = Conversion.from_details(row["path"], row["status"], row["reason"],
+                                            json.loads(row["details_json"]))
+        except (TypeError, ValueError, AttributeError, msgspec.ValidationError) as exc:
             raise StoreError(unreadable(self.path, f"conversion {row['id']}", exc)) from None
+        return StoredConversion(**vars(found), id=row["id"],
+                                run_id=row["run_id"], group=row["grp"], model=row["model"])
 
     def _cell(self, row: sqlite3.Row) -> StoredCell:
         try:
             metrics = CellMetrics.from_dict(json.loads(row["metrics_json"]))
-            # every field of the type its readers rely on (a row edited by hand may not be)
-            msgspec.convert(msgspec.to_builtins(metrics), CellMetrics, strict=False)
-            return StoredCell(row["id"], row["run_id"], row["key"], row["grp"],
-                              row["workload"], row["backend"], row["variant"], row["task"],
-                              row["batch"], row["device"], row["status"], row["reason"],
-                              row["error_tail"], metrics, row["node"])
         except (TypeError, ValueError, AttributeError, msgspec.ValidationError) as exc:
             raise StoreError(unreadable(self.path, f"cell {row['id']} of run {row['run_id']}",
                                         exc)) from None
+        return StoredCell(row["id"], row["run_id"], row["key"], row["grp"], row["workload"],
+                          row["backend"], row["variant"], row["task"], row["batch"],
+                          row["device"], row["status"], row["reason"], row["error_tail"],
+                          metrics, row["node"])
 
     def close(self) -> None:
         self.conn.close()
@@ -314,20 +316,9 @@ def open_store(path: Path | str | None = None) -> Store:
         raise UserError(f"cannot open --db {path}: {exc}; choose a writable path") from None
     try:
         prepare(conn, path)
-    except sqlite3.OperationalError as exc:
-        conn.close()
-        if not any(w in str(exc).lower() for w in ("readonly", "read-only", "unable to open",
-                                                   "full", "disk i/o")):
-            raise StoreError(f"cannot use {path} as a store ({exc}); it may be corrupt or "
-                             "not a database: move it aside or pass --db with another "
-                             "file") from None
-        raise StoreError(write_failure(path, exc)) from None
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StoreError(
-            f"cannot use {path} as a store ({exc}); it may be corrupt or not a database: "
-            "move it aside or pass --db with another file"
-        ) from None
+        raise StoreError(open_failure(path, exc)) from None
     except StoreError:
         conn.close()
         raise

@@ -61,3 +61,14 @@ def unreadable(path: Path, what: str, exc: Exception) -> str:
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return (f"{what} in {path} cannot be read ({first[:200]}); was it edited by hand? "
             "Render another run, or delete that run's rows")
+
+
+def open_failure(path: Path, exc: sqlite3.Error) -> str:
+    """One line for a store that cannot be opened: a disk or permission problem says so, and
+    anything else is a file that is not a (sound) SQLite database."""
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.OperationalError) and any(
+            w in text for w in ("readonly", "read-only", "unable to open", "full", "disk i/o")):
+        return write_failure(path, exc)
+    return (f"cannot use {path} as a store ({exc}); it may be corrupt or not a database: "
+            "move it aside or pass --db with another file")

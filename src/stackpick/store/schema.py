@@ -11,7 +11,7 @@ from typing import Any
 
 from stackpick.errors import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA_V1 = """
 CREATE TABLE runs (
@@ -87,10 +87,13 @@ def _statements(conn: sqlite3.Connection, script: str) -> None:
 # Version 3: the cluster machine that measured a cell ('' for local runs and older stores).
 SCHEMA_V3 = "ALTER TABLE cells ADD COLUMN node TEXT NOT NULL DEFAULT ''"
 
-# Version 4: measured blocks of cells not yet stored (committed as each block ends, deleted
+# Version 4: a run's notes are called notes everywhere (the record, results.json, here).
+SCHEMA_V4 = "ALTER TABLE runs RENAME COLUMN extra_json TO notes_json"
+
+# Version 5: measured blocks of cells not yet stored (committed as each block ends, deleted
 # when the cell is stored), and the process that owns a run (pid, start time, host), so a run
 # whose process died is told apart from one still measuring.
-SCHEMA_V4 = """
+SCHEMA_V5 = """
 CREATE TABLE blocks (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     key TEXT NOT NULL,
@@ -110,6 +113,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: lambda conn: _statements(conn, SCHEMA_V2),
     2: lambda conn: _statements(conn, SCHEMA_V3),
     3: lambda conn: _statements(conn, SCHEMA_V4),
+    4: lambda conn: _statements(conn, SCHEMA_V5),
 }
 
 
@@ -167,6 +171,6 @@ def prepare(conn: sqlite3.Connection, path: Path, patience_s: float = 30.0) -> N
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             time.sleep(0.05)
-    conn.isolation_level = ""  # back to implicit transactions for `with conn:` blocks
+    conn.isolation_level = "DEFERRED"  # back to implicit transactions for `with conn:`
 
 

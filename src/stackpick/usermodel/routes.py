@@ -1,5 +1,6 @@
 """The ways out of a user's model, per kind: timed runtimes, one-off conversions, and which stack
-each path stands for. Plain data, shared by the planner, the runner, the report and the advisor.
+each path stands for, derived from the backends' specs (``BackendSpec.models`` and
+``BackendSpec.loaders``). Shared by the planner, the runner, the report and the advisor.
 
 A *runtime* path is a timed cell (``torch-compile``, ``onnxruntime``...). A *conversion* path
 (``torch.export``, ``onnx-export``...) is tried once per model by a worker and stored as a
@@ -13,36 +14,59 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from stackpick.registry import Choice, ModelLoader, ModelRuntime, all_specs
+from stackpick.registry.spec import ConversionPath
+
 # Statuses that mean "this path does not work for this model" (not: the machine was too small,
 # the framework is missing, or the path does not apply).
 FAILED = ("fail_export", "fail_parity", "error", "crash")
 
-# kind -> the backends (name, variant) that time the model, the reference one first
-RUNTIMES: dict[str, tuple[tuple[str, str], ...]] = {
-    "pytorch": (("torch", "default"), ("torch-compile", "default"), ("onnxruntime", "default"),
-                ("executorch", "xnnpack"), ("litert", "from-torch")),
-    "onnx": (("onnxruntime", "default"),),
-    "keras": (("keras", "tensorflow"), ("keras", "jax"), ("keras", "torch"),
-              ("litert", "from-keras")),
-}
-# kind -> the worker (backend, variant) that loads the model and computes the reference output
-REFERENCE: dict[str, tuple[str, str]] = {
-    "pytorch": ("torch", "default"), "onnx": ("onnxruntime", "default"),
-    "keras": ("keras", "tensorflow"),
-}
-REFERENCE_TEXT = {
-    "pytorch": "eager PyTorch (the model as written, under inference_mode)",
-    "onnx": "ONNX Runtime with graph optimisations off",
-    "keras": "Keras on TensorFlow, called eagerly",
-}
-# kind -> conversions, by the worker that tries them (the reference worker's first)
-CONVERSIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
-    "pytorch": (("torch", "default", ("dynamo-explain", "torch.export", "onnx-export")),),
-    "onnx": (("onnxruntime", "default", ("onnx-check",)),),
-    "keras": (("keras", "tensorflow", ("keras-savedmodel",)), ("keras", "torch", ("keras-onnx",))),
-}
-# (kind, runtime backend) -> the conversion whose artifact it runs
-NEEDS: dict[tuple[str, str], str] = {("pytorch", "onnxruntime"): "onnx-export"}
+
+def _label(backend: str, variant: str) -> str:
+    return backend if variant == "default" else f"{backend}:{variant}"
+
+
+def _runtimes(kind: str) -> list[tuple[str, ModelRuntime]]:
+    found = [(s.name, m) for s in all_specs().values() for m in s.models if m.kind == kind]
+    return sorted(found, key=lambda x: x[1].rank)
+
+
+def _loaders(kind: str) -> list[tuple[str, ModelLoader]]:
+    found = [(s.name, m) for s in all_specs().values() for m in s.loaders if m.kind == kind]
+    # the reference worker first (it also writes the reference), then in matrix order
+    return sorted(found, key=lambda x: (not x[1].reference,
+                                        min((p.rank for p in x[1].paths), default=0)))
+
+
+def kinds() -> tuple[str, ...]:
+    """User-model kinds some backend times."""
+    return tuple(dict.fromkeys(m.kind for s in all_specs().values() for m in s.models))
+
+
+def runtimes(kind: str) -> tuple[Choice, ...]:
+    """The backends (name, variant) that time a ``kind`` model, the reference one first."""
+    return tuple((name, m.variant) for name, m in _runtimes(kind))
+
+
+def reference(kind: str) -> Choice:
+    """The worker (backend, variant) that loads the model and computes its reference output."""
+    return next((name, m.variant) for name, m in _loaders(kind) if m.reference)
+
+
+def reference_text(kind: str) -> str | None:
+    """How the reference output of a ``kind`` model is computed, in words."""
+    return next((m.reference for _, m in _loaders(kind) if m.reference), None)
+
+
+def conversions(kind: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(backend, variant, paths) of the workers that try a kind's conversions, the reference
+    worker first."""
+    return [(name, m.variant, tuple(p.name for p in m.paths)) for name, m in _loaders(kind)]
+
+
+def needs(kind: str, backend: str) -> str | None:
+    """The conversion whose artifact ``backend`` runs for a ``kind`` model, if any."""
+    return next((m.needs for name, m in _runtimes(kind) if name == backend and m.needs), None)
 
 
 @dataclass(frozen=True)
@@ -56,58 +80,42 @@ class MatrixRow:
     note: str = ""
 
 
-MATRIX: dict[str, tuple[MatrixRow, ...]] = {
-    "pytorch": (
-        MatrixRow("eager PyTorch (reference)", "torch"),
-        MatrixRow("torch.compile (inductor)", "torch-compile", "dynamo-explain"),
-        MatrixRow("torch.export", None, "torch.export", ("pytorch-executorch",)),
-        MatrixRow("ONNX export (dynamo exporter)", None, "onnx-export",
-                  ("pytorch-onnxruntime",), "its output is checked in the ONNX Runtime row"),
-        MatrixRow("ONNX Runtime run", "onnxruntime", None, ("pytorch-onnxruntime",)),
-        MatrixRow("ExecuTorch (XNNPACK) run", "executorch:xnnpack", None,
-                  ("pytorch-executorch",), "torch.export, lowered to a .pte; host CPU as a "
-                  "proxy for mobile"),
-        MatrixRow("LiteRT via litert-torch run", "litert:from-torch", None, (),
-                  "a .tflite from the PyTorch model; host CPU as a proxy for mobile"),
-    ),
-    "onnx": (
-        MatrixRow("ONNX checker", None, "onnx-check", (),
-                  "the file as given; its output is checked in the ONNX Runtime row"),
-        MatrixRow("ONNX Runtime run", "onnxruntime", None, ("pytorch-onnxruntime",)),
-    ),
-    "keras": (
-        MatrixRow("Keras on TensorFlow", "keras:tensorflow"),
-        MatrixRow("Keras on JAX", "keras:jax"),
-        MatrixRow("Keras on PyTorch", "keras:torch"),
-        MatrixRow("SavedModel export (TF Serving)", None, "keras-savedmodel",
-                  ("tensorflow-serving",)),
-        MatrixRow("ONNX export (Keras torch backend) run in ONNX Runtime", None, "keras-onnx"),
-        MatrixRow("LiteRT (TF converter) run", "litert:from-keras", None,
-                  ("tensorflow-litert",), "host CPU as a proxy for mobile"),
-    ),
-}
+def matrix_rows(kind: str) -> tuple[MatrixRow, ...]:
+    """The rows of a ``kind`` model's portability matrix, in the specs' rank order."""
+    rows: list[tuple[int, MatrixRow]] = [
+        (m.rank, MatrixRow(m.title, _label(name, m.variant), m.conversion or None, m.stacks,
+                           m.note)) for name, m in _runtimes(kind)]
+    paths: list[ConversionPath] = [p for _, m in _loaders(kind) for p in m.paths if p.title]
+    rows += [(p.rank, MatrixRow(p.title, None, p.name, p.stacks, p.note)) for p in paths]
+    return tuple(row for _, row in sorted(rows, key=lambda x: x[0]))
 
 
-# multi-runtime stacks: ruled out only when the model failed on every one of these
-ALL_OF: dict[str, tuple[str, ...]] = {
-    "keras3": ("keras:tensorflow", "keras:jax", "keras:torch"),
-}
+def all_of(kind: str) -> dict[str, tuple[str, ...]]:
+    """Multi-runtime stacks: ruled out only when the model failed on every one of these."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, m in _runtimes(kind):
+        for stack in m.any_of:
+            out[stack] = (*out.get(stack, ()), _label(name, m.variant))
+    return out
 
 
 class CellLike(Protocol):
     """A runtime cell or a conversion, as the matrix and the advisor see either."""
 
-    id: int
-    label: str
-    status: str
-    reason: str | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
 
 
-def runtime_backends(kind: str, wanted: Iterable[tuple[str, str]] | None = None
-                     ) -> list[tuple[str, str]]:
+def runtime_backends(kind: str, wanted: Iterable[Choice] | None = None) -> list[Choice]:
     """The kind's runtimes, in order, kept to ``wanted`` when given."""
     keep = None if wanted is None else set(wanted)
-    return [b for b in RUNTIMES[kind] if keep is None or b in keep]
+    return [b for b in runtimes(kind) if keep is None or b in keep]
 
 
 def _why(title: str, cell: CellLike) -> str:
@@ -130,17 +138,17 @@ def failed_paths(kind: str, cells: Iterable[CellLike]
     """
     by_label = {c.label: c for c in cells}
     out: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
-    for row in MATRIX.get(kind, ()):
+    for row in matrix_rows(kind):
         for label in (row.conversion, row.runtime):
             cell = by_label.get(label or "")
             if cell is None or cell.status not in FAILED or not row.stacks:
                 continue
-            needs = NEEDS.get((kind, (label or "").partition(":")[0]))
-            if label == row.runtime and cell.status == "fail_export" and needs:
+            needed = needs(kind, (label or "").partition(":")[0])
+            if label == row.runtime and cell.status == "fail_export" and needed:
                 continue  # its conversion's row says why
             for stack in row.stacks:
                 out.setdefault(stack, []).append((_why(row.title, cell), (cell.id,)))
-    for stack, labels in ALL_OF.items():
+    for stack, labels in all_of(kind).items():
         tried = [by_label[x] for x in labels if x in by_label]
         if tried and all(c.status in FAILED for c in tried):
             why = f"the model failed on every one of {', '.join(labels)}"
@@ -152,4 +160,4 @@ def row_cells(kind: str, cells: Iterable[Any]) -> list[tuple[MatrixRow, Any, Any
     """(row, runtime cell or None, conversion cell or None) for each matrix row of ``kind``."""
     by_label = {c.label: c for c in cells}
     return [(row, by_label.get(row.runtime or ""), by_label.get(row.conversion or ""))
-            for row in MATRIX.get(kind, ())]
+            for row in matrix_rows(kind)]

@@ -60,7 +60,7 @@ def fill_shape(name: str, dims: Sequence[Dim], given: Sequence[int] | None) -> t
                            for i, d in enumerate(dims))
         raise ModelProblem(f"input {name!r} has open dims {show(dims)}; pass --input-shape for "
                            f"each input, e.g. --input-shape {example}")
-    return tuple(1 if _open(d) else int(d) for d in dims)  # type: ignore[arg-type]
+    return tuple(d if isinstance(d, int) and d >= 1 else 1 for d in dims)
 
 
 def fill_all(names: Sequence[str], dims: Sequence[Sequence[Dim]],

@@ -19,7 +19,7 @@ import traceback
 from typing import IO, Any, NoReturn
 
 from stackpick.protocol import messages as msg
-from stackpick.protocol.cells import MemoryUse, Parity, Warmup
+from stackpick.protocol.cells import MemoryUse, Warmup
 from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays
 from stackpick.registry import all_specs, load_backend_class
 from stackpick.worker import memory, parity, timing
@@ -47,14 +47,18 @@ class Worker:
         self.spec = all_specs()[backend_name]
         self.threads, self.device = threads, device
         self.backends: dict[str, Backend] = {}
+        self.configured: dict[str, msg.Configured] = {}  # what configure() read back
         self.cells: dict[str, CellState] = {}
-        self.model_ops = ModelOps()
+        self.model_ops = ModelOps(self.spec)
 
     def backend(self, variant: str) -> Backend:
+        """The configured backend of ``variant`` ("default": the spec's default variant; one
+        the spec does not declare is an error)."""
+        variant = self.spec.resolve_variant(variant)
         if variant not in self.backends:
             cls = load_backend_class(self.spec)
             backend = cls(threads=self.threads, device=self.device, variant=variant)
-            backend.info = backend.configure()  # type: ignore[attr-defined]
+            self.configured[variant] = backend.configure()
             self.backends[variant] = backend
             # The framework's own objects (hundreds of thousands after a TensorFlow import)
             # live as long as the worker: out of the collector's sight, a release's full
@@ -65,10 +69,9 @@ class Worker:
     # -- operations: one per request record of stackpick.protocol.messages ------------------
     def op_hello(self, req: msg.Hello) -> msg.HelloReply:
         t0 = time.perf_counter()
-        info = dict(self.backend(req.variant).info)  # type: ignore[attr-defined]
-        return msg.HelloReply(info.pop("versions", {}), info.pop("threads", {}),
-                              info.pop("device", self.device), os.getpid(),
-                              time.perf_counter() - t0, memory.current_rss(), info)
+        configured = self.configured[self.backend(req.variant).variant]
+        return msg.HelloReply.of(configured, os.getpid(), time.perf_counter() - t0,
+                                 memory.current_rss())
 
     def op_model_reference(self, req: msg.ModelReference) -> msg.ModelReferenceReply:
         """Load a user's model, run it once; write inputs and output as the group's arrays."""
@@ -85,7 +88,7 @@ class Worker:
             inputs = m.inputs if isinstance(m.inputs, list) else [m.inputs]
             return backend.prepare_model(ModelJob(params["model"], inputs, req.artifacts))
         workload = get_workload(cell.workload, params)
-        train = TrainConfig(**(req.train or {}))
+        train = req.train or TrainConfig()
         assert not isinstance(m.inputs, list)
         return backend.prepare(Job(workload, cell.task, cell.batch, m.weights, m.inputs,
                                    m.labels, train))
@@ -94,7 +97,7 @@ class Worker:
         cell = req.cell
         backend = self.backend(cell.variant)
         m = load_group_arrays(req.arrays)
-        train = TrainConfig(**(req.train or {}))
+        train = req.train or TrainConfig()
         rss_before = memory.current_rss()
         t0 = time.perf_counter()
         prepared = self._prepare(backend, req, m)
@@ -105,13 +108,12 @@ class Worker:
         if cell.task == "training":
             for _ in range(train.parity_steps - 1):
                 prepared.call()
-        result = msg.decode(parity.check_cell(cell.task, prepared.fetch(), m.reference,
-                                              prepared.tolerance), Parity)
+        result = parity.check_cell(cell.task, prepared.fetch(), m.reference, prepared.tolerance)
         reply = msg.SetupReply(build_s, first_call_s, result, prepared.extras, rss_before)
         if not result.ok:
             prepared.close()
             return reply
-        rule = timing.WarmupRule(**(req.warmup or {}))
+        rule = req.warmup or msg.WarmupRule()
         if prepared.timer is not None:  # the page's own clock: see backends/browser/timing.py
             loops = prepared.timer.calibrate_loops()
             warm = prepared.timer.warm_up(loops, rule)
@@ -139,7 +141,7 @@ class Worker:
 
     def op_memory(self, req: msg.Memory) -> MemoryUse:
         state = self.cells[req.key]
-        backend = self.backends[req.variant]
+        backend = self.backend(req.variant)
         backend.reset_device_memory()
         deadline = time.perf_counter() + req.seconds
         calls = 0
@@ -152,8 +154,7 @@ class Worker:
     def op_deploy(self, req: msg.Deploy) -> msg.DeployReply:
         """Write the cell's deployable artifact into ``dir`` (for the cold-start pass)."""
         prepared = self.cells[req.key].prepared
-        return msg.decode(prepared.deploy(req.dir), msg.DeployReply) if prepared.deploy \
-            else msg.DeployReply()
+        return msg.DeployReply(prepared.deploy(req.dir) if prepared.deploy else None)
 
     def op_release(self, req: msg.Release) -> msg.ReleaseReply:
         state = self.cells.pop(req.key, None)

@@ -3,95 +3,89 @@ then try its conversion paths. Imported by the worker; the heavy loaders load on
 
 Each kind has a loader module with the same functions: ``load(spec, backend, state)``,
 ``make_inputs(spec, loaded)``, ``reference(loaded, inputs)`` and ``describe(loaded)``, and a
-module with ``convert(name, ctx)`` (the loader itself, or PyTorch's ``user_routes``). Mistakes
-in the user's model raise :class:`ModelProblem` (one line); the parent turns that into a user
-error before anything is measured.
+module with ``convert(name, ctx)`` (the loader itself, or PyTorch's ``user_routes``); the
+worker's backend spec names both (``BackendSpec.loaders``). Mistakes in the user's model raise
+:class:`ModelProblem` (one line); the parent turns that into a user error before anything is
+measured.
 """
 
 from __future__ import annotations
 
 import importlib
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from stackpick.protocol import messages as msg
-from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.conversions import Conversion, ModelAbout, Signature, TensorInfo
 from stackpick.protocol.group_arrays import GroupArrays, load_group_arrays, save_group_arrays
+from stackpick.registry import BackendSpec, ModelLoader
 from stackpick.usermodel.diagnose import ModelProblem, classify, summary
 from stackpick.usermodel.spec import ModelSpec
-from stackpick.worker.backends.base import Backend
-
-LOADERS = {"pytorch": "stackpick.worker.backends.torch_backend.user_model",
-           "onnx": "stackpick.worker.backends.ort_backend.user_model",
-           "keras": "stackpick.worker.backends.keras_backend.user_model"}
-# where each kind's ``convert(name, ctx)`` lives (PyTorch's routes import its loader)
-CONVERTERS = {**LOADERS, "pytorch": "stackpick.worker.backends.torch_backend.user_routes"}
-
-Outputs = np.ndarray | dict[str, np.ndarray]
+from stackpick.worker.backends.base import Backend, ConvertContext, Outputs
 
 
-@dataclass
-class ConvertContext:
-    """What a conversion needs: the loaded model, shared inputs, reference, a directory for
-    artifacts, and the worker's configured backend (threads, session options)."""
-
-    spec: ModelSpec
-    loaded: Any
-    inputs: list[np.ndarray]
-    reference: Outputs
-    workdir: Path
-    backend: Backend
+def _declared(spec: BackendSpec, kind: str) -> ModelLoader:
+    found = next((m for m in spec.loaders if m.kind == kind), None)
+    if found is None:
+        raise ModelProblem(f"the {spec.name} worker does not load {kind} models")
+    return found
 
 
-def loader(kind: str) -> Any:
-    return importlib.import_module(LOADERS[kind])
+def loader(spec: BackendSpec, kind: str) -> Any:
+    """The module that loads ``kind`` models in this worker."""
+    return importlib.import_module(_declared(spec, kind).loader)
+
+
+def converter(spec: BackendSpec, kind: str) -> Any:
+    """The module whose ``convert(name, ctx)`` tries ``kind`` models' conversion paths."""
+    return importlib.import_module(_declared(spec, kind).converter)
 
 
 def _arrays(outputs: Outputs) -> list[np.ndarray]:
     return list(outputs.values()) if isinstance(outputs, dict) else [outputs]
 
 
-def signature(inputs: list[np.ndarray], outputs: Outputs, about: dict[str, Any]
-              ) -> dict[str, Any]:
+def signature(inputs: list[np.ndarray], outputs: Outputs, about: ModelAbout,
+              reference_s: float) -> Signature:
     """Shapes and dtypes in and out, the batch (first dim of the first input) and notes."""
-    def spec(a: np.ndarray) -> dict[str, Any]:
-        return {"shape": list(a.shape), "dtype": str(a.dtype)}
+    def info(a: np.ndarray) -> TensorInfo:
+        return TensorInfo(list(a.shape), str(a.dtype))
 
     batch = int(inputs[0].shape[0]) if inputs and inputs[0].ndim else 1
-    return {"inputs": [spec(a) for a in inputs], "outputs": [spec(a) for a in _arrays(outputs)],
-            "batch": max(batch, 1), **about}
+    return Signature([info(a) for a in inputs], [info(a) for a in _arrays(outputs)],
+                     max(batch, 1), about, reference_s)
 
 
-def failed_row(name: str, exc: BaseException, seconds: float) -> dict[str, Any]:
+def failed_row(name: str, exc: BaseException, seconds: float) -> Conversion:
     """A conversion that raised: its first line and, where a pattern matches, the cause."""
     line, text = summary(exc)
     cause = classify(text)
-    row: dict[str, Any] = {"path": name, "status": "fail_export", "seconds": seconds,
-                           "error": line}
+    row = Conversion(name, "fail_export", seconds, error=line)
     if cause:
-        row["cause"], row["cause_text"] = cause
+        row.cause, row.cause_text = cause
     return row
 
 
 class ModelOps:
     """The user-model state of one worker: loaded once by ``reference``, reused by ``convert``."""
 
-    def __init__(self) -> None:
+    def __init__(self, spec: BackendSpec) -> None:
+        self.spec = spec
         self.ctx: ConvertContext | None = None
 
     def reference(self, req: msg.ModelReference, backend: Backend) -> msg.ModelReferenceReply:
         spec = ModelSpec.from_dict(req.model)
-        mod = loader(spec.kind)
         try:
+            mod = loader(self.spec, spec.kind)
             loaded = mod.load(spec, backend)
             inputs = mod.make_inputs(spec, loaded)
             t0 = time.perf_counter()
             outputs = mod.reference(loaded, inputs)
-            about = {**mod.describe(loaded), "reference_s": time.perf_counter() - t0}
+            reference_s = time.perf_counter() - t0
+            about = mod.describe(loaded)
         except ModelProblem as exc:
             message = str(exc)  # loaders name the flag when it is not --model itself
             if not message.startswith("--"):
@@ -104,28 +98,30 @@ class ModelOps:
             if hasattr(mod, "save_state"):  # weights drawn at random must be the same everywhere
                 artifacts = mod.save_state(loaded, path.parent)
         self.ctx = ConvertContext(spec, loaded, inputs, outputs, Path("."), backend)
-        return msg.ModelReferenceReply(True, signature=signature(inputs, outputs, about),
+        return msg.ModelReferenceReply(True, signature=signature(inputs, outputs, about,
+                                                                 reference_s),
                                        artifacts=artifacts)
 
     def convert(self, req: msg.ModelConvert, backend: Backend) -> msg.ModelConvertReply:
         ctx = self.ctx or self._reload(req, backend)
         ctx.workdir = Path(req.workdir)
-        mod = importlib.import_module(CONVERTERS[ctx.spec.kind])
-        rows = []
+        mod = converter(self.spec, ctx.spec.kind)
+        rows: list[Conversion] = []
         for name in req.paths:
             t0 = time.perf_counter()
             try:
                 rows.append(mod.convert(name, ctx))
             except Exception as exc:  # a failed conversion is a row of the matrix, not an end
                 rows.append(failed_row(name, exc, time.perf_counter() - t0))
-        return msg.ModelConvertReply([msg.decode(row, Conversion) for row in rows])
+        return msg.ModelConvertReply(rows)
 
     def _reload(self, req: msg.ModelConvert, backend: Backend) -> ConvertContext:
         """A conversion worker other than the reference one: load the model, take the shared
         inputs and reference from the materials file."""
         spec = ModelSpec.from_dict(req.model)
         m = load_group_arrays(req.arrays)
-        loaded = loader(spec.kind).load(spec, backend, state=req.artifacts.get("state"))
+        loaded = loader(self.spec, spec.kind).load(spec, backend,
+                                                   state=req.artifacts.get("state"))
         inputs = m.inputs if isinstance(m.inputs, list) else [m.inputs]
         self.ctx = ConvertContext(spec, loaded, inputs, m.reference, Path(req.workdir),
                                   backend)

@@ -12,23 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from stackpick.protocol.messages import WarmupRule
+
+__all__ = ["WarmupResult", "WarmupRule", "calibrate_loops", "take_samples", "time_once",
+           "warm_up"]
+
 Clock = Callable[[], int]
 DEFAULT_CLOCK: Clock = time.perf_counter_ns
 
 # Calls shorter than this are timed in loops of k calls: perf_counter_ns and the loop cost
 # ~100 ns, so a sample must be long enough for that to vanish in it.
 MIN_SAMPLE_NS = 50_000
-
-
-@dataclass(frozen=True)
-class WarmupRule:
-    """Warm up until two successive windows' medians agree within ``tolerance`` (pyperf-like)."""
-
-    window: int = 5
-    tolerance: float = 0.05
-    min_windows: int = 2
-    max_calls: int = 2_000
-    max_seconds: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -62,9 +56,10 @@ def calibrate_loops(fn: Callable[[], Any], clock: Clock = DEFAULT_CLOCK,
     return max(1, -(-min_sample_ns // per_call))
 
 
-def warm_up(fn: Callable[[], Any], loops: int, rule: WarmupRule = WarmupRule(),
+def warm_up(fn: Callable[[], Any], loops: int, rule: WarmupRule | None = None,
             clock: Clock = DEFAULT_CLOCK) -> WarmupResult:
     """Run windows of samples until their medians agree, bounded by calls and time."""
+    rule = rule or WarmupRule()
     start = clock()
     budget_ns = int(rule.max_seconds * 1e9)
     previous: float | None = None

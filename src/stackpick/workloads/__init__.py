@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from stackpick.errors import UserError
@@ -10,30 +11,20 @@ from stackpick.workloads.cnn import CNN
 from stackpick.workloads.mlp import MLP
 from stackpick.workloads.transformer import Transformer
 
-__all__ = ["WORKLOADS", "TrainConfig", "Workload", "get_workload", "parse_workloads"]
+__all__ = ["WORKLOADS", "TrainConfig", "Workload", "get_workload"]
 
 WORKLOADS: dict[str, type[Workload]] = {w.name: w for w in (MLP, CNN, Transformer)}
 
 
-def get_workload(name: str, params: dict[str, Any] | None = None) -> Workload:
-    """Build a workload by registry name, optionally with size overrides (tests use tiny ones)."""
+def get_workload(name: str, params: Mapping[str, object] | None = None) -> Workload:
+    """Build a workload by registry name, optionally with size overrides (tests use tiny ones:
+    ``{"hidden": [8, 8]}``; lists become the tuples the workload's fields are)."""
     try:
         cls = WORKLOADS[name]
     except KeyError:
         raise UserError(
             f"unknown workload {name!r}; valid names: {', '.join(WORKLOADS)} (or 'all')"
         ) from None
-    fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in (params or {}).items()}
+    fixed: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                             for k, v in (params or {}).items()}
     return cls(**fixed)
-
-
-def parse_workloads(text: str) -> list[str]:
-    """``"mlp,cnn"`` or ``"all"`` -> validated names, in the order given."""
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise UserError("--workload is empty; give one of: " + ", ".join(WORKLOADS) + ", all")
-    if "all" in names:
-        return list(WORKLOADS)
-    for n in names:
-        get_workload(n)
-    return list(dict.fromkeys(names))

@@ -10,11 +10,10 @@ Every workload ends in logits of shape ``[batch, classes]`` so parity data stays
 
 from __future__ import annotations
 
-import dataclasses
 import zlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -64,10 +63,6 @@ class Workload(ABC):
         return tuple(self.weight_shapes())
 
     # -- seeded data ----------------------------------------------------------------------
-    def params(self) -> dict[str, Any]:
-        """The size knobs, for cells and reports (JSON-serialisable)."""
-        return dataclasses.asdict(self)
-
     def init_weights(self) -> dict[str, np.ndarray]:
         """Seeded float32 weights; each tensor has its own stream so shapes can change alone."""
         return {n: self._init(n, s) for n, s in self.weight_shapes().items()}

@@ -264,7 +264,8 @@ def transformer_grads(workload: Workload, w: dict[str, np.ndarray], x: np.ndarra
     return {k: grads[k] for k in model.trainable()}
 
 
-GRADIENTS: dict[str, Callable[[Workload, dict, np.ndarray, np.ndarray], Grads]] = {
+GRADIENTS: dict[str, Callable[[Workload, dict[str, np.ndarray], np.ndarray, np.ndarray],
+                              Grads]] = {
     "mlp": mlp_grads,
     "cnn": cnn_grads,
     "transformer": transformer_grads,

@@ -79,7 +79,8 @@ def mlp_hvp(workload: Workload, weights: dict[str, np.ndarray], x: np.ndarray, y
     assert isinstance(workload, MLP)
     w, v = as_float64(weights), as_float64(v)
     layers = len(workload.layer_sizes())
-    acts, racts, masks = [np.asarray(x, dtype=np.float64)], [np.zeros(x.shape)], [None]
+    acts, racts = [np.asarray(x, dtype=np.float64)], [np.zeros(x.shape)]
+    masks: list[np.ndarray | None] = [None]
     for i in range(1, layers + 1):
         z = acts[-1] @ w[f"fc{i}.W"] + w[f"fc{i}.b"]
         rz = racts[-1] @ w[f"fc{i}.W"] + acts[-1] @ v[f"fc{i}.W"] + v[f"fc{i}.b"]

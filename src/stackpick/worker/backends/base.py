@@ -12,11 +12,19 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
+from stackpick.protocol.cold_start import Artifact
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.messages import Configured, WarmupRule
+from stackpick.usermodel.spec import ModelSpec
+from stackpick.worker.timing import WarmupResult
 from stackpick.workloads import TrainConfig, Workload
+
+Outputs = np.ndarray | dict[str, np.ndarray]  # what parity compares
 
 
 class Unsupported(Exception):
@@ -59,20 +67,43 @@ class ModelJob:
     artifacts: dict[str, str] = field(default_factory=dict)
 
 
+class Timer(Protocol):
+    """A cell that times itself with a clock that is not ours (a browser page's): the worker's
+    timing rules (worker/timing.py), run there."""
+
+    def calibrate_loops(self) -> int: ...
+    def warm_up(self, loops: int, rule: WarmupRule) -> WarmupResult: ...
+    def take_samples(self, loops: int, budget_s: float, max_samples: int) -> list[float]: ...
+
+
+@dataclass
+class ConvertContext:
+    """What a user model's conversion needs: the loaded model, the shared inputs and reference
+    output, a directory for artifacts, and the worker's configured backend (threads, session
+    options)."""
+
+    spec: ModelSpec
+    loaded: Any
+    inputs: list[np.ndarray]
+    reference: Outputs
+    workdir: Path
+    backend: Backend
+
+
 @dataclass
 class Prepared:
     """A built cell. ``call`` is what the clock times; ``fetch`` is what parity compares."""
 
     call: Callable[[], Any]
-    fetch: Callable[[], np.ndarray | dict[str, np.ndarray]]
-    extras: dict[str, Any] = field(default_factory=dict)
+    fetch: Callable[[], Outputs]
+    extras: Extras = field(default_factory=Extras)
     close: Callable[[], None] = lambda: None
     # Times itself where the clock is not ours (a browser page); None: the worker's timing.
-    timer: Any = None
-    # Writes the deployable artifact into a directory and returns how a fresh process loads
-    # it (``{"loader": ..., "path": ...}``, see ``backends.artifacts``); None: no artifact, a
-    # cold start rebuilds the model from its weights with ``prepare``.
-    deploy: Callable[[Any], dict[str, Any]] | None = None
+    timer: Timer | None = None
+    # Writes the deployable artifact into a directory and says how a fresh process loads it
+    # (``worker.artifacts.write_artifact``); None: no artifact, a cold start rebuilds the
+    # model from its weights with ``prepare``.
+    deploy: Callable[[str], Artifact] | None = None
     # (atol, rtol, why) when this cell's output is judged against a looser, stated tolerance
     # (a quantised model); None: the task's float32 tolerance.
     tolerance: tuple[float, float, str] | None = None
@@ -87,11 +118,11 @@ class Backend(ABC):
         self.variant = variant
 
     @abstractmethod
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         """Import the framework, apply the thread count its own way, check the device.
 
-        Returns ``{"versions": {...}, "threads": {"intra_op": n, ...}, "device": "..."}`` with
-        the thread settings *read back* from the framework, so the parent can check fairness.
+        Returns the versions, the thread settings *read back* from the framework
+        (``{"intra_op": n, ...}``, so the parent can check fairness) and the device.
         Raise :class:`Unsupported` when the requested device is not visible.
         """
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from abc import abstractmethod
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from stackpick import browser_runtime as browser_spec
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.messages import Configured, ThreadReadBack
+from stackpick.registry import browser_runtime as browser_spec
 from stackpick.worker.backends.base import Backend, Job, Prepared, Unavailable, Unsupported
-from stackpick.worker.backends.browser.page import BrowserPage
+from stackpick.worker.backends.browser.page import BrowserPage, PageConfig, PageInfo
 from stackpick.worker.backends.browser.timing import MIN_SAMPLE_NS, PageTimer
 
 GPU_FLAGS = ("--enable-unsafe-webgpu", "--enable-features=Vulkan")
@@ -34,14 +35,14 @@ class BrowserBackend(Backend):
         """URL folder -> runtime folder under node_modules."""
 
     @abstractmethod
-    def write_model(self, job: Job, folder: Path) -> dict[str, Any]:
+    def write_model(self, job: Job, folder: Path) -> PageConfig:
         """Write the model and inputs into ``folder``; return the page's cfg entries."""
 
     @abstractmethod
     def versions(self) -> dict[str, str]:
         """Versions of what this backend uses besides the page's runtime."""
 
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         chromium, node_modules = browser_spec.chromium_binary(), browser_spec.node_modules()
         if chromium is None or node_modules is None:  # the parent's precheck says the same
             raise Unavailable(browser_spec.missing_reason(self.runtime) or "browser missing")
@@ -49,27 +50,28 @@ class BrowserBackend(Backend):
         self.page = BrowserPage(chromium, self.mounts(node_modules), flags)
         probe = self.page.open(self.probe_cfg())
         self.check_threads(probe)
-        versions = {**self.versions(), self.package: str(probe.get("version")),
+        versions = {**self.versions(), self.package: str(probe.version),
                     "chromium": self.page.browser.command("Browser.getVersion")["product"]}
-        threads = {"intra_op": self.threads if probe["threads"] is None else probe["threads"],
+        threads: ThreadReadBack = {
+                   "intra_op": self.threads if probe.threads is None else probe.threads,
                    "inter_op": 1, "source": self.thread_source(probe),
-                   "cross_origin_isolated": probe.get("isolated")}
-        return {"versions": versions, "threads": threads,
-                "device": f"browser (headless Chromium, {self.runtime} {self.variant})"}
+                   "cross_origin_isolated": probe.isolated}
+        return Configured(versions, threads,
+                          f"browser (headless Chromium, {self.runtime} {self.variant})")
 
-    def probe_cfg(self) -> dict[str, Any]:
+    def probe_cfg(self) -> PageConfig:
         """The page's cfg for loading the runtime alone (model-free where it can be)."""
         return {"runtime": self.runtime, "variant": self.variant, "threads": self.threads}
 
-    def thread_source(self, probe: dict[str, Any]) -> str:
-        if probe["threads"] is None:
+    def thread_source(self, probe: PageInfo) -> str:
+        if probe.threads is None:
             return "a GPU variant: no CPU thread pool; the worker's setting is reported"
         return f"read back in the page from {self.runtime}'s own setting"
 
-    def check_threads(self, info: dict[str, Any]) -> None:
-        got = info.get("threads")
+    def check_threads(self, info: PageInfo) -> None:
+        got = info.threads
         if got is not None and got != self.threads:
-            why = "" if info.get("isolated") else " (the page is not cross-origin isolated)"
+            why = "" if info.isolated else " (the page is not cross-origin isolated)"
             raise Unsupported(f"{self.runtime} {self.variant} runs {got} thread(s), asked "
                               f"{self.threads}{why}")
 
@@ -85,11 +87,10 @@ class BrowserBackend(Backend):
         info = self.page.open(cfg)
         self.check_threads(info)
         files = self.page.runtime_files()
-        extras: dict[str, Any] = {
-            "runtime_bundle_bytes": sum(files.values()), "runtime_files": files,
-            "model_bytes": model_bytes, "page_init_ms": info["init_ms"],
-            "cross_origin_isolated": info["isolated"], "browser_cores": info["cores"],
-            "min_sample_ns": MIN_SAMPLE_NS, "timer": "performance.now() in the page"}
+        extras = Extras(runtime_bundle_bytes=sum(files.values()), runtime_files=files,
+                        model_bytes=model_bytes, page_init_ms=info.init_ms,
+                        cross_origin_isolated=info.isolated, browser_cores=info.cores,
+                        min_sample_ns=MIN_SAMPLE_NS, timer="performance.now() in the page")
         shape = (job.batch, job.workload.num_classes)
         return Prepared(call=lambda: self.page.evaluate("stackpick.run()"),
                         fetch=lambda: self._fetch(extras, shape), extras=extras,
@@ -101,11 +102,13 @@ class BrowserBackend(Backend):
         rss = _tree_rss(self.page.browser.proc.pid)
         return None if rss is None else {"browser_rss_bytes": rss}
 
-    def _fetch(self, extras: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray:
+    def _fetch(self, extras: Extras, shape: tuple[int, ...]) -> np.ndarray:
         """The last output (the first call's, right after it), and its time since page load."""
         out = self.page.evaluate("stackpick.output()")
-        extras.setdefault("page_load_to_first_output_ms", out["first_output_ms"])
-        extras.setdefault("browser_rss_bytes", _tree_rss(self.page.browser.proc.pid))
+        if extras.page_load_to_first_output_ms is None:
+            extras.page_load_to_first_output_ms = out["first_output_ms"]
+        if extras.browser_rss_bytes is None:
+            extras.browser_rss_bytes = _tree_rss(self.page.browser.proc.pid)
         self.page.guard()
         return np.asarray(out["values"], dtype=np.float32).reshape(shape)
 

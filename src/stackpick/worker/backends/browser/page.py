@@ -12,10 +12,13 @@ import contextlib
 import json
 import shutil
 import tempfile
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import msgspec
 
 from stackpick.protocol.scratch import scratch_root
 from stackpick.worker.backends.base import Unavailable
@@ -38,6 +41,22 @@ def outside_loopback(urls: list[str], origin: str) -> list[str]:
         if f"{parts.scheme}://{parts.netloc}" != origin or parts.hostname != LOOPBACK:
             bad.append(url)
     return bad
+
+
+# The JSON the page's ``stackpick.init`` reads: the runtime, variant and threads, and the
+# model files a cell wrote (each backend its own keys: page.html reads them).
+PageConfig = dict[str, object]
+
+
+@dataclass
+class PageInfo:
+    """What the page reports after loading its runtime (and model)."""
+
+    threads: int | None = None  # the runtime's own thread setting; None: a GPU variant
+    isolated: bool | None = None  # cross-origin isolated (SharedArrayBuffer, wasm threads)
+    version: str | None = None  # the runtime's version
+    init_ms: float | None = None
+    cores: int | None = None  # navigator.hardwareConcurrency
 
 
 class BrowserPage:
@@ -77,7 +96,7 @@ class BrowserPage:
         """Where a cell writes its model and inputs (served under ``/model/``)."""
         return self.root / "model"
 
-    def open(self, cfg: dict[str, Any]) -> dict[str, Any]:
+    def open(self, cfg: PageConfig) -> PageInfo:
         """A fresh page load, then ``stackpick.init(cfg)``; what the page reports."""
         self.server.log.clear()
         self.browser.events.clear()
@@ -96,7 +115,7 @@ class BrowserPage:
             details = thrown[0]
             text = details.get("exception", {}).get("description") or details.get("text")
             raise BrowserError(f"page script error: {text}")
-        return info
+        return msgspec.convert(info, PageInfo, strict=False)
 
     def evaluate(self, expression: str, timeout: float = PAGE_TIMEOUT) -> Any:
         return self.browser.evaluate(expression, timeout)

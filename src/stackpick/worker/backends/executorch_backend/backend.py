@@ -18,6 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from stackpick.protocol.cold_start import Artifact
+from stackpick.protocol.extras import Delegation, Extras
+from stackpick.protocol.messages import Configured
 from stackpick.worker import artifacts
 from stackpick.worker.backends.base import (
     Backend,
@@ -27,11 +30,12 @@ from stackpick.worker.backends.base import (
     Prepared,
     Unsupported,
 )
+from stackpick.worker.backends.executorch_backend.runner import PteRunner
 
-VARIANTS = ("xnnpack", "portable")
+RUNNER = "stackpick.worker.backends.executorch_backend.runner"
 
 
-def lower(model: Any, args: tuple[Any, ...], delegate: bool) -> tuple[bytes, dict[str, Any]]:
+def lower(model: Any, args: tuple[Any, ...], delegate: bool) -> tuple[bytes, Delegation]:
     """Export ``model`` at the shapes of ``args`` and lower it; the ``.pte`` bytes and the
     operator counts (how many went to XNNPACK)."""
     import torch
@@ -49,25 +53,16 @@ def lower(model: Any, args: tuple[Any, ...], delegate: bool) -> tuple[bytes, dic
     edge = to_edge_transform_and_lower(exported, partitioner=partitioner)
     info = get_delegation_info(edge.exported_program().graph_module)
     delegated, other = info.num_delegated_nodes, info.num_non_delegated_nodes
-    delegation = {"delegate": "XNNPACK" if delegate else None,
-                  "delegated_ops": delegated, "non_delegated_ops": other,
-                  "delegated_share": delegated / (delegated + other) if delegated + other else 0.0,
-                  "delegated_subgraphs": info.num_delegated_subgraphs}
+    delegation = Delegation("XNNPACK" if delegate else None, delegated, other,
+                            delegated / (delegated + other) if delegated + other else 0.0,
+                            info.num_delegated_subgraphs)
     return edge.to_executorch().buffer, delegation
 
 
 class ExecuTorchBackend(Backend):
     """An ExecuTorch program built from the reference PyTorch model."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if self.variant == "default":
-            self.variant = "xnnpack"
-        if self.variant not in VARIANTS:
-            raise ValueError(f"executorch variant must be one of {VARIANTS}, "
-                             f"not {self.variant!r}")
-
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         if self.device != "cpu":
             raise Unsupported("executorch here runs on the CPU (XNNPACK or portable kernels)")
         import executorch
@@ -81,10 +76,9 @@ class ExecuTorchBackend(Backend):
         pool = int(portable_lib._threadpool_get_thread_count())
         version = getattr(executorch, "__version__", None) or _dist_version("executorch")
         kernels = "XNNPACK delegate" if self.variant == "xnnpack" else "portable kernels"
-        return {"versions": {"executorch": version, "torch": torch.__version__},
-                "threads": {"intra_op": pool, "source": "ExecuTorch threadpool, read back",
-                            "torch_intra_op": torch_threads["intra_op"]},
-                "device": f"cpu ({kernels})"}
+        return Configured({"executorch": version, "torch": torch.__version__},
+                          {"intra_op": pool, "source": "ExecuTorch threadpool, read back",
+                           "torch_intra_op": torch_threads["intra_op"]}, f"cpu ({kernels})")
 
     def prepare(self, job: Job) -> Prepared:
         if job.task != "inference":
@@ -99,25 +93,24 @@ class ExecuTorchBackend(Backend):
         def call() -> np.ndarray:
             return runner.run(feed)  # outputs are copied out of the arena on every call
 
-        def deploy(directory: Any) -> dict[str, Any]:
+        def deploy(directory: str) -> Artifact:
             return artifacts.write_artifact(directory, f"{job.workload.name}-{self.variant}"
-                                            ".pte", flat, "pte", example.numpy())
+                                            ".pte", flat, "pte", RUNNER, example.numpy())
 
         return Prepared(call=call, fetch=call, extras=extras, deploy=deploy)
 
     def _build(self, model: Any, args: tuple[Any, ...], with_cause: bool = True
-               ) -> tuple[bytes, dict[str, Any], artifacts.PteRunner]:
+               ) -> tuple[bytes, Extras, PteRunner]:
         t0 = time.perf_counter()
         try:
             flat, delegation = lower(model, args, self.variant == "xnnpack")
         except Exception as exc:  # the exporter's own error: data for the cell
             raise ExportFailed(artifacts.failure_line(exc, with_cause)) from exc
-        extras: dict[str, Any] = {"export_s": time.perf_counter() - t0,
-                                  "artifact_bytes": len(flat), "artifact": "pte",
-                                  "delegation": delegation}
+        extras = Extras(export_s=time.perf_counter() - t0, artifact_bytes=len(flat),
+                        artifact="pte", delegation=delegation)
         t0 = time.perf_counter()
-        runner = artifacts.PteRunner(flat, self.threads)
-        extras["load_s"] = time.perf_counter() - t0
+        runner = PteRunner(flat, self.threads)
+        extras.load_s = time.perf_counter() - t0
         return flat, extras, runner
 
     def prepare_model(self, job: ModelJob) -> Prepared:

@@ -22,6 +22,8 @@ from typing import Any
 import jax
 import numpy as np
 
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.messages import Configured, ThreadReadBack
 from stackpick.worker.backends.base import Backend, Job, Prepared, Unsupported
 from stackpick.worker.backends.jax_backend import models as jax_models
 from stackpick.workloads.transforms import TRANSFORM_TASKS
@@ -89,31 +91,28 @@ class CompileLog:
     """Routes JAX's compile-duration events into the extras of the cell being compiled."""
 
     def __init__(self) -> None:
-        self.target: dict[str, Any] = {}
+        self.target = Extras()
         jax.monitoring.register_event_duration_secs_listener(self._on_event)
 
     def _on_event(self, event: str, duration: float, **_: Any) -> None:
         key = COMPILE_EVENTS.get(event)
         if key is not None:
-            self.target[key] = self.target.get(key, 0.0) + duration
+            setattr(self.target, key, (getattr(self.target, key) or 0.0) + duration)
 
 
 # -- the backend ---------------------------------------------------------------------------------
 class JaxBackend(Backend):
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         # must precede the first jax.devices(): the pool is sized when the client is created
         cpus = pin_process(self.threads)
         jax.config.update("jax_default_matmul_precision", MATMUL_PRECISION)
         self.jax_device = self._select_device()
         self.compile_log = CompileLog()
-        return {
-            "versions": {"jax": jax.__version__, "jaxlib": version("jaxlib"),
-                         "runtime": self.jax_device.client.platform_version},
-            "threads": self._threads_read_back(cpus),
-            "device": self.device,
-            "device_name": self.jax_device.device_kind,
-            "matmul_precision": MATMUL_PRECISION,
-        }
+        versions = {"jax": jax.__version__, "jaxlib": version("jaxlib"),
+                    "runtime": self.jax_device.client.platform_version}
+        return Configured(versions, self._threads_read_back(cpus), self.device,
+                          {"device_name": self.jax_device.device_kind,
+                           "matmul_precision": MATMUL_PRECISION})
 
     def _select_device(self) -> jax.Device:
         if self.device == "cpu":
@@ -125,7 +124,7 @@ class JaxBackend(Backend):
         except RuntimeError as exc:  # no CUDA-enabled jaxlib plugin, or no GPU visible
             raise Unsupported(f"jax sees no GPU: {exc}") from None
 
-    def _threads_read_back(self, cpus: list[int]) -> dict[str, Any]:
+    def _threads_read_back(self, cpus: list[int]) -> ThreadReadBack:
         pool = count_threads(POOL_THREAD_NAME)
         if pool:
             how = (f"process pinned with sched_setaffinity to CPUs {cpus} before the XLA:CPU "
@@ -143,8 +142,8 @@ class JaxBackend(Backend):
         return jax.device_put(tree, self.jax_device, may_alias=False if copy else None)
 
     def prepare(self, job: Job) -> Prepared:
-        extras: dict[str, Any] = {"jit": True, "matmul_precision": MATMUL_PRECISION,
-                                  "layout": "NHWC" if job.workload.name == "cnn" else "canonical"}
+        extras = Extras(jit=True, matmul_precision=MATMUL_PRECISION,
+                        layout="NHWC" if job.workload.name == "cnn" else "canonical")
         self.compile_log.target = extras  # compilation happens in the first call
         if job.task in TRANSFORM_TASKS:  # vmap / jvp / jacrev against a naive loop
             from stackpick.worker.backends.jax_backend import transforms
@@ -154,7 +153,7 @@ class JaxBackend(Backend):
             return self._prepare_inference(job, extras)
         return self._prepare_training(job, extras)
 
-    def _prepare_inference(self, job: Job, extras: dict[str, Any]) -> Prepared:
+    def _prepare_inference(self, job: Job, extras: Extras) -> Prepared:
         forward = jax.jit(jax_models.forward_fn(job.workload))
         params = self._put(jax_models.to_native(job.workload, job.weights))
         x = self._put(jax_models.inputs_to_native(job.workload, job.inputs))
@@ -166,7 +165,7 @@ class JaxBackend(Backend):
         return Prepared(call=call, fetch=lambda: np.asarray(last["logits"]), extras=extras,
                         close=last.clear)
 
-    def _prepare_training(self, job: Job, extras: dict[str, Any]) -> Prepared:
+    def _prepare_training(self, job: Job, extras: Extras) -> Prepared:
         wl, train = job.workload, job.train
         if job.labels is None:
             raise ValueError("training needs labels")
@@ -182,7 +181,7 @@ class JaxBackend(Backend):
         # params and velocity are replaced every step: donating lets XLA update them in place
         step = jax.jit(jax_models.train_step_fn(wl, train.learning_rate, train.momentum),
                        donate_argnums=(0, 1))
-        extras["donated"] = ["params", "velocity"]
+        extras.donated = ["params", "velocity"]
 
         def call() -> None:
             state["params"], state["velocity"], loss = step(

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from stackpick.protocol.extras import Extras
 from stackpick.worker.backends.base import Job, Prepared
 from stackpick.worker.backends.jax_backend import models as jax_models
 from stackpick.workloads.transforms import tangent
@@ -92,13 +93,13 @@ class _Cell:
         return lambda: batched(self.x)
 
 
-def prepare(job: Job, variant: str, put: Put, extras: dict[str, Any]) -> Prepared:
+def prepare(job: Job, variant: str, put: Put, extras: Extras) -> Prepared:
     """A cell of ``job.task`` (a transformation task) for ``variant`` (default or loop)."""
     cell = _Cell(job, put)
     run = {"per_example_grad": cell.per_example, "hvp": cell.hvp,
            "jacobian": cell.jacobian}[job.task](variant)
-    extras.update(api=API[(job.task, variant)],
-                  capability="baseline" if variant == "loop" else "native")
+    extras.api = API[(job.task, variant)]
+    extras.capability = "baseline" if variant == "loop" else "native"
     last: dict[str, Any] = {}
 
     def call() -> None:

@@ -15,20 +15,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.messages import Configured, ThreadReadBack
 from stackpick.worker.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
-
-VARIANTS = ("tensorflow", "jax", "torch")
 
 
 class KerasBackend(Backend):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if self.variant == "default":  # a bare hello: whatever the environment chose
-            self.variant = os.environ.get("KERAS_BACKEND", "tensorflow")
-        if self.variant not in VARIANTS:
-            raise ValueError(f"keras variant must be one of {VARIANTS}, not {self.variant!r}")
+    """The variant is the Keras backend (declared in ``spec.py``, resolved by the worker)."""
 
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         if self.device != "cpu":
             raise Unsupported("the keras backend measures CPU only here")
         threads = getattr(self, f"_threads_{self.variant}")()
@@ -38,11 +33,11 @@ class KerasBackend(Backend):
             raise RuntimeError(f"keras runs on {keras.backend.backend()!r}, not {self.variant!r}:"
                                " KERAS_BACKEND must be set before keras is first imported")
         module = __import__(self.variant)  # already imported by the thread settings
-        return {"versions": {"keras": keras.__version__, self.variant: module.__version__},
-                "threads": threads, "device": "cpu"}
+        return Configured({"keras": keras.__version__, self.variant: module.__version__},
+                          threads, "cpu")
 
     # -- threads, each framework its own way ---------------------------------------------
-    def _threads_tensorflow(self) -> dict[str, Any]:
+    def _threads_tensorflow(self) -> ThreadReadBack:
         import tensorflow as tf
 
         try:  # identical values may be set again; a different one raises (read back below)
@@ -53,7 +48,7 @@ class KerasBackend(Backend):
         return {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
                 "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}
 
-    def _threads_jax(self) -> dict[str, Any]:
+    def _threads_jax(self) -> ThreadReadBack:
         # XLA:CPU sizes its pool from the CPU affinity when the client starts (see backends/jax)
         from stackpick.worker.backends.jax_backend.backend import (
             POOL_THREAD_NAME,
@@ -69,10 +64,10 @@ class KerasBackend(Backend):
         return {"intra_op": pool or len(os.sched_getaffinity(0)), "cpus": cpus,
                 "how": "process pinned with sched_setaffinity before the XLA:CPU client"}
 
-    def _threads_torch(self) -> dict[str, Any]:
+    def _threads_torch(self) -> ThreadReadBack:
         from stackpick.worker.backends.torch_backend.eager import set_torch_threads
 
-        return set_torch_threads(self.threads)
+        return dict(set_torch_threads(self.threads))
 
     # -- cells ----------------------------------------------------------------------------
     def prepare(self, job: Job) -> Prepared:
@@ -89,4 +84,4 @@ class KerasBackend(Backend):
             return model.predict_on_batch(x)  # NumPy out: materialised on return
 
         return Prepared(call=call, fetch=lambda: user_keras.as_outputs(call()),
-                        extras={"call": "model.predict_on_batch", "keras_backend": self.variant})
+                        extras=Extras(call="model.predict_on_batch", keras_backend=self.variant))

@@ -17,10 +17,12 @@ from typing import Any
 import keras
 import numpy as np
 
+from stackpick.protocol.conversions import Conversion, ModelAbout
 from stackpick.usermodel.diagnose import ModelProblem, summary
 from stackpick.usermodel.shapes import fill_all, seeded
 from stackpick.usermodel.spec import ModelSpec
 from stackpick.worker import parity
+from stackpick.worker.backends.base import ConvertContext
 
 
 @dataclass
@@ -76,9 +78,9 @@ def reference(loaded: Loaded, inputs: list[np.ndarray]) -> np.ndarray | dict[str
                            "--input-shape (one per input, batch first)") from None
 
 
-def describe(loaded: Loaded) -> dict[str, Any]:
-    return {"class": type(loaded.model).__name__,
-            "parameters": int(loaded.model.count_params()), "keras": keras.__version__}
+def describe(loaded: Loaded) -> ModelAbout:
+    return ModelAbout(type(loaded.model).__name__, int(loaded.model.count_params()),
+                      {"keras": keras.__version__})
 
 
 def _size(path: Path) -> int:
@@ -87,13 +89,13 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _row(name: str, seconds: float, path: Path, out: Any, ctx: Any) -> dict[str, Any]:
+def _row(name: str, seconds: float, path: Path, out: Any, ctx: ConvertContext) -> Conversion:
     result = parity.check("inference", as_outputs(out), ctx.reference)
-    return {"path": name, "status": "ok" if result["ok"] else "fail_parity", "seconds": seconds,
-            "artifact_bytes": _size(path), "parity": result}
+    return Conversion(name, "ok" if result.ok else "fail_parity", seconds,
+                      artifact_bytes=_size(path), parity=result)
 
 
-def savedmodel(ctx: Any) -> dict[str, Any]:
+def savedmodel(ctx: ConvertContext) -> Conversion:
     """``model.export(format="tf_saved_model")``, reloaded with tf.saved_model and served once."""
     import tensorflow as tf
 
@@ -106,13 +108,13 @@ def savedmodel(ctx: Any) -> dict[str, Any]:
     return _row("keras-savedmodel", seconds, path, served, ctx)
 
 
-def onnx_export(ctx: Any) -> dict[str, Any]:
+def onnx_export(ctx: ConvertContext) -> Conversion:
     """``model.export(format="onnx")``, then one run in ONNX Runtime."""
     from stackpick.registry import get_spec
 
     missing = get_spec("onnxruntime").unavailable_reason()
     if missing:
-        return {"path": "keras-onnx", "status": "unavailable", "reason": missing}
+        return Conversion("keras-onnx", "unavailable", reason=missing)
     from stackpick.worker.backends.ort_backend import user_model as user_onnx
     from stackpick.worker.backends.ort_backend.backend import session_options
 
@@ -126,10 +128,10 @@ def onnx_export(ctx: Any) -> dict[str, Any]:
                 ctx)
 
 
-PATHS: dict[str, Callable[[Any], dict[str, Any]]] = {
+PATHS: dict[str, Callable[[ConvertContext], Conversion]] = {
     "keras-savedmodel": savedmodel, "keras-onnx": onnx_export,
 }
 
 
-def convert(name: str, ctx: Any) -> dict[str, Any]:
+def convert(name: str, ctx: ConvertContext) -> Conversion:
     return PATHS[name](ctx)

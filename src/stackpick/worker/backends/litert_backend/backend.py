@@ -26,6 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from stackpick.protocol.cold_start import Artifact
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.messages import Configured
 from stackpick.protocol.scratch import scratch_root
 from stackpick.worker import artifacts
 from stackpick.worker.backends.base import (
@@ -36,10 +39,11 @@ from stackpick.worker.backends.base import (
     Prepared,
     Unsupported,
 )
+from stackpick.worker.backends.litert_backend.runner import TfliteRunner
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # before keras is first imported
+RUNNER = "stackpick.worker.backends.litert_backend.runner"
 
-VARIANTS = ("from-keras", "from-torch", "from-keras-int8")
 # Dynamic-range int8 rounds every weight to 1 part in 255 of its tensor's range; logits of the
 # reference workloads move by up to a few hundredths. Stated, so the change is shown, not hidden.
 INT8_TOLERANCE = (5e-2, 5e-2, "int8 dynamic range: atol 0.05 + 0.05 x |reference| "
@@ -57,14 +61,7 @@ def process_threads() -> int | None:
 class LiteRtBackend(Backend):
     """ai-edge-litert's interpreter on a model converted from Keras or from PyTorch."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if self.variant == "default":
-            self.variant = "from-keras"
-        if self.variant not in VARIANTS:
-            raise ValueError(f"litert variant must be one of {VARIANTS}, not {self.variant!r}")
-
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         if self.device != "cpu":
             raise Unsupported("litert here runs on the CPU (XNNPACK); GPU delegates are "
                               "mobile-only")
@@ -84,9 +81,9 @@ class LiteRtBackend(Backend):
             import tensorflow as tf
 
             versions |= {"tensorflow": tf.__version__, "keras": keras.__version__}
-        return {"versions": versions, "device": "cpu (XNNPACK delegate)",
-                "threads": {"intra_op": self.threads, "source": "Interpreter(num_threads) as "
-                            "set; the pool's threads seen per cell in extras.threads_observed"}}
+        return Configured(versions, {"intra_op": self.threads, "source": "Interpreter("
+                                     "num_threads) as set; the pool's threads seen per cell "
+                                     "in extras.threads_observed"}, "cpu (XNNPACK delegate)")
 
     def prepare(self, job: Job) -> Prepared:
         if job.task != "inference":
@@ -99,28 +96,28 @@ class LiteRtBackend(Backend):
             raise
         except Exception as exc:  # the converter's own error: data for the cell, not a crash
             raise ExportFailed(artifacts.failure_line(exc)) from exc
-        extras: dict[str, Any] = {"export_s": time.perf_counter() - t0,
-                                  "artifact_bytes": len(flat), "artifact": "tflite"}
+        extras = Extras(export_s=time.perf_counter() - t0, artifact_bytes=len(flat),
+                        artifact="tflite")
         before = process_threads()
         t0 = time.perf_counter()
-        runner = artifacts.TfliteRunner(flat, self.threads)
-        extras["load_s"] = time.perf_counter() - t0
+        runner = TfliteRunner(flat, self.threads)
+        extras.load_s = time.perf_counter() - t0
         after = process_threads()
         extras.update(runner.delegation())
         inputs = runner.cast(inputs)
         if before is not None and after is not None:  # XNNPACK's pool: threads - 1 workers
-            extras["threads_observed"] = after - before + 1
+            extras.threads_observed = after - before + 1
         if self.variant == "from-keras-int8":
-            extras["quantization"] = "int8 dynamic range (weights), float activations"
+            extras.quantization = "int8 dynamic range (weights), float activations"
 
         def call() -> np.ndarray:
             return runner.run(inputs)  # a fresh host array: materialised on return
 
         tolerance = INT8_TOLERANCE if self.variant == "from-keras-int8" else None
 
-        def deploy(directory: Any) -> dict[str, Any]:
+        def deploy(directory: str) -> Artifact:
             return artifacts.write_artifact(directory, f"{job.workload.name}-{self.variant}"
-                                            ".tflite", flat, "tflite", inputs, tolerance)
+                                            ".tflite", flat, "tflite", RUNNER, inputs, tolerance)
         return Prepared(call=call, fetch=call, extras=extras, deploy=deploy,
                         tolerance=tolerance)
 
@@ -161,9 +158,9 @@ class LiteRtBackend(Backend):
             raise
         except Exception as exc:  # the converter's own error: data for the cell
             raise ExportFailed(artifacts.failure_line(exc, with_cause=False)) from exc
-        extras: dict[str, Any] = {"export_s": time.perf_counter() - t0,
-                                  "artifact_bytes": len(flat), "artifact": "tflite"}
-        runner = artifacts.TfliteRunner(flat, self.threads)
+        extras = Extras(export_s=time.perf_counter() - t0, artifact_bytes=len(flat),
+                        artifact="tflite")
+        runner = TfliteRunner(flat, self.threads)
         extras.update(runner.delegation())
         feed = runner.cast_all(list(job.inputs))
 

@@ -19,6 +19,9 @@ import onnxruntime as ort
 import onnxscript
 import torch
 
+from stackpick.protocol.cold_start import Artifact
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.messages import Configured
 from stackpick.protocol.scratch import scratch_root
 from stackpick.worker import artifacts
 from stackpick.worker.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
@@ -26,6 +29,7 @@ from stackpick.worker.backends.torch_backend import models as torch_models
 from stackpick.worker.backends.torch_backend.eager import set_torch_threads
 
 OPSET = 18
+RUNNER = "stackpick.worker.backends.ort_backend.runner"
 
 
 def session_options(threads: int, level: ort.GraphOptimizationLevel | None = None
@@ -40,20 +44,20 @@ def session_options(threads: int, level: ort.GraphOptimizationLevel | None = Non
     return options
 
 
-def export_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path) -> dict[str, Any]:
+def export_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path) -> Extras:
     """Export ``model`` for ``example``'s exact shape; return export time and artifact size."""
     t0 = time.perf_counter()
     torch.onnx.export(model, (example,), str(path), dynamo=True, opset_version=OPSET,
                       input_names=["input"], output_names=["logits"], external_data=False,
                       verbose=False)
     export_s = time.perf_counter() - t0
-    return {"export_s": export_s, "artifact_bytes": path.stat().st_size, "opset": OPSET}
+    return Extras(export_s=export_s, artifact_bytes=path.stat().st_size, opset=OPSET)
 
 
 class OnnxRuntimeBackend(Backend):
     """ONNX Runtime on the CPU execution provider (CUDA EP where the wheel provides it)."""
 
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         self.torch_threads = set_torch_threads(self.threads)  # torch only exports, but fairly
         self.options = session_options(self.threads)
         self.providers = self._providers()
@@ -63,8 +67,7 @@ class OnnxRuntimeBackend(Backend):
                    "torch_intra_op": self.torch_threads["intra_op"]}
         versions = {"onnxruntime": ort.__version__, "onnx": onnx.__version__,
                     "onnxscript": onnxscript.__version__, "torch": torch.__version__}
-        return {"versions": versions, "threads": threads,
-                "device": f"{self.device} ({self.providers[0]})"}
+        return Configured(versions, threads, f"{self.device} ({self.providers[0]})")
 
     def _providers(self) -> list[str]:
         if self.device == "cpu":
@@ -91,9 +94,8 @@ class OnnxRuntimeBackend(Backend):
             raise Unsupported("no ONNX file: the ONNX export of this model did not run")
         t0 = time.perf_counter()
         session = user_onnx.session(path, self.options, self.providers)
-        extras: dict[str, Any] = {"session_s": time.perf_counter() - t0,
-                                  "providers": session.get_providers(),
-                                  "artifact_bytes": Path(path).stat().st_size}
+        extras = Extras(session_s=time.perf_counter() - t0, providers=session.get_providers(),
+                        artifact_bytes=Path(path).stat().st_size)
         feed = user_onnx.feed(session, list(job.inputs))
 
         def call() -> list[Any]:
@@ -111,17 +113,17 @@ class OnnxRuntimeBackend(Backend):
             extras = export_onnx(model, example, path)
             t0 = time.perf_counter()  # graph optimisation happens here, apart from the export
             session = ort.InferenceSession(str(path), self.options, providers=self.providers)
-            extras["session_s"] = time.perf_counter() - t0
+            extras.session_s = time.perf_counter() - t0
             onnx_bytes = path.read_bytes()  # kept for the cold-start pass (deploy)
-        extras["providers"] = session.get_providers()
+        extras.providers = session.get_providers()
         feed = {session.get_inputs()[0].name: example.numpy()}  # canonical dtype, contiguous
         outputs = [session.get_outputs()[0].name]
 
         def call() -> np.ndarray:
             return session.run(outputs, feed)[0]  # a host array: materialised on return
 
-        def deploy(directory: Any) -> dict[str, Any]:
+        def deploy(directory: str) -> Artifact:
             return artifacts.write_artifact(directory, f"{job.workload.name}.onnx", onnx_bytes,
-                                            "onnx", feed[session.get_inputs()[0].name])
+                                            "onnx", RUNNER, feed[session.get_inputs()[0].name])
 
         return Prepared(call=call, fetch=call, extras=extras, deploy=deploy)

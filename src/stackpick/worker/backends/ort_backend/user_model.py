@@ -16,9 +16,12 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
+from stackpick.protocol.conversions import Conversion, ModelAbout
+from stackpick.protocol.extras import Extras
 from stackpick.usermodel.diagnose import ModelProblem, summary
 from stackpick.usermodel.shapes import fill_all, seeded
 from stackpick.usermodel.spec import ModelSpec
+from stackpick.worker.backends.base import ConvertContext
 
 ORT_TYPES = {"tensor(float)": "float32", "tensor(double)": "float64", "tensor(float16)": "float16",
              "tensor(int64)": "int64", "tensor(int32)": "int32", "tensor(int8)": "int8",
@@ -115,14 +118,17 @@ def reference(loaded: Loaded, inputs: list[np.ndarray]) -> np.ndarray | dict[str
                            "--input-shape (one per input, batch first)") from None
 
 
-def describe(loaded: Loaded) -> dict[str, Any]:
-    return {"class": "ONNX graph", **loaded.about}
+def describe(loaded: Loaded) -> ModelAbout:
+    return ModelAbout("ONNX graph", None, dict(loaded.about))
 
 
-def convert(name: str, ctx: Any) -> dict[str, Any]:
+def convert(name: str, ctx: ConvertContext) -> Conversion:
     """The one conversion row of an ONNX file: the checker (already passed at load)."""
     if name != "onnx-check":
         raise ValueError(f"no conversion {name!r} for an ONNX file")
     loaded = ctx.loaded
-    return {"path": "onnx-check", "status": "ok", "seconds": loaded.check_s,
-            "artifact_bytes": loaded.path.stat().st_size, "extras": dict(loaded.about)}
+    about = loaded.about
+    return Conversion("onnx-check", "ok", loaded.check_s,
+                      artifact_bytes=loaded.path.stat().st_size,
+                      extras=Extras(opset=about["opset"], ir_version=about["ir_version"],
+                                    producer=about["producer"]))

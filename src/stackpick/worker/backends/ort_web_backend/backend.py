@@ -9,7 +9,6 @@ threads through ``env.wasm.numThreads``, read back after the session starts) and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import onnx
@@ -18,6 +17,7 @@ from onnx import TensorProto, helper
 
 from stackpick.worker.backends.base import Job, Prepared
 from stackpick.worker.backends.browser.cell import BrowserBackend
+from stackpick.worker.backends.browser.page import PageConfig
 from stackpick.worker.backends.ort_backend.backend import export_onnx
 from stackpick.worker.backends.torch_backend import models as torch_models
 from stackpick.worker.backends.torch_backend.eager import set_torch_threads
@@ -43,13 +43,13 @@ class OrtWebBackend(BrowserBackend):
     def versions(self) -> dict[str, str]:
         return {"torch": torch.__version__, "onnx": onnx.__version__}
 
-    def probe_cfg(self) -> dict[str, Any]:
+    def probe_cfg(self) -> PageConfig:
         path = self.page.model_dir() / "probe.onnx"
         if not path.exists():
             identity_model(path)
         return {**super().probe_cfg(), "model": "model/probe.onnx"}
 
-    def write_model(self, job: Job, folder: Path) -> dict[str, Any]:
+    def write_model(self, job: Job, folder: Path) -> PageConfig:
         set_torch_threads(self.threads)  # torch only exports, but fairly
         model = torch_models.build_model(job.workload, job.weights)
         example = torch_models.input_tensor(job.workload, job.inputs)

@@ -17,24 +17,19 @@ from typing import Any
 
 import numpy as np
 
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.messages import Configured
 from stackpick.worker.backends.base import Backend, Job, Prepared, Unsupported
 from stackpick.workloads.transforms import TRANSFORM_TASKS
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # before keras is first imported
 
-VARIANTS = ("eager", "graph", "xla", "loop")  # loop: transformation tasks' baseline only
-
 
 class TensorFlowBackend(Backend):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if self.variant == "default":  # a bare hello: the design's main form is tf.function
-            self.variant = "graph"
-        if self.variant not in VARIANTS:
-            raise ValueError(f"tensorflow variant must be one of {VARIANTS}, not {self.variant!r}")
+    """The variants (and what "default" means) are in ``spec.py``; the worker resolves them."""
 
     # -- configure ------------------------------------------------------------------------
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         import tensorflow as tf
 
         self._set_threads(tf)
@@ -44,12 +39,10 @@ class TensorFlowBackend(Backend):
         if keras.backend.backend() != "tensorflow":
             raise RuntimeError(f"keras runs on {keras.backend.backend()!r}, not tensorflow; "
                                "set KERAS_BACKEND=tensorflow before it is imported")
-        return {
-            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-            "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
-                        "inter_op": tf.config.threading.get_inter_op_parallelism_threads()},
-            "device": device,
-        }
+        return Configured(
+            {"tensorflow": tf.__version__, "keras": keras.__version__},
+            {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+             "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}, device)
 
     def _set_threads(self, tf: Any) -> None:
         # Must precede the first op. A worker configures once per variant with the same count;
@@ -115,7 +108,7 @@ class TensorFlowBackend(Backend):
             return state["logits"]
 
         return Prepared(call=call, fetch=lambda: state["logits"],
-                        extras={"variant": self.variant, "input_layout": _layout(x)},
+                        extras=Extras(variant=self.variant, input_layout=_layout(x)),
                         close=state.clear)
 
     def _training(self, built: Any, x: Any, y: Any, job: Job) -> Prepared:
@@ -126,7 +119,7 @@ class TensorFlowBackend(Backend):
             return float(step(x, y).numpy())  # the step's updates have run once the loss exists
 
         return Prepared(call=call, fetch=lambda: built.canonical(names),
-                        extras={"variant": self.variant, "input_layout": _layout(x)},
+                        extras=Extras(variant=self.variant, input_layout=_layout(x)),
                         close=built.bindings.clear)
 
     # -- device memory (GPU only) ---------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from stackpick.protocol.extras import Extras
 from stackpick.worker.backends.base import Job, Prepared
 from stackpick.worker.backends.tf_backend import models as tf_models
 from stackpick.workloads.transforms import tangent
@@ -142,13 +143,12 @@ def prepare(job: Job, variant: str, wrap: Callable[[Callable[..., Any]], Any]) -
     build = {"per_example_grad": cell.per_example, "hvp": cell.hvp,
              "jacobian": cell.jacobian}[job.task]
     state: dict[str, Any] = {"run": build(loop)}
-    extras: dict[str, Any] = {"variant": variant,
-                              "api": LOOP_API[job.task] if loop else API[job.task],
-                              "capability": "baseline" if loop else "native"}
+    extras = Extras(variant=variant, api=LOOP_API[job.task] if loop else API[job.task],
+                    capability="baseline" if loop else "native")
 
     def call() -> None:
         if "out" not in state and job.task == "per_example_grad" and not loop:
-            state["out"] = _first_vectorized(state, cell, extras)
+            state["run"], state["out"] = _first_vectorized(state["run"], cell, extras)
         else:
             state["out"] = state["run"]()
         # one tf.function execution hands back its outputs together; reading the last
@@ -171,14 +171,16 @@ def prepare(job: Job, variant: str, wrap: Callable[[Callable[..., Any]], Any]) -
     return Prepared(call=call, fetch=fetch, extras=extras, close=state.clear)
 
 
-def _first_vectorized(state: dict[str, Any], cell: _Cell, extras: dict[str, Any]) -> Any:
+def _first_vectorized(run: Callable[[], Any], cell: _Cell, extras: Extras
+                      ) -> tuple[Callable[[], Any], Any]:
     """Run pfor without its fallback; on TensorFlow's refusal keep its error line and switch
-    to ``fallback_to_while_loop=True`` (the workaround TensorFlow itself offers)."""
+    to ``fallback_to_while_loop=True`` (the workaround TensorFlow itself offers). Returns
+    what runs from now on, and the first output."""
     try:
-        return state["run"]()
+        return run, run()
     except (ValueError, TypeError, NotImplementedError, tf.errors.OpError) as exc:
-        extras["capability"] = "workaround"
+        extras.capability = "workaround"
         line = next((s for s in str(exc).splitlines() if s.strip()), type(exc).__name__)
-        extras["workaround"] = f"vectorized_map fell back to tf.while_loop: {line[:300]}"
-        state["run"] = cell.per_example(loop=False, fallback=True)
-        return state["run"]()
+        extras.workaround = f"vectorized_map fell back to tf.while_loop: {line[:300]}"
+        fallback = cell.per_example(loop=False, fallback=True)
+        return fallback, fallback()

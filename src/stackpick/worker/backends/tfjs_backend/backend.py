@@ -10,10 +10,11 @@ the weights come in TF.js's own format (see tfjs_weights).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from stackpick.protocol.messages import Configured
 from stackpick.worker.backends.base import Job, Unsupported
 from stackpick.worker.backends.browser.cell import BrowserBackend
+from stackpick.worker.backends.browser.page import PageConfig
 from stackpick.worker.backends.tfjs_backend import weights as tfjs_weights
 
 
@@ -22,7 +23,7 @@ class TfjsBackend(BrowserBackend):
     package = "@tensorflow/tfjs"
     gpu_variants = frozenset({"webgl", "webgpu"})
 
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         if self.variant == "cpu" and self.threads != 1:
             raise Unsupported(f"tfjs:cpu is single-threaded JavaScript and cannot use "
                               f"{self.threads} threads; measure it with --threads 1")
@@ -36,7 +37,7 @@ class TfjsBackend(BrowserBackend):
     def versions(self) -> dict[str, str]:
         return {"weights": "stackpick's TF.js weights writer (tfjs_weights)"}
 
-    def write_model(self, job: Job, folder: Path) -> dict[str, Any]:
+    def write_model(self, job: Job, folder: Path) -> PageConfig:
         spec = tfjs_weights.model_spec(job)
         manifest = tfjs_weights.write_weights(tfjs_weights.tfjs_arrays(job), folder)
         x = tfjs_weights.page_input(job)

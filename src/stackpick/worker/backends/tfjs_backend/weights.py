@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from stackpick.worker.backends.base import Job, Unsupported
+from stackpick.worker.backends.browser.page import PageConfig
+from stackpick.workloads.cnn import CNN
+from stackpick.workloads.mlp import MLP
 
 SHARD = "group1-shard1of1.bin"
 BN_EPS = 1e-5  # the workloads' BatchNorm epsilon
@@ -32,25 +34,25 @@ def tfjs_arrays(job: Job) -> dict[str, np.ndarray]:
     return out
 
 
-def write_weights(arrays: dict[str, np.ndarray], folder: Path) -> list[dict[str, Any]]:
+def write_weights(arrays: dict[str, np.ndarray], folder: Path) -> list[PageConfig]:
     """Write the shard into ``folder``; return the weights manifest (also written)."""
-    specs = []
+    specs: list[PageConfig] = []
     with (folder / SHARD).open("wb") as f:
         for name, array in arrays.items():
             f.write(array.astype("<f4").tobytes())
             specs.append({"name": name, "shape": list(array.shape), "dtype": "float32"})
-    manifest = [{"paths": [SHARD], "weights": specs}]
+    manifest: list[PageConfig] = [{"paths": [SHARD], "weights": specs}]
     (folder / "weights_manifest.json").write_text(json.dumps(manifest))
     return manifest
 
 
-def model_spec(job: Job) -> dict[str, Any]:
+def model_spec(job: Job) -> PageConfig:
     """What the page's model builder needs beyond the weights."""
     workload = job.workload
-    if workload.name == "mlp":
-        return {"layers": len(workload.layer_sizes())}  # type: ignore[attr-defined]
-    if workload.name == "cnn":
-        convs = {n: [s, p] for n, _, _, _, s, p in workload.conv_specs()}  # type: ignore[attr-defined]
+    if isinstance(workload, MLP):
+        return {"layers": len(workload.layer_sizes())}
+    if isinstance(workload, CNN):
+        convs = {n: [s, p] for n, _, _, _, s, p in workload.conv_specs()}
         return {"convs": convs, "eps": BN_EPS}
     raise Unsupported(f"tfjs here builds mlp and cnn; {workload.name} is not written in TF.js")
 

@@ -10,13 +10,13 @@ default ``/tmp/torchinductor_$USER``) make a repeated compile much cheaper (here
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import torch
 import torch._dynamo
 import torch._inductor.compile_fx  # ~0.7 s on first torch.compile(): count it as import, not build
 from torch._dynamo.utils import counters
 
+from stackpick.protocol.extras import CacheStats, Extras
 from stackpick.worker.backends.base import Job, ModelJob, Prepared
 from stackpick.worker.backends.torch_backend.eager import TorchEagerBackend
 
@@ -45,14 +45,15 @@ class TorchCompileBackend(TorchEagerBackend):
     def _wrap(self, fn: Callable[..., torch.Tensor], task: str) -> Callable[..., torch.Tensor]:
         return torch.compile(fn, backend="inductor", mode=MODE)
 
-    def _extras(self) -> dict[str, Any]:
-        return {"compile_note": f"inductor, mode={MODE}; training compiles forward+loss "
-                "(backward via AOTAutograd), optimizer step eager; first call includes compile"}
+    def _extras(self) -> Extras:
+        return Extras(compile_note=f"inductor, mode={MODE}; training compiles forward+loss "
+                      "(backward via AOTAutograd), optimizer step eager; first call includes "
+                      "compile")
 
-    def _annotate(self, extras: dict[str, Any]) -> None:
+    def _annotate(self, extras: Extras) -> None:
         # Inductor caches compiled graphs on disk across processes, so first-call time depends
         # on whether this graph was compiled before on this machine: record hits and misses.
-        extras["graphs"] = int(counters["stats"]["unique_graphs"])
-        extras["graph_breaks"] = int(sum(counters["graph_break"].values()))
-        extras["fx_graph_cache"] = {"hits": int(counters["inductor"]["fxgraph_cache_hit"]),
-                                    "misses": int(counters["inductor"]["fxgraph_cache_miss"])}
+        extras.graphs = int(counters["stats"]["unique_graphs"])
+        extras.graph_breaks = int(sum(counters["graph_break"].values()))
+        extras.fx_graph_cache = CacheStats(int(counters["inductor"]["fxgraph_cache_hit"]),
+                                           int(counters["inductor"]["fxgraph_cache_miss"]))

@@ -16,6 +16,8 @@ import torch._dynamo  # optimizers import it lazily (~1 s): count that as import
 import torch.nn.functional as F
 from torch import nn
 
+from stackpick.protocol.extras import Extras
+from stackpick.protocol.messages import Configured
 from stackpick.worker.backends.base import Backend, Job, ModelJob, Prepared, Unsupported
 from stackpick.worker.backends.torch_backend import models as torch_models
 from stackpick.workloads.transforms import TRANSFORM_TASKS
@@ -43,10 +45,10 @@ def use_ieee_fp32() -> None:
 class TorchEagerBackend(Backend):
     """PyTorch eager on CPU or CUDA."""
 
-    def configure(self) -> dict[str, Any]:
+    def configure(self) -> Configured:
         threads = set_torch_threads(self.threads)
         device = self._check_device()
-        return {"versions": {"torch": torch.__version__}, "threads": threads, "device": device}
+        return Configured({"torch": torch.__version__}, dict(threads), device)
 
     def _check_device(self) -> str:
         """Raise :class:`Unsupported` when the device is not visible; else describe it."""
@@ -64,11 +66,11 @@ class TorchEagerBackend(Backend):
         """What runs the forward (inference) or the loss (training); eager runs it as is."""
         return fn
 
-    def _extras(self) -> dict[str, Any]:
+    def _extras(self) -> Extras:
         """Notes for the report, made in ``prepare``."""
-        return {}
+        return Extras()
 
-    def _annotate(self, extras: dict[str, Any]) -> None:
+    def _annotate(self, extras: Extras) -> None:
         """Add what is known only after the first calls; runs in ``fetch``, outside the clock."""
 
     # -- cells ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import func, nn
 
+from stackpick.protocol.extras import Extras
 from stackpick.worker.backends.base import Job, Prepared
 from stackpick.worker.backends.torch_backend import models as torch_models
 from stackpick.workloads.transforms import tangent
@@ -143,8 +144,8 @@ def prepare(job: Job, variant: str, device: str, sync: Callable[[], None]) -> Pr
     build = {"per_example_grad": cell.per_example, "hvp": cell.hvp,
              "jacobian": cell.jacobian}[job.task]
     run = build(variant)
-    extras: dict[str, Any] = {"api": API[(job.task, variant)],
-                              "capability": "baseline" if variant == "loop" else "native"}
+    extras = Extras(api=API[(job.task, variant)],
+                    capability="baseline" if variant == "loop" else "native")
     last: dict[str, Any] = {}
 
     def call() -> None:
@@ -169,9 +170,9 @@ def prepare(job: Job, variant: str, device: str, sync: Callable[[], None]) -> Pr
     return Prepared(call=call, fetch=fetch, extras=extras, close=last.clear)
 
 
-def _note_fallback(extras: dict[str, Any], caught: list[warnings.WarningMessage]) -> None:
+def _note_fallback(extras: Extras, caught: list[warnings.WarningMessage]) -> None:
     slow = [str(w.message) for w in caught if "batching rule" in str(w.message)]
-    if slow and extras["capability"] == "native":
-        extras["capability"] = "workaround"
+    if slow and extras.capability == "native":
+        extras.capability = "workaround"
         first = slow[0].split("\n")[0].split(". ")[0]  # torch's sentence naming the operation
-        extras["workaround"] = f"vmap fell back to a per-example loop: {first}"
+        extras.workaround = f"vmap fell back to a per-example loop: {first}"

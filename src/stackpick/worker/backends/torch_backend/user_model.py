@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from torch.utils._pytree import tree_flatten
 
+from stackpick.protocol.conversions import ModelAbout
 from stackpick.usermodel.diagnose import ModelProblem, summary
 from stackpick.usermodel.shapes import SEED, seeded
 from stackpick.usermodel.spec import ModelSpec
@@ -163,8 +164,7 @@ def reference(loaded: Loaded, inputs: list[np.ndarray]) -> np.ndarray | dict[str
                            "--input-shape per forward argument, batch first)") from None
 
 
-def describe(loaded: Loaded) -> dict[str, Any]:
+def describe(loaded: Loaded) -> ModelAbout:
     module = loaded.module
-    return {"class": type(module).__name__,
-            "parameters": int(sum(p.numel() for p in module.parameters()))}
+    return ModelAbout(type(module).__name__, int(sum(p.numel() for p in module.parameters())))
 

@@ -16,8 +16,11 @@ import torch
 import torch._dynamo
 from torch._dynamo.utils import counters
 
+from stackpick.protocol.conversions import Conversion
+from stackpick.protocol.extras import Extras
 from stackpick.usermodel.diagnose import classify, first_line
 from stackpick.worker import parity
+from stackpick.worker.backends.base import ConvertContext
 from stackpick.worker.backends.torch_backend.user_model import host_outputs, tensors
 
 OPSET = 18
@@ -37,7 +40,7 @@ def _break_reasons(explain: Any) -> list[str]:
     return list(dict.fromkeys(r for r in found if r))[:MAX_REASONS]
 
 
-def dynamo_explain(ctx: Any) -> dict[str, Any]:
+def dynamo_explain(ctx: ConvertContext) -> Conversion:
     """Graphs and graph breaks torch.compile would get, with reasons (torch._dynamo.explain)."""
     torch._dynamo.reset()
     counters.clear()
@@ -46,20 +49,19 @@ def dynamo_explain(ctx: Any) -> dict[str, Any]:
     seconds = time.perf_counter() - t0
     reasons = _break_reasons(explain)
     graphs = int(explain.graph_count)
-    extras = {"graphs": graphs, "graph_breaks": max(int(explain.graph_break_count), 0),
-              "reasons": reasons, "ops": int(explain.op_count)}
+    extras = Extras(graphs=graphs, graph_breaks=max(int(explain.graph_break_count), 0),
+                    reasons=reasons, ops=int(explain.op_count))
     if graphs == 0:
-        extras["note"] = "dynamo captured no graph: torch.compile runs the forward eagerly"
-    row: dict[str, Any] = {"path": "dynamo-explain", "status": "ok", "seconds": seconds,
-                           "extras": extras}
+        extras.note = "dynamo captured no graph: torch.compile runs the forward eagerly"
+    row = Conversion("dynamo-explain", "ok", seconds, extras=extras)
     cause = classify("\n".join(reasons)) if reasons else None
     if cause:
-        row["cause"], row["cause_text"] = cause
+        row.cause, row.cause_text = cause
     torch._dynamo.reset()  # the next path starts from a clean dynamo cache
     return row
 
 
-def torch_export(ctx: Any) -> dict[str, Any]:
+def torch_export(ctx: ConvertContext) -> Conversion:
     """torch.export.export with the example inputs' static shapes; saved as .pt2; its module
     run once against the reference."""
     args = tensors(ctx.inputs)
@@ -70,18 +72,18 @@ def torch_export(ctx: Any) -> dict[str, Any]:
     torch.export.save(program, str(path))
     with torch.inference_mode():
         result = parity.check("inference", host_outputs(program.module()(*args)), ctx.reference)
-    return {"path": "torch.export", "status": "ok" if result["ok"] else "fail_parity",
-            "seconds": seconds, "artifact_bytes": path.stat().st_size, "parity": result}
+    return Conversion("torch.export", "ok" if result.ok else "fail_parity", seconds,
+                      artifact_bytes=path.stat().st_size, parity=result)
 
 
-def onnx_export(ctx: Any) -> dict[str, Any]:
+def onnx_export(ctx: ConvertContext) -> Conversion:
     """torch.onnx.export(dynamo=True), then the ONNX checker. The file is the artifact the
     onnxruntime cell runs, so its parity is that cell's."""
     from stackpick.registry import get_spec
 
     missing = get_spec("onnxruntime").unavailable_reason()
     if missing:
-        return {"path": "onnx-export", "status": "unavailable", "reason": missing}
+        return Conversion("onnx-export", "unavailable", reason=missing)
     import onnx  # here, not at the top: a torch-only install still gets the other rows
     path = Path(ctx.workdir) / "model.onnx"
     t0 = time.perf_counter()
@@ -89,16 +91,15 @@ def onnx_export(ctx: Any) -> dict[str, Any]:
                       opset_version=OPSET, external_data=False, verbose=False)
     seconds = time.perf_counter() - t0
     onnx.checker.check_model(str(path))
-    return {"path": "onnx-export", "status": "ok", "seconds": seconds,
-            "artifact_bytes": path.stat().st_size, "artifact": str(path),
-            "extras": {"opset": OPSET, "exporter": "torch.onnx.export(dynamo=True)"}}
+    return Conversion("onnx-export", "ok", seconds, str(path), path.stat().st_size,
+                      extras=Extras(opset=OPSET, exporter="torch.onnx.export(dynamo=True)"))
 
 
-PATHS: dict[str, Callable[[Any], dict[str, Any]]] = {
+PATHS: dict[str, Callable[[ConvertContext], Conversion]] = {
     "dynamo-explain": dynamo_explain, "torch.export": torch_export, "onnx-export": onnx_export,
 }
 
 
-def convert(name: str, ctx: Any) -> dict[str, Any]:
+def convert(name: str, ctx: ConvertContext) -> Conversion:
     """Try conversion path ``name`` on the loaded model (a row of the portability matrix)."""
     return PATHS[name](ctx)

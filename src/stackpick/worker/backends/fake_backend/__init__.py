@@ -1,0 +1,1 @@
+"""``fake``: scripted latencies and failures, for tests of the machinery only."""
