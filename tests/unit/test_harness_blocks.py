@@ -14,12 +14,13 @@ class FakeGroup:
         self.meds = {k: [] for k in times}
         self.blocks = {k: [] for k in times}
         self.ran, self.finished = [], []
+        self.rounds, self.costs = rule.rounds_per_block, (3.0, 0.2)
 
     def run_block(self, block):
         self.ran.append(block)
         for k, t in self.times.items():
             offset = np.exp(0.02 * self.rng.standard_normal())
-            for _ in range(self.rule.rounds_per_block):
+            for _ in range(self.rounds):
                 self.meds[k].append(t * offset * np.exp(0.01 * self.rng.standard_normal()))
                 self.blocks[k].append(block)
 

@@ -17,6 +17,7 @@ from stackpick.analysis.intervals import (
     CellRounds,
     Interval,
     Spread,
+    Study,
     cell_interval,
     pair_interval,
     study_cell_spread,
@@ -38,7 +39,7 @@ class GroupView:
     cells: list[StoredCell]
     comparisons: list[Comparison] = field(default_factory=list)
     rounds: dict[int, Contender] = field(default_factory=dict)  # timed cells, by id
-    studies: tuple[Spread | None, Spread | None] = (None, None)  # pooled cell, pair spread
+    studies: tuple[Study, Spread | None] = (None, None)  # pooled cell, pair spread
     confidence: float = 0.95  # the level pair verdicts use
     ranking: list[int] = field(default_factory=list)  # timed cell ids, fastest first
 
@@ -112,7 +113,7 @@ def load_results(store: Store, run_id: int) -> RunView:
                    capability_matrix(all_cells, store.rounds))
 
 
-def _studies(inputs: dict[str, list[CellInput]]) -> tuple[Spread | None, Spread | None]:
+def _studies(inputs: dict[str, list[CellInput]]) -> tuple[Study, Spread | None]:
     rounds = {k: [c.as_rounds() for c in v] for k, v in inputs.items()}
     sessions: dict[tuple[str, str], list[CellRounds]] = {}
     for k, v in inputs.items():

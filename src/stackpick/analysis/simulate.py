@@ -26,6 +26,7 @@ import numpy as np
 
 from stackpick.analysis.intervals import (
     CellRounds,
+    Pool,
     Spread,
     cell_interval,
     pair_interval,
@@ -220,12 +221,12 @@ def sequential_design(sc: Scenario, rule: SequentialRule, studies: int,
     data = group_samples(sc, np.random.default_rng(seed), studies)
     t = Tally()
     for s in range(studies):
-        done_cells: Spread | None = None
+        done_cells: Pool | None = None
         done_pairs: Spread | None = None
         for g in range(sc.groups):
             for nb in range(rule.min_blocks, rule.max_blocks + 1):
                 cells = as_cells(sc, data[s, g], nb)
-                cell_study = pool([done_cells, study_cell_spread(cells)])
+                cell_study = (done_cells or Pool()).merge(study_cell_spread(cells))
                 pair_study = pool([done_pairs, study_pair_spread([cells])])
                 if decide(cells, rule, cell_study, pair_study).stop:
                     break

@@ -16,6 +16,7 @@ from stackpick.analysis.intervals import (
     CellRounds,
     Interval,
     Spread,
+    Study,
     cell_interval,
     pair_interval,
     study_cell_spread,
@@ -67,7 +68,7 @@ def _rank(inputs: Sequence[CellInput], rounds: Mapping[int, CellRounds],
     return sorted((c.cell_id for c in inputs), key=lambda i: intervals[i].estimate)
 
 
-def group_stats(inputs: Sequence[CellInput], cell_study: Spread | None,
+def group_stats(inputs: Sequence[CellInput], cell_study: Study,
                 pair_study: Spread | None, pair_confidence: float = 0.95) -> GroupStats:
     """Cell intervals, the ranking, and the fastest cell against each other cell."""
     usable = [c for c in inputs if c.rounds]

@@ -30,6 +30,7 @@ from stackpick.harness.executor import LocalExecutor
 from stackpick.harness.plan import StudyPlan
 from stackpick.harness.progress import NullProgress, Progress
 from stackpick.harness.stopping import StopRule
+from stackpick.harness.turns import TurnCounts, take_turn
 from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse
 from stackpick.protocol.conversions import Conversion
 from stackpick.protocol.group_arrays import build_group_arrays, save_group_arrays
@@ -56,6 +57,7 @@ class _Active:
     tail: tuple[list[float], float] | None = None  # per-call pass and the clock's cost
     first_calls: list[float] = field(default_factory=list)  # per process: cold, then warm
     cold: dict[str, Any] = field(default_factory=dict)  # fresh-process starts (once per run)
+    turns: TurnCounts = field(default_factory=TurnCounts)  # turns repeated (machine busy)
 
 
 def precheck(cell: Cell) -> CellResult | None:
@@ -91,6 +93,8 @@ class GroupRun:
         self.next_round = 0
         self.cold = cold  # cold starts: reference workloads only (self.arrays set by _prepare)
         self.user_model = False
+        self.rounds = rule.rounds_per_block  # per block; the allocation sets later blocks'
+        self.costs = (0.0, 0.0)  # the last block's processes (s) and one round (s)
 
     def _prepare(self) -> list[Cell]:
         pending = []
@@ -117,8 +121,10 @@ class GroupRun:
 
     def run_block(self, block: int) -> None:
         """Set every live cell up in its (fresh) worker, one unrecorded settling round, then
-        ``rounds_per_block`` recorded rounds in a random order; the first block also does
-        the memory pass and, for loop-timed cells, a per-call pass for p90/p99."""
+        ``self.rounds`` recorded rounds in a random order; the first block also does the
+        memory pass and, for loop-timed cells, a per-call pass for p90/p99. ``self.costs``:
+        what the block's processes and each round took (for the allocation)."""
+        start = time.perf_counter()
         if block == 0:
             fresh = [self._setup(c) for c in self._prepare()]
             self.active = [a for a in fresh if a is not None]
@@ -128,11 +134,14 @@ class GroupRun:
         live = self._live()
         for a in live:  # background work left by the builds and compiles dies down
             self._sample(a, block, record=False)
-        for _ in range(self.rule.rounds_per_block):
+        rounds_start = time.perf_counter()
+        for _ in range(self.rounds):
             turn = self._live()
             for i in round_order(len(turn), self.next_round, self.session):
                 self._sample(turn[i], block)
             self.next_round += 1
+        end = time.perf_counter()
+        self.costs = (rounds_start - start, (end - rounds_start) / max(self.rounds, 1))
         for a in self._live():
             if block == 0:
                 self._extra_passes(a)
@@ -199,11 +208,10 @@ class GroupRun:
         if a.done or a.handle is None:
             return
         self.progress.stage(a.cell, f"timing, block {block + 1}, round {len(a.rounds) + 1}")
-        budget = self.rule.round_budget_s()
         start = time.perf_counter()
         try:
-            answer = a.handle.call(Sample(a.cell.key, budget, self.rule.max_samples),
-                                   self.executor.timeouts.sample + budget)
+            answer = take_turn(a.handle, a.cell.key, self.rule, self.executor.timeouts.sample,
+                               a.turns, record)
         except WorkerFailure as exc:
             self._timing_failed(a, exc)
             return
@@ -285,6 +293,7 @@ class GroupRun:
                 metrics.cold_start_s, metrics.cold_start = a.cold.get("total_s"), a.cold
             if a.late_failure:
                 metrics.warnings.append(a.late_failure)
+            metrics.warnings.extend(a.turns.warnings())
             self.emit(CellResult(a.cell, "ok", metrics, rounds=a.rounds))
         self.active = []
 
