@@ -128,9 +128,12 @@ def main() -> None:
     ap.add_argument("--backends", default="torch,onnxruntime")
     ap.add_argument("--batch", default="1")
     ap.add_argument("--extra", default="", help="more `stackpick bench` flags, quoted")
+    ap.add_argument("--keep", type=Path, help="keep each run's store and JSON in this folder")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="rerun-") as d:
-        results = [bench(i, args, Path(d)) for i in range(args.runs)]
+        where = args.keep or Path(d)
+        where.mkdir(parents=True, exist_ok=True)
+        results = [bench(i, args, where) for i in range(args.runs)]
         read = [read_run(p) for p, _ in results]
     cells, pairs = [r[0] for r in read], [r[1] for r in read]
     command = (f"stackpick bench --workload {args.workload} --backends {args.backends} "

@@ -102,12 +102,33 @@ def _env(pairs: list[str]) -> None:
     environment.thread_variables = thread_variables  # type: ignore[assignment]
 
 
+def _pairs(results: list[CellResult]) -> None:
+    """Per-block mean of the paired log ratio of the first two cells, and its spread."""
+    ok = [r for r in results if r.rounds and r.metrics and r.metrics.timing]
+    if len(ok) < 2:
+        return
+    a, b = ok[0], ok[1]
+    ta, tb = a.metrics.timing, b.metrics.timing  # type: ignore[union-attr]
+    ia = {r: i for i, r in enumerate(ta.round_ids or [])}
+    by_block: dict[int, list[float]] = {}
+    for j, r in enumerate(tb.round_ids or []):
+        if r in ia:
+            i = ia[r]
+            by_block.setdefault(ta.blocks[i], []).append(  # type: ignore[index]
+                math.log(np.median(b.rounds[j]) / np.median(a.rounds[i])))
+    means = [float(np.mean(v)) for _, v in sorted(by_block.items())]
+    print(f"pair {b.cell.backend}/{a.cell.backend} by block: "
+          + " ".join(f"{math.exp(m):.3f}" for m in means)
+          + f"; sd {np.std(means, ddof=1):.1%}")
+
+
 def _report(results: list[CellResult], rounds: int) -> None:
     by_backend: dict[str, list[dict[str, Any]]] = {}
     for t in TURNS:
         by_backend.setdefault(t["backend"], []).append(t)
     print(f"{'cell':14s} {'round sd':>8s} {'proc sd':>8s} {'first5':>7s} {'first1':>7s} "
           f"{'other>0.2':>9s} {'slow|other':>10s} {'slow|quiet':>10s}")
+    _pairs(results)
     for r in results:
         if not r.rounds or r.metrics is None or r.metrics.timing is None:
             print(f"{r.cell.backend:14s} {r.status} {r.reason}")
@@ -135,6 +156,7 @@ def _report(results: list[CellResult], rounds: int) -> None:
         print(f"{r.cell.backend:14s} {wsd:8.1%} {np.std(means, ddof=1):8.1%} "
               f"{first5:7.2f} {first1:7.2f} {len(busy):4d}/{len(recorded):<4d} "
               f"{slow(busy):>10s} {slow(quiet):>10s}")
+        print("   block means (us): " + " ".join(f"{math.exp(m) / 1e3:.1f}" for m in means))
         print("   rounds (us): " + " ".join(
             f"{math.exp(m) / 1e3:.1f}{'*' if t['other'] > 0.2 else ''}({t['wait']:.0%})"
             for m, t in zip(med, recorded, strict=False)))

@@ -95,6 +95,7 @@ class GroupRun:
         self.user_model = False
         self.rounds = rule.rounds_per_block  # per block; the allocation sets later blocks'
         self.costs = (0.0, 0.0)  # the last block's processes (s) and one round (s)
+        self._played = 0  # rounds of the current block so far
 
     def _prepare(self) -> list[Cell]:
         pending = []
@@ -119,11 +120,9 @@ class GroupRun:
         self.arrays = self._materials(pending[0])
         return pending
 
-    def run_block(self, block: int) -> None:
-        """Set every live cell up in its (fresh) worker, one unrecorded settling round, then
-        ``self.rounds`` recorded rounds in a random order; the first block also does the
-        memory pass and, for loop-timed cells, a per-call pass for p90/p99. ``self.costs``:
-        what the block's processes and each round took (for the allocation)."""
+    def begin_block(self, block: int) -> None:
+        """Set every live cell up in its (fresh) worker and give each one unrecorded settling
+        turn."""
         start = time.perf_counter()
         if block == 0:
             fresh = [self._setup(c) for c in self._prepare()]
@@ -131,17 +130,25 @@ class GroupRun:
         else:
             for a in self._live():
                 self._resetup(a, block)
-        live = self._live()
-        for a in live:  # background work left by the builds and compiles dies down
+        for a in self._live():  # background work left by the builds and compiles dies down
             self._sample(a, block, record=False)
-        rounds_start = time.perf_counter()
-        for _ in range(self.rounds):
-            turn = self._live()
-            for i in round_order(len(turn), self.next_round, self.session):
-                self._sample(turn[i], block)
-            self.next_round += 1
-        end = time.perf_counter()
-        self.costs = (rounds_start - start, (end - rounds_start) / max(self.rounds, 1))
+        self.costs = (time.perf_counter() - start, 0.0)
+        self._played = 0
+
+    def play_round(self, block: int) -> None:
+        """One recorded round: every live cell's turn, in a random order."""
+        start = time.perf_counter()
+        turn = self._live()
+        for i in round_order(len(turn), self.next_round, self.session):
+            self._sample(turn[i], block)
+        self.next_round += 1
+        self._played += 1
+        per_round = self.costs[1] + (time.perf_counter() - start - self.costs[1]) / self._played
+        self.costs = (self.costs[0], per_round)
+
+    def end_block(self, block: int) -> None:
+        """After the first block's rounds, the memory pass and, for loop-timed cells, a
+        per-call pass for p90/p99; then every cell's model is released."""
         for a in self._live():
             if block == 0:
                 self._extra_passes(a)
