@@ -90,10 +90,12 @@ class Resolution:
         if self.relative is None:
             return (f"resolves no difference: none of its {self.pairs} pair"
                     f"{'s' if self.pairs != 1 else ''} has an interval yet")
-        text = (f"resolves differences of {self.relative:.0%} or more (the widest of "
-                f"{self.pairs - self.unresolved} pair interval"
-                f"{'s' if self.pairs - self.unresolved != 1 else ''} is ±{self.relative:.1%}"
-                f" at {self.confidence:.1%})")
+        r = self.relative
+        size = f"{r:.0%}" if r < 1 else f"{1 + r:.1f}x" if r < 99 else f"{1 + r:,.0f}x"
+        known = self.pairs - self.unresolved
+        which = "its pair interval" if known == 1 else f"the widest of its {known} pair intervals"
+        text = (f"resolves differences of {size} or more ({which} is "
+                f"±{f'{r:.1%}' if r < 1 else size} at {self.confidence:.1%})")
         return text + (f"; {self.unresolved} without an interval" if self.unresolved else "")
 
     def to_dict(self) -> dict[str, float | int | None]:

@@ -23,7 +23,7 @@ from stackpick.analysis.intervals import (
     study_pair_spread,
     unpaired_interval,
 )
-from stackpick.analysis.verdicts import Verdict, judge, scores
+from stackpick.analysis.verdicts import Verdict, judge, rank
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,8 @@ def _rank(inputs: Sequence[CellInput], rounds: Mapping[int, CellRounds],
     """Fastest first. One session: by the paired statistic the verdicts use. Several: by
     each cell's own estimate (the same statistic when rounds coincide)."""
     if len({c.session for c in inputs}) == 1:
-        s = scores([rounds[c.cell_id] for c in inputs])
-        return sorted((c.cell_id for c in inputs), key=lambda i: s[rounds[i].label])
+        ids = {rounds[c.cell_id].label: c.cell_id for c in inputs}
+        return [ids[r.label] for r in rank([rounds[c.cell_id] for c in inputs])]
     return sorted((c.cell_id for c in inputs), key=lambda i: intervals[i].estimate)
 
 
