@@ -97,3 +97,20 @@ def test_higher_confidence_is_wider(conf):
     c = cell("a", [100.0, 101.0, 99.0, 103.0, 104.0, 102.0], [0, 0, 0, 1, 1, 1])
     wider = cell_interval(c, confidence=conf).rel_halfwidth > cell_interval(c).rel_halfwidth
     assert wider is (conf > 0.95)
+
+
+def test_cells_borrow_only_from_cells_within_ten_times_their_per_call_time():
+    quiet = [cell(f"q{i}", [100.0, 100.5, 99.5, 101.0, 101.5, 100.5], [0, 0, 0, 1, 1, 1])
+             for i in range(4)]
+    slow = [cell(f"s{i}", [1e6, 1.2e6, 0.9e6, 1.4e6, 1.5e6, 1.3e6], [0, 0, 0, 1, 1, 1])
+            for i in range(4)]
+    study = study_cell_spread(quiet + slow)
+    assert study.near(2.0).df == 4 and study.near(6.0).df == 4  # two pools, not one
+    assert cell_interval(quiet[0], study).rel_halfwidth < 0.05
+    assert cell_interval(slow[0], study).rel_halfwidth > 0.2
+
+
+def test_block_centres_are_medians_so_one_slow_round_does_not_move_a_block():
+    steady = cell("a", [100.0, 101.0, 99.0, 100.0, 101.0, 99.0], [0, 0, 0, 1, 1, 1])
+    hit = cell("a", [100.0, 101.0, 190.0, 100.0, 101.0, 99.0], [0, 0, 0, 1, 1, 1])
+    assert abs(cell_interval(hit).estimate / cell_interval(steady).estimate - 1) < 0.01
