@@ -20,7 +20,7 @@ from stackpick.analysis.sequential import SequentialRule
 class StopRule:
     rounds_per_block: int = 3  # the first blocks'; later ones follow the group's allocation
     min_blocks: int = 2
-    max_blocks: int = 6
+    max_blocks: int = 8
     alpha: float = 0.05  # chance of a false "faster" per pair, over all looks
     equivalence: float = 0.05  # a tie is decided once it hides no more than +-5%
     ci_rel: float = 0.03  # ... or every cell's rerun interval is within +-3%
