@@ -34,8 +34,6 @@ from stackpick.worker.backends.base import (
 from stackpick.worker.model_ops import ModelOps
 from stackpick.workloads import TrainConfig, get_workload
 
-SETUP_QUIET_S = 10.0  # inductor's compile pool takes a few seconds to start on 2 cores
-
 
 class CellState:
     def __init__(self, prepared: Prepared, loops: int) -> None:
@@ -122,7 +120,7 @@ class Worker:
         self.cells[req.key] = CellState(prepared, loops)
         # what the build started in the background (a compile pool's start) ends before
         # any backend's turn: measured in setup, not in someone's samples
-        reply.quiet_s = timing.wait_until_quiet(timing.QuietRule(max_s=SETUP_QUIET_S))
+        reply.quiet_s = timing.wait_until_quiet(timing.SETUP_QUIET)
         reply.loops = loops
         reply.rss_after = memory.current_rss()
         reply.warmup = Warmup(warm.calls, warm.seconds, warm.converged)

@@ -124,21 +124,30 @@ class QuietRule:
     window_s: float = 0.004
     busy_share: float = 0.1  # quiet: under 10% of one CPU over a window
     max_s: float = 0.3
+    # Child processes too (after a set-up: a compile pool starting). Their CPU time comes in
+    # 10 ms ticks and an idle pool still ticks now and then, so that needs long windows; a
+    # turn watches its own threads only (nanosecond process time).
+    children: bool = False
 
 
-def tree_cpu() -> Callable[[], float]:
-    """A reader of the CPU seconds used by this process (all threads) and its children at
-    the moment it is made (a compile pool); children read through psutil when present."""
-    try:
-        import psutil
+SETUP_QUIET = QuietRule(window_s=0.05, max_s=10.0, children=True)
 
-        children = psutil.Process().children(recursive=True)
-    except Exception:  # no psutil, or the process table changed while it was read
-        children = []
+
+def tree_cpu(children: bool = True) -> Callable[[], float]:
+    """A reader of the CPU seconds used by this process (all threads) and, with
+    ``children``, by its child processes at the moment it is made (through psutil)."""
+    kids = []
+    if children:
+        try:
+            import psutil
+
+            kids = psutil.Process().children(recursive=True)
+        except Exception:  # no psutil, or the process table changed while it was read
+            kids = []
 
     def read() -> float:
         total = time.process_time()
-        for child in children:
+        for child in kids:
             try:
                 t = child.cpu_times()
             except Exception:  # it ended meanwhile
@@ -153,7 +162,7 @@ def wait_until_quiet(rule: QuietRule = QuietRule(), cpu: Callable[[], float] | N
                      now: Callable[[], float] = time.perf_counter) -> float:
     """Sleep in windows until the process and its children (the caller sleeps) use less
     than ``busy_share`` of a CPU over one window, at most ``max_s``; returns seconds waited."""
-    cpu = cpu or tree_cpu()
+    cpu = cpu or tree_cpu(rule.children)
     start = now()
     while True:
         c0, t0 = cpu(), now()
