@@ -118,8 +118,8 @@ class QuietRule:
     first compile. On a machine with as many cores as intra-op threads, that takes a core
     from the next backend's turn: measured here, ONNX Runtime's idle worker took 0.27 CPUs
     during torch's turns, and torch's median was 10% slower for it. So a turn ends only when
-    the process (all its threads) and its children stop using CPU while its main thread
-    sleeps."""
+    the process (all its threads) stops using CPU while its main thread sleeps, and a set-up
+    only when its children have too."""
 
     window_s: float = 0.004
     busy_share: float = 0.1  # quiet: under 10% of one CPU over a window
