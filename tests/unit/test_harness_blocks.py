@@ -14,7 +14,7 @@ class FakeGroup:
         self.meds = {k: [] for k in times}
         self.blocks = {k: [] for k in times}
         self.ran, self.finished = [], []
-        self.rounds, self.costs = rule.rounds_per_block, (3.0, 0.2)
+        self.rounds = rule.rounds_per_block
 
     def begin_block(self, block):
         self.ran.append(block)

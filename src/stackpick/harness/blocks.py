@@ -14,6 +14,7 @@ per block its variances and costs call for (analysis/allocation.py).
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -32,7 +33,6 @@ class BlockGroup(Protocol):
     """What the scheduler needs of a group (the runner's GroupRun)."""
 
     rounds: int  # rounds in its next block
-    costs: tuple[float, float]  # its last block's processes (s) and one round (s)
 
     def workers(self) -> set[tuple[str, str]]: ...
     def begin_block(self, block: int) -> None: ...
@@ -52,20 +52,28 @@ def round_order(n: int, round_id: int, seed: str) -> list[int]:
     return order
 
 
-def run_pass(groups: Sequence[BlockGroup], block: int) -> None:
+def run_pass(groups: Sequence[BlockGroup], block: int) -> dict[int, tuple[float, float]]:
     """Block ``block`` of every group, its rounds spread over the pass: all groups are set
-    up, then round 1 of every group, round 2 of every group, ... A group's block mean then
-    averages the machine's state over the whole pass instead of the few seconds its rounds
+    up, then round 1 of every group, round 2 of every group, ... A group's block value then
+    reflects the machine's state over the whole pass instead of the few seconds its rounds
     took back to back: shifts of 10-30% shared by a group's cells for ~10 s were the largest
-    part of a cell's block-to-block spread in `stackpick run` here."""
-    for g in groups:
+    part of a cell's block-to-block spread in `stackpick run` here. Returns, by position in
+    ``groups``, what each group's processes took and one of its rounds (seconds)."""
+    setup = [0.0] * len(groups)
+    rounds = [0.0] * len(groups)
+    for k, g in enumerate(groups):
+        start = time.perf_counter()
         g.begin_block(block)
+        setup[k] = time.perf_counter() - start
     for i in range(max((g.rounds for g in groups), default=0)):
-        for g in groups:
+        for k, g in enumerate(groups):
             if i < g.rounds:
+                start = time.perf_counter()
                 g.play_round(block)
+                rounds[k] += time.perf_counter() - start
     for g in groups:
         g.end_block(block)
+    return {k: (setup[k], rounds[k] / max(g.rounds, 1)) for k, g in enumerate(groups)}
 
 
 def _spreads(groups: Sequence[BlockGroup]) -> tuple[Study, Spread | None]:
@@ -87,15 +95,15 @@ def run_in_passes(groups: Sequence[BlockGroup], rule: SequentialRule,
             fresh_workers()
         if on_pass:
             on_pass(block, open_groups)
-        run_pass(open_groups, block)
+        costs = run_pass(open_groups, block)
         cell_study, pair_study = _spreads(groups)
         still = []
-        for g in open_groups:
+        for k, g in enumerate(open_groups):
             d = decide(g.cell_rounds(), rule, cell_study, pair_study)
             if d.stop or block + 1 >= rule.max_blocks or not g.cell_rounds():
                 g.finish(d if d.stop else Decision(True, "cap:blocks", d.verdicts,
                                                    d.undecided))
             else:
-                g.rounds = next_rounds(g.cell_rounds(), g.costs, rule)
+                g.rounds = next_rounds(g.cell_rounds(), costs[k], rule)
                 still.append(g)
         open_groups = still

@@ -4,8 +4,7 @@ Within a group (same workload, task, batch, device) backends take turns round by
 random order per round, so slow drift of the machine hits all of them alike and ratios are
 computed per round. Each block of rounds runs in fresh worker processes (process-to-process
 variation is part of what a rerun sees); the sequential rule stops a group once its verdicts
-are decided (docs/statistics.md). A decided group's cells go to ``emit`` at once (the store
-commits them).
+are decided (docs/statistics.md). A decided group's cells go to ``emit`` at once.
 """
 
 from __future__ import annotations
@@ -94,8 +93,6 @@ class GroupRun:
         self.cold = cold  # cold starts: reference workloads only (self.arrays set by _prepare)
         self.user_model = False
         self.rounds = rule.rounds_per_block  # per block; the allocation sets later blocks'
-        self.costs = (0.0, 0.0)  # the last block's processes (s) and one round (s)
-        self._played = 0  # rounds of the current block so far
 
     def _prepare(self) -> list[Cell]:
         pending = []
@@ -121,9 +118,7 @@ class GroupRun:
         return pending
 
     def begin_block(self, block: int) -> None:
-        """Set every live cell up in its (fresh) worker and give each one unrecorded settling
-        turn."""
-        start = time.perf_counter()
+        """Set every live cell up in its (fresh) worker; one unrecorded settling turn each."""
         if block == 0:
             fresh = [self._setup(c) for c in self._prepare()]
             self.active = [a for a in fresh if a is not None]
@@ -132,23 +127,16 @@ class GroupRun:
                 self._resetup(a, block)
         for a in self._live():  # background work left by the builds and compiles dies down
             self._sample(a, block, record=False)
-        self.costs = (time.perf_counter() - start, 0.0)
-        self._played = 0
 
     def play_round(self, block: int) -> None:
         """One recorded round: every live cell's turn, in a random order."""
-        start = time.perf_counter()
         turn = self._live()
         for i in round_order(len(turn), self.next_round, self.session):
             self._sample(turn[i], block)
         self.next_round += 1
-        self._played += 1
-        per_round = self.costs[1] + (time.perf_counter() - start - self.costs[1]) / self._played
-        self.costs = (self.costs[0], per_round)
 
     def end_block(self, block: int) -> None:
-        """After the first block's rounds, the memory pass and, for loop-timed cells, a
-        per-call pass for p90/p99; then every cell's model is released."""
+        """The first block's memory pass and per-call pass (p90/p99); release every model."""
         for a in self._live():
             if block == 0:
                 self._extra_passes(a)
@@ -216,7 +204,7 @@ class GroupRun:
             return
         self.progress.stage(a.cell, f"timing, block {block + 1}, round {len(a.rounds) + 1}")
         start = time.perf_counter()
-        try:
+        try:  # a turn other processes disturbed is taken again (harness/turns.py)
             answer = take_turn(a.handle, a.cell.key, self.rule, self.executor.timeouts.sample,
                                a.turns, record)
         except WorkerFailure as exc:
