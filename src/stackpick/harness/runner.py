@@ -91,8 +91,7 @@ class GroupRun:
         self.active: list[_Active] = []
         self.next_round = 0
         self.cold = cold  # cold starts: reference workloads only (self.arrays set by _prepare)
-        self.user_model = False
-        self.rounds = rule.rounds_per_block  # per block; the allocation sets later blocks'
+        self.user_model, self.rounds = False, rule.rounds_per_block  # rounds: analysis/allocation
 
     def _prepare(self) -> list[Cell]:
         pending = []
