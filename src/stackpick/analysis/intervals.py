@@ -7,13 +7,14 @@ block: a fresh worker runs a block of consecutive rounds. All work is on the log
 are multiplicative: drift and process offsets scale a time, and a ratio is a difference):
 
 * a round gives one value, the median of its samples;
-* a block gives the median of its rounds' log medians (its centre: drift and the process's
-  offset both land in it, a round the machine ran slow does not);
+* a block gives the mean of its rounds' log medians without the slowest and the fastest
+  round (its centre: drift and the process's offset land in it, a round the machine ran
+  slow does not);
 * a cell's estimate is the mean over its blocks, and its variance comes from the spread of the
   block means (df = blocks - 1), moderated towards the study's pooled spread, because two or
   three processes per cell give one or two degrees of freedom;
-* a pair's estimate is the mean over blocks of the median paired log ratio (same rounds, so
-  drift that hits both cancels), with the same block-level variance.
+* a pair's estimate is the mean over blocks of the centre of its paired log ratios (same
+  rounds, so drift that hits both cancels), with the same block-level variance.
 
 A floor keeps an interval from being narrower than the within-block round-to-round spread
 allows, for when a cell's few block means agree by chance.
@@ -114,17 +115,26 @@ class Interval:
 
 @dataclass(frozen=True)
 class _Blocks:
-    means: np.ndarray  # one value per block: the median of its rounds' log values
+    means: np.ndarray  # one value per block: its centre (a trimmed mean of its rounds)
     sizes: np.ndarray  # rounds in each block
     within_var: float  # pooled round-to-round variance inside blocks
     within_df: int
 
 
+def centre(values: np.ndarray) -> float:
+    """A block's value: the mean of its rounds without the slowest and the fastest (the
+    median of three), not the plain mean: a few seconds in which the machine ran slow
+    (several backends of a pass 1.1-2.2x slower in the same round, with no other process to
+    blame) otherwise move a block of three rounds by a third of that, and a cell's
+    block-to-block spread with it."""
+    if len(values) < 3:
+        return float(np.mean(values))
+    return float(np.mean(np.sort(values)[1:-1]))
+
+
 def _blocks(values: np.ndarray, blocks: Sequence[object]) -> _Blocks:
-    """Each block's centre is the median of its rounds, not their mean: a few seconds in
-    which the machine ran slow (every backend of the pass 1.3-2.2x slower in the same
-    round, with no other process to blame) otherwise moves a block of three rounds by a
-    third of that, and a cell's block-to-block spread with it."""
+    """Each block's centre (:func:`centre`), its size, and the round-to-round variance
+    inside blocks."""
     index: dict[object, int] = {}
     codes = np.fromiter((index.setdefault(b, len(index)) for b in blocks), dtype=np.intp,
                         count=len(blocks))
@@ -132,7 +142,7 @@ def _blocks(values: np.ndarray, blocks: Sequence[object]) -> _Blocks:
         return _Blocks(np.zeros(0), np.zeros(0, dtype=np.intp), 0.0, 0)
     sizes = np.bincount(codes)
     means = np.bincount(codes, weights=values) / sizes
-    centres = np.asarray([np.median(values[codes == k]) for k in range(len(sizes))])
+    centres = np.asarray([centre(values[codes == k]) for k in range(len(sizes))])
     wdf = int(len(values) - len(sizes))
     ss = float(((values - means[codes]) ** 2).sum())
     return _Blocks(centres, sizes, ss / wdf if wdf else 0.0, wdf)

@@ -41,9 +41,14 @@ class StopRule:
     @classmethod
     def journey(cls) -> StopRule:
         """For `stackpick run`, which measures every backend on every workload: two blocks
-        (two processes per backend), and a tie within +-10% counts as decided; what is still
-        open after them is reported as inconclusive, with why."""
-        return cls(max_blocks=2, equivalence=0.10, max_time_s=3.0, resolution=0.0)
+        (two processes per backend) of five 70 ms rounds, and a tie within +-10% counts as
+        decided; what is still open after them is reported as inconclusive, with why. Five
+        rounds: Kalibera & Jones's r* for this study's costs (a pass's processes ~28 s, a
+        round of every cell ~4.5 s) and variances (rounds 5-9%, processes 3-4%) came to
+        4.1-5.7; the round-to-round variance is the machine's, not the samples' (thousands
+        per turn for calls under 1 ms), so shorter turns pay for the extra rounds."""
+        return cls(rounds_per_block=5, round_time_s=0.07, max_blocks=2, equivalence=0.10,
+                   max_time_s=3.0, resolution=0.0)
 
     def round_budget_s(self) -> float:
         """One turn's sampling time: ``round_time_s``, shortened so that a cell's rounds at
