@@ -9,7 +9,7 @@ ratio, how often a true tie is called "faster", how often the 1.3x gap is found,
 cell half-width, and for the sequential rules the mean blocks (processes per cell) and rounds
 per block. Methods:
 
-  run         two blocks of 3 rounds, 95% (`stackpick run`: one look)
+  run         two blocks of 5 rounds, 95% (`stackpick run`: one look)
   bench       what `stackpick bench` does: 2-8 blocks, alpha spent linearly over the 7 looks,
               a faster pair settles within +-10%, a tie within +-5%, and from the third block
               on the rounds per block that analysis/allocation.py picks (block 3 s, round
@@ -68,6 +68,7 @@ SCENARIOS = [
     with_(BASE, name="10% pass shifts + 3% process offsets", pass_sigma=0.10),
 ]
 BENCH = StopRule().sequential()
+RUN = StopRule.journey()  # two blocks of five rounds, one look
 BEFORE = SequentialRule(rounds_per_block=3, min_blocks=2, max_blocks=4)
 COSTS = (3.0, 0.25)  # a bench block's processes and one round (torch + onnxruntime, here)
 
@@ -137,7 +138,8 @@ def _fmt(row: dict[str, float]) -> str:
 
 
 def _rows(sc: Scenario, studies: int, seed: int, history: bool) -> list[tuple[str, Tally]]:
-    rows = [("run", fixed_design(sc, studies, seed)),
+    run = with_(sc, rounds_per_block=RUN.rounds_per_block)
+    rows = [("run", fixed_design(run, studies, seed)),
             ("bench", sequential_design(sc, BENCH, studies // 2, seed, COSTS)),
             ("bench 2-4", sequential_design(sc, BEFORE, studies // 2, seed)),
             ("naive seq.", sequential_design(sc, _flat(BENCH), studies // 2, seed, COSTS))]
