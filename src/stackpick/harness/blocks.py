@@ -53,25 +53,35 @@ def round_order(n: int, round_id: int, seed: str) -> list[int]:
 
 
 def run_pass(groups: Sequence[BlockGroup], block: int) -> dict[int, tuple[float, float]]:
-    """Block ``block`` of every group, its rounds spread over the pass: all groups are set
-    up, then round 1 of every group, round 2 of every group, ... A group's block value then
-    reflects the machine's state over the whole pass instead of the few seconds its rounds
-    took back to back: shifts of 10-30% shared by a group's cells for ~10 s were the largest
-    part of a cell's block-to-block spread in `stackpick run` here. Returns, by position in
-    ``groups``, what each group's processes took and one of its rounds (seconds)."""
+    """Block ``block`` of every group. From the second pass on, a group's rounds are spread
+    over the pass: every group is set up, then round 1 of every group, round 2 of every
+    group, ... So a group's block value reflects the machine's state over the whole pass
+    instead of the few seconds its rounds took back to back (shifts of 10-30% shared by a
+    group's cells for ~10 s were the largest part of a cell's block-to-block spread in
+    `stackpick run` here). The first pass goes group by group, because its memory pass
+    measures each worker's peak with that group's models alone loaded. Returns, by position
+    in ``groups``, what each group's processes took and one of its rounds (seconds)."""
     setup = [0.0] * len(groups)
     rounds = [0.0] * len(groups)
+
+    def play(k: int, g: BlockGroup) -> None:
+        start = time.perf_counter()
+        g.play_round(block)
+        rounds[k] += time.perf_counter() - start
+
     for k, g in enumerate(groups):
         start = time.perf_counter()
         g.begin_block(block)
         setup[k] = time.perf_counter() - start
-    for i in range(max((g.rounds for g in groups), default=0)):
+        for _ in range(g.rounds if block == 0 else 0):
+            play(k, g)
+        if block == 0:
+            g.end_block(block)
+    for i in range(max((g.rounds for g in groups), default=0) if block else 0):
         for k, g in enumerate(groups):
             if i < g.rounds:
-                start = time.perf_counter()
-                g.play_round(block)
-                rounds[k] += time.perf_counter() - start
-    for g in groups:
+                play(k, g)
+    for g in groups if block else ():
         g.end_block(block)
     return {k: (setup[k], rounds[k] / max(g.rounds, 1)) for k, g in enumerate(groups)}
 
