@@ -14,19 +14,15 @@ class FakeGroup:
         self.meds = {k: [] for k in times}
         self.blocks = {k: [] for k in times}
         self.ran, self.finished = [], []
-        self.rounds = rule.rounds_per_block
+        self.rounds, self.costs = rule.rounds_per_block, (3.0, 0.25)
 
-    def begin_block(self, block):
+    def run_block(self, block):
         self.ran.append(block)
-        self.offsets = {k: np.exp(0.02 * self.rng.standard_normal()) for k in self.times}
-
-    def play_round(self, block):
         for k, t in self.times.items():
-            self.meds[k].append(t * self.offsets[k] * np.exp(0.01 * self.rng.standard_normal()))
-            self.blocks[k].append(block)
-
-    def end_block(self, block):
-        pass
+            offset = np.exp(0.02 * self.rng.standard_normal())
+            for _ in range(self.rounds):
+                self.meds[k].append(t * offset * np.exp(0.01 * self.rng.standard_normal()))
+                self.blocks[k].append(block)
 
     def cell_rounds(self):
         return [CellRounds(k, tuple(self.meds[k]), tuple(self.blocks[k]),

@@ -89,7 +89,7 @@ class GroupRun:
         self.artifacts: dict[str, str] = {}  # files earlier steps made for these cells
         self.arrays: Path | None = None
         self.active: list[_Active] = []
-        self.next_round = 0
+        self.next_round, self.costs = 0, (0.0, 0.0)  # costs: last block's processes, a round
         self.cold = cold  # cold starts: reference workloads only (self.arrays set by _prepare)
         self.user_model, self.rounds = False, rule.rounds_per_block  # rounds: analysis/allocation
 
@@ -116,8 +116,11 @@ class GroupRun:
         self.arrays = self._materials(pending[0])
         return pending
 
-    def begin_block(self, block: int) -> None:
-        """Set every live cell up in its (fresh) worker; one unrecorded settling turn each."""
+    def run_block(self, block: int) -> None:
+        """Every live cell set up in its (fresh) worker, one unrecorded settling round, then
+        ``self.rounds`` rounds in a random order; the first block adds the memory pass and,
+        for loop-timed cells, a per-call pass for p90/p99."""
+        start = time.perf_counter()
         if block == 0:
             fresh = [self._setup(c) for c in self._prepare()]
             self.active = [a for a in fresh if a is not None]
@@ -126,16 +129,13 @@ class GroupRun:
                 self._resetup(a, block)
         for a in self._live():  # background work left by the builds and compiles dies down
             self._sample(a, block, record=False)
-
-    def play_round(self, block: int) -> None:
-        """One recorded round: every live cell's turn, in a random order."""
-        turn = self._live()
-        for i in round_order(len(turn), self.next_round, self.session):
-            self._sample(turn[i], block)
-        self.next_round += 1
-
-    def end_block(self, block: int) -> None:
-        """The first block's memory pass and per-call pass (p90/p99); release every model."""
+        rounds_start = time.perf_counter()
+        for _ in range(self.rounds):
+            turn = self._live()
+            for i in round_order(len(turn), self.next_round, self.session):
+                self._sample(turn[i], block)
+            self.next_round += 1
+        self.costs = (rounds_start - start, (time.perf_counter() - rounds_start) / self.rounds)
         for a in self._live():
             if block == 0:
                 self._extra_passes(a)
