@@ -70,3 +70,12 @@ def test_a_faster_pair_waits_for_the_resolution_when_one_is_set():
     assert loose.stop and loose.reason == "decided"
     assert strict.verdicts[0].verdict == "faster" and not strict.stop
     assert strict.undecided  # faster, but not yet within +-1%
+
+
+def test_narrow_cells_do_not_end_sampling_while_a_pair_is_inconclusive():
+    # two processes, nothing to pool with: at the strict first look the pair has no verdict
+    tight = [cell("a", 100, 2, jitter=0.003), cell("b", 200, 2, jitter=0.003)]
+    rule = SequentialRule(max_blocks=8, cell_rel=0.2, spending="linear", alpha=0.05)
+    d = decide(tight, rule)
+    assert d.verdicts[0].verdict == "inconclusive" and not d.stop
+    assert decide(tight, SequentialRule(cell_rel=0.2)).stop  # 95% at one look: decided

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from stackpick.analysis.intervals import CellRounds, Spread, Study, cell_interval
-from stackpick.analysis.verdicts import FASTER, Verdict, all_pairs
+from stackpick.analysis.verdicts import FASTER, INCONCLUSIVE, Verdict, all_pairs
 
 SPENDING = ("even", "linear")
 
@@ -110,8 +110,12 @@ def decide(cells: Sequence[CellRounds], rule: SequentialRule,
         return Decision(True, "cap:blocks", verdicts, open_pairs)
     if not open_pairs:
         return Decision(True, "decided", verdicts)
+    # Narrow cells end sampling only once no pair is left without a verdict: at an early,
+    # strict look a pair on one or two df can be inconclusive while both cells (pooled, at
+    # 95%) are within +-3%.
     widths = [cell_interval(c, cell_study).rel_halfwidth for c in cells]
-    if widths and max(widths) <= rule.cell_rel:
+    if widths and max(widths) <= rule.cell_rel and all(
+            v.verdict != INCONCLUSIVE for v in verdicts):
         return Decision(True, "narrow", verdicts, open_pairs)
     return Decision(False, "continue", verdicts, open_pairs)
 
