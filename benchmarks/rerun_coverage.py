@@ -105,6 +105,22 @@ def _table(title: str, runs: list[dict[str, Estimate]], unit: float, fmt: str) -
         print(f"  {key}: " + "; ".join(vals))
 
 
+def _half(e: Estimate) -> float:
+    return math.expm1(math.log(e[2] / e[1]) / 2) if e[1] and e[2] else math.inf
+
+
+def _widths(cells: list[dict[str, Estimate]], pairs: list[dict[str, Estimate]]) -> None:
+    """How wide the intervals are: every cell's half-width, every pair's high / low."""
+    halves = sorted(_half(e) for r in cells for e in r.values())
+    if halves:
+        print(f"cell interval half-widths: median ±{halves[len(halves) // 2]:.1%}, "
+              f"widest ±{halves[-1]:.1%}")
+    for key in sorted(set().union(*pairs)):
+        ratios = [r[key][2] / r[key][1] if key in r and r[key][1] else math.inf
+                  for r in pairs]
+        print(f"pair interval high/low, {key}: " + ", ".join(f"{x:.2f}" for x in ratios))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -112,9 +128,12 @@ def main() -> None:
     ap.add_argument("--backends", default="torch,onnxruntime")
     ap.add_argument("--batch", default="1")
     ap.add_argument("--extra", default="", help="more `stackpick bench` flags, quoted")
+    ap.add_argument("--keep", type=Path, help="keep each run's store and JSON in this folder")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="rerun-") as d:
-        results = [bench(i, args, Path(d)) for i in range(args.runs)]
+        where = args.keep or Path(d)
+        where.mkdir(parents=True, exist_ok=True)
+        results = [bench(i, args, where) for i in range(args.runs)]
         read = [read_run(p) for p, _ in results]
     cells, pairs = [r[0] for r in read], [r[1] for r in read]
     command = (f"stackpick bench --workload {args.workload} --backends {args.backends} "
@@ -125,6 +144,7 @@ def main() -> None:
     _table("pair ratios [interval] and verdicts per run:", pairs, 1.0, ".2f")
     for key in sorted(set().union(*(r[2] for r in read))):
         print(f"  {key}: " + ", ".join(r[2].get(key, "-") for r in read))
+    _widths(cells, pairs)
     for name, runs in (("cell", cells), ("pair", pairs)):
         for widen, what in ((1.0, "intervals"), (math.sqrt(2), "intervals x sqrt 2")):
             hits, total, _ = cover(runs, widen)

@@ -111,3 +111,17 @@ def test_looking_after_every_block_at_95_percent_would_inflate_false_faster():
     strict = sequential_design(sc, rule, studies=60, seed=9).row()["false_faster"]
     loose = sequential_design(sc, naive, studies=60, seed=9).row()["false_faster"]
     assert loose > 0.05 and strict <= 0.05 and loose > 2 * strict
+
+
+def test_the_bench_rule_with_its_allocation_covers_and_holds_false_faster():
+    # what `stackpick bench` does: 2-8 blocks, alpha spent linearly, +-10% resolution, and
+    # Kalibera & Jones's rounds per block; shifts of 10% shared by a group's cells per block
+    from stackpick.harness.stopping import StopRule
+
+    sc = with_(BASE, name="passes", pass_sigma=0.10, groups=2)
+    row = sequential_design(sc, StopRule().sequential(), studies=40, seed=4,
+                            costs=(3.0, 0.25)).row()
+    assert row["cell_coverage"] >= 0.90, row
+    assert row["pair_coverage"] >= 0.90, row
+    assert row["false_faster"] <= 0.05, row
+    assert row["power"] >= 0.9, row

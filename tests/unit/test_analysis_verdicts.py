@@ -123,3 +123,20 @@ def test_property_verdicts_from_data_agree_with_their_own_interval(ma, mb):
             assert 1 < v.low <= v.ratio <= v.high
         if v.verdict != FASTER:
             assert "faster than" not in v.sentence()
+
+
+def test_a_group_says_the_smallest_difference_it_resolves():
+    from stackpick.analysis.compare import Comparison, Contender, Ratio, resolution
+    from stackpick.analysis.verdicts import Verdict
+
+    def comparison(low, high, verdict="faster"):
+        v = Verdict("a", "b", verdict, (low * high) ** 0.5, low, high, 12, 4, 0.9875)
+        return Comparison(Contender("a", 1), Contender("b", 2), Ratio(v.ratio, low, high, 12), v)
+
+    r = resolution([comparison(1.9, 2.1), comparison(1.05, 1.25)])
+    assert math.isclose(r.relative, math.expm1(math.log(1.25 / 1.05) / 2))
+    assert r.sentence().startswith("resolves differences of 9% or more (the widest of its 2")
+    assert r.to_dict()["pairs"] == 2 and r.to_dict()["unresolved"] == 0
+    none = resolution([comparison(math.nan, math.nan, "inconclusive")])
+    assert none.relative is None and "none of its 1 pair has an interval" in none.sentence()
+    assert resolution([]) is None

@@ -14,12 +14,13 @@ class FakeGroup:
         self.meds = {k: [] for k in times}
         self.blocks = {k: [] for k in times}
         self.ran, self.finished = [], []
+        self.rounds, self.costs = rule.rounds_per_block, (3.0, 0.25)
 
     def run_block(self, block):
         self.ran.append(block)
         for k, t in self.times.items():
             offset = np.exp(0.02 * self.rng.standard_normal())
-            for _ in range(self.rule.rounds_per_block):
+            for _ in range(self.rounds):
                 self.meds[k].append(t * offset * np.exp(0.01 * self.rng.standard_normal()))
                 self.blocks[k].append(block)
 
@@ -42,7 +43,8 @@ def test_round_order_is_random_but_reproducible():
 
 
 def test_passes_stop_decided_groups_and_cap_the_rest():
-    rule = SequentialRule(rounds_per_block=3, min_blocks=2, max_blocks=4)
+    rule = SequentialRule(rounds_per_block=3, min_blocks=2, max_blocks=4, equivalence=0.02,
+                          cell_rel=0.0)
     clear = FakeGroup("clear", {"a": 100.0, "b": 300.0}, rule, 1)
     tied = FakeGroup("tied", {"a": 100.0, "b": 100.0}, rule, 2)
     restarts = []

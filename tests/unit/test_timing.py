@@ -52,3 +52,34 @@ def test_samples_stop_at_max_samples(fake_clock):
 def test_at_least_one_sample_even_when_a_call_outlasts_the_budget(fake_clock):
     clock = fake_clock(default=5 * 10**9)
     assert timing.take_samples(clock.fn, 1, budget_s=0.1, max_samples=100, clock=clock) == [5e9]
+
+
+def test_a_turn_ends_when_the_runtimes_threads_stop_spinning():
+    now = [0.0]
+    busy_until = 0.035  # an intra-op pool spinning 35 ms after the last call
+
+    def sleep(s):
+        now[0] += s
+
+    def cpu():  # the main thread sleeps; the pool burns one CPU until it gives up
+        return min(now[0], busy_until)
+
+    waited = timing.wait_until_quiet(timing.QuietRule(window_s=0.004, max_s=0.3), cpu=cpu,
+                                     sleep=sleep, now=lambda: now[0])
+    assert 0.035 <= waited < 0.045
+
+
+def test_the_quiet_wait_is_capped():
+    now = [0.0]
+
+    def sleep(s):
+        now[0] += s
+
+    waited = timing.wait_until_quiet(timing.QuietRule(max_s=0.05), cpu=lambda: now[0],
+                                     sleep=sleep, now=lambda: now[0])
+    assert 0.05 <= waited < 0.06
+
+
+def test_cpu_wait_is_seconds_or_unknown():
+    wait = timing.cpu_wait_s()
+    assert wait is None or wait >= 0.0

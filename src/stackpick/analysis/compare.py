@@ -8,9 +8,11 @@ inconclusive) and ``sentence()``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from stackpick.analysis.sequential import halfwidth
 from stackpick.analysis.study_stats import CellInput, PairResult, study_stats
 from stackpick.analysis.verdicts import Verdict
 
@@ -71,3 +73,42 @@ def compare_group(contenders: Sequence[Contender], pair_confidence: float = 0.95
                                for c in contenders]}, pair_confidence)["g"]
     return [from_pair(p, by_id) for p in stats.comparisons]
 
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The smallest difference a group's study could have told apart: the widest half-width
+    of its pair intervals (0.08: a ratio more than 8% away from 1 would have been called
+    faster; a smaller one may hide in a tie). ``unresolved``: pairs with no interval."""
+
+    relative: float | None
+    pairs: int
+    unresolved: int
+    confidence: float
+
+    def sentence(self) -> str:
+        if self.relative is None:
+            return (f"resolves no difference: none of its {self.pairs} pair"
+                    f"{'s' if self.pairs != 1 else ''} has an interval yet")
+        r = self.relative
+        size = f"{r:.0%}" if r < 1 else f"{1 + r:.1f}x" if r < 99 else f"{1 + r:,.0f}x"
+        known = self.pairs - self.unresolved
+        which = "its pair interval" if known == 1 else f"the widest of its {known} pair intervals"
+        text = (f"resolves differences of {size} or more ({which} is "
+                f"±{f'{r:.1%}' if r < 1 else size} at {self.confidence:.1%})")
+        return text + (f"; {self.unresolved} without an interval" if self.unresolved else "")
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        return {"relative": self.relative, "pairs": self.pairs,
+                "unresolved": self.unresolved, "confidence": self.confidence}
+
+
+def resolution(comparisons: Sequence[Comparison]) -> Resolution | None:
+    """The group's resolution from its comparisons (None for a group with no pair)."""
+    if not comparisons:
+        return None
+    widths = [halfwidth(c.result) for c in comparisons]
+    known = [w for w in widths if math.isfinite(w)]
+    level = max(c.result.confidence for c in comparisons)
+    return Resolution(max(known) if known else None, len(widths), len(widths) - len(known),
+                      level)

@@ -7,16 +7,23 @@ block: a fresh worker runs a block of consecutive rounds. All work is on the log
 are multiplicative: drift and process offsets scale a time, and a ratio is a difference):
 
 * a round gives one value, the median of its samples;
-* a block gives the mean of its rounds' log medians (a batch mean: drift and the process's
-  offset both land in it);
+* a block gives the mean of its rounds' log medians without the slowest and the fastest
+  round (its centre: drift and the process's offset land in it, a round the machine ran
+  slow does not);
 * a cell's estimate is the mean over its blocks, and its variance comes from the spread of the
   block means (df = blocks - 1), moderated towards the study's pooled spread, because two or
   three processes per cell give one or two degrees of freedom;
-* a pair's estimate is the mean over blocks of the mean paired log ratio (same rounds, so drift
-  that hits both cancels), with the same block-level variance.
+* a pair's estimate is the mean over blocks of the centre of its paired log ratios (same
+  rounds, so drift that hits both cancels), with the same block-level variance.
 
 A floor keeps an interval from being narrower than the within-block round-to-round spread
 allows, for when a cell's few block means agree by chance.
+
+A cell borrows only from cells within 10x of its per-call time (pooling.py): a 20 µs
+call and a 50 ms training step do not share a process spread. A pair of cells timed in the
+same rounds always uses the paired variance: a group's cells share shifts of 10-30% between
+blocks here (the machine's state in one pass), which cancel in the paired ratio and would
+dominate an unpaired one (docs/statistics.md, "Paired or unpaired").
 """
 
 from __future__ import annotations
@@ -28,10 +35,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from stackpick.analysis.distributions import t_quantile
+from stackpick.analysis.pooling import (  # re-exported: callers import them from here
+    Pool,
+    Spread,
+    Study,
+    class_spread,
+    leave_out,
+    moderated,
+    noise_class,
+    pool,
+)
 
 MIN_ROUNDS = 6  # rounds (cells) or paired rounds (pairs) before any interval is given
 MIN_BLOCKS = 2  # process blocks of one's own, unless the study's pool can stand in
-PRIOR_DF_CAP = 4  # at most this much weight (in df) for the study's pooled spread
 PSEUDO_BLOCKS = 3  # stored runs without process blocks: contiguous batches of rounds
 
 
@@ -70,19 +86,6 @@ class CellRounds:
 
 
 @dataclass(frozen=True)
-class Spread:
-    """Block-level variance on the log scale with its degrees of freedom."""
-
-    var: float
-    df: int
-    weight: float = 0.0  # sum of the pooled spreads' df (the credited df may be smaller)
-
-    @property
-    def total(self) -> float:
-        return self.weight or float(self.df)
-
-
-@dataclass(frozen=True)
 class Interval:
     """An estimate with a two-sided interval (ns for a cell, time ratio for a pair); ``low``
     and ``high`` are NaN when there was too little data, and ``reason`` says why."""
@@ -112,13 +115,26 @@ class Interval:
 
 @dataclass(frozen=True)
 class _Blocks:
-    means: np.ndarray  # one mean log value per block
+    means: np.ndarray  # one value per block: its centre (a trimmed mean of its rounds)
     sizes: np.ndarray  # rounds in each block
     within_var: float  # pooled round-to-round variance inside blocks
     within_df: int
 
 
+def centre(values: np.ndarray) -> float:
+    """A block's value: the mean of its rounds without the slowest and the fastest (the
+    median of three), not the plain mean: a few seconds in which the machine ran slow
+    (several backends of a pass 1.1-2.2x slower in the same round, with no other process to
+    blame) otherwise move a block of three rounds by a third of that, and a cell's
+    block-to-block spread with it."""
+    if len(values) < 3:
+        return float(np.mean(values))
+    return float(np.mean(np.sort(values)[1:-1]))
+
+
 def _blocks(values: np.ndarray, blocks: Sequence[object]) -> _Blocks:
+    """Each block's centre (:func:`centre`), its size, and the round-to-round variance
+    inside blocks."""
     index: dict[object, int] = {}
     codes = np.fromiter((index.setdefault(b, len(index)) for b in blocks), dtype=np.intp,
                         count=len(blocks))
@@ -126,9 +142,10 @@ def _blocks(values: np.ndarray, blocks: Sequence[object]) -> _Blocks:
         return _Blocks(np.zeros(0), np.zeros(0, dtype=np.intp), 0.0, 0)
     sizes = np.bincount(codes)
     means = np.bincount(codes, weights=values) / sizes
+    centres = np.asarray([centre(values[codes == k]) for k in range(len(sizes))])
     wdf = int(len(values) - len(sizes))
     ss = float(((values - means[codes]) ** 2).sum())
-    return _Blocks(means, sizes, ss / wdf if wdf else 0.0, wdf)
+    return _Blocks(centres, sizes, ss / wdf if wdf else 0.0, wdf)
 
 
 def _own_spread(b: _Blocks) -> Spread | None:
@@ -137,44 +154,10 @@ def _own_spread(b: _Blocks) -> Spread | None:
     return Spread(float(np.var(b.means, ddof=1)), len(b.means) - 1)
 
 
-def pool(spreads: Iterable[Spread | None], df: int | None = None) -> Spread | None:
-    """The weighted mean of several spreads (each weighted by the df it pools); ``df``
-    overrides the credited degrees of freedom (pairs of one group share cells, so they are
-    not independent contrasts)."""
-    items = [s for s in spreads if s is not None and s.df > 0]
-    weight = sum(s.total for s in items)
-    if not weight:
-        return None
-    var = sum(s.var * s.total for s in items) / weight
-    credited = sum(s.df for s in items) if df is None else df
-    return Spread(var, max(min(credited, int(weight)), 1), float(weight))
-
-
-def _leave_out(study: Spread | None, own: Spread | None) -> Spread | None:
-    """The study's pool without this cell's (or pair's) own contribution."""
-    if study is None or own is None:
-        return study
-    weight = study.total - own.df
-    df = study.df - own.df
-    if weight <= 0 or df <= 0:
-        return None
-    return Spread(max(study.var * study.total - own.var * own.df, 0.0) / weight, df, weight)
-
-
-def _moderated(own: Spread | None, study: Spread | None) -> Spread | None:
-    """Own spread shrunk towards the rest of the study's (limma-style moderated variance, the
-    prior's weight capped so that one odd cell is not drowned by many quiet ones)."""
-    prior = _leave_out(study, own)
-    if prior is None or prior.df <= 0:
-        return own
-    d0 = min(prior.df, PRIOR_DF_CAP)
-    if own is None:
-        return Spread(prior.var, d0)
-    return Spread((d0 * prior.var + own.df * own.var) / (d0 + own.df), d0 + own.df)
-
-
-def _interval(log_values: np.ndarray, blocks: Sequence[object], study: Spread | None,
-              confidence: float, what: str, processes_known: bool) -> Interval:
+def _interval(log_values: np.ndarray, blocks: Sequence[object], spread: Spread | None,
+              borrowed: bool, confidence: float, what: str, processes_known: bool) -> Interval:
+    """The t interval of the block means' mean with ``spread`` (None: no interval);
+    ``borrowed``: the spread came with help from the rest of the study."""
     n = len(log_values)
     b = _blocks(log_values, blocks)
     nb = len(b.means)
@@ -182,8 +165,7 @@ def _interval(log_values: np.ndarray, blocks: Sequence[object], study: Spread | 
     reason = None
     if n < MIN_ROUNDS:
         reason = f"{n} {what}, need {MIN_ROUNDS}"
-    spread = _moderated(_own_spread(b), study)
-    if reason is None and (spread is None or (nb < MIN_BLOCKS and study is None)):
+    if reason is None and (spread is None or (nb < MIN_BLOCKS and not borrowed)):
         reason = f"{nb} worker process{'es' if nb != 1 else ''}, need {MIN_BLOCKS}"
     if reason is not None or spread is None:
         return Interval(math.exp(estimate) if n else math.nan, math.nan, math.nan, confidence,
@@ -204,12 +186,16 @@ def cell_spread(cell: CellRounds) -> Spread | None:
     return _own_spread(_blocks(np.log(np.asarray(cell.medians)), cell.blocks))
 
 
-def cell_interval(cell: CellRounds, study: Spread | None = None,
+def cell_interval(cell: CellRounds, study: Study = None,
                   confidence: float = 0.95) -> Interval:
     """Median per call of a cell and the interval that what a rerun in new processes
-    estimates should fall in; ``study`` is the study's pooled spread (this cell included)."""
+    estimates should fall in; ``study`` is the study's pooled spread, by noise class (this
+    cell included: it is left out here)."""
     logs = np.log(np.asarray(cell.medians, dtype=np.float64))
-    return _interval(logs, cell.blocks, study if cell.processes_known else None, confidence,
+    own = _own_spread(_blocks(logs, cell.blocks)) if len(logs) else None
+    prior = leave_out(class_spread(study, noise_class(cell.medians)), own) if (
+        cell.processes_known) else None
+    return _interval(logs, cell.blocks, moderated(own, prior), prior is not None, confidence,
                      "rounds", cell.processes_known)
 
 
@@ -235,16 +221,20 @@ def pair_spread(a: CellRounds, b: CellRounds) -> Spread | None:
 
 def pair_interval(a: CellRounds, b: CellRounds, study: Spread | None = None,
                   confidence: float = 0.95) -> Interval:
-    """time_b / time_a from the rounds both ran, with its interval (> 1: a is faster)."""
+    """time_b / time_a from the rounds both ran, with its interval (> 1: a is faster).
+    ``study``: the study's pooled pair spread (this pair included: it is left out)."""
     logs, blocks = paired_logs(a, b)
     known = a.processes_known and b.processes_known
-    return _interval(logs, blocks, study if known else None, confidence, "paired rounds", known)
+    own = _own_spread(_blocks(logs, blocks)) if len(logs) else None
+    prior = leave_out(study, own) if known else None
+    return _interval(logs, blocks, moderated(own, prior), prior is not None, confidence,
+                     "paired rounds", known)
 
 
-def study_cell_spread(cells: Iterable[CellRounds]) -> Spread | None:
-    """The study's pooled block-to-block spread of cells (relative, so cells of different
-    speeds pool): every cell's own spread, weighted by its degrees of freedom."""
-    return pool(cell_spread(c) for c in cells)
+def study_cell_spread(cells: Iterable[CellRounds]) -> Pool | None:
+    """The study's pooled block-to-block spread of cells, by noise class (relative, so cells
+    of one class but different speeds pool): each cell's own spread, weighted by its df."""
+    return Pool.of((noise_class(c.medians), cell_spread(c)) for c in cells)
 
 
 def study_pair_spread(groups: Iterable[Sequence[CellRounds]]) -> Spread | None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from stackpick.analysis.capability import CapabilityRow, capability_matrix
-from stackpick.analysis.compare import Comparison, Contender, from_pair
+from stackpick.analysis.compare import Comparison, Contender, Resolution, from_pair, resolution
 from stackpick.analysis.intervals import (
     CellRounds,
     Interval,
     Spread,
+    Study,
     cell_interval,
     pair_interval,
     study_cell_spread,
@@ -35,9 +36,14 @@ class GroupView:
     cells: list[StoredCell]
     comparisons: list[Comparison] = field(default_factory=list)
     rounds: dict[int, Contender] = field(default_factory=dict)  # timed cells, by id
-    studies: tuple[Spread | None, Spread | None] = (None, None)  # pooled cell, pair spread
+    studies: tuple[Study, Spread | None] = (None, None)  # pooled cell, pair spread
     confidence: float = 0.95  # the level pair verdicts use
     ranking: list[int] = field(default_factory=list)  # timed cell ids, fastest first
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """The smallest difference the group's pair intervals resolve (None: no pair)."""
+        return resolution(self.comparisons)
 
     def order(self, c: StoredCell) -> tuple[int, float, float]:
         """Sort key: ok before failed, then by the ranking the verdicts use (so a table never
@@ -92,7 +98,7 @@ def load_results(store: Store, run_id: int) -> RunView:
     contenders = {key: _contenders(store, cells) for key, cells in by_group.items()}
     inputs = {k: [CellInput(c.cell_id, c.label, c.session, c.rounds, c.blocks) for c in v]
               for k, v in contenders.items()}
-    confidence = _pair_confidence(run.plan)
+    confidence = _pair_confidence(run.plan, inputs)
     stats = study_stats(inputs, confidence)
     studies = _studies(inputs)
     groups = []
@@ -103,13 +109,13 @@ def load_results(store: Store, run_id: int) -> RunView:
                 _use_interval(c, stats[key].intervals[c.id])
         groups.append(GroupView(key, cells, [from_pair(p, by_id)
                                              for p in stats[key].comparisons],
-                                by_id, studies, confidence, stats[key].ranking))
+                                by_id, studies, confidence[key], stats[key].ranking))
     all_cells = [c for g in groups for c in g.cells]
     return RunView(run, groups, store.conversions(run_id),
                    capability_matrix(all_cells, store.rounds))
 
 
-def _studies(inputs: dict[str, list[CellInput]]) -> tuple[Spread | None, Spread | None]:
+def _studies(inputs: dict[str, list[CellInput]]) -> tuple[Study, Spread | None]:
     rounds = {k: [c.as_rounds() for c in v] for k, v in inputs.items()}
     sessions: dict[tuple[str, str], list[CellRounds]] = {}
     for k, v in inputs.items():
@@ -130,13 +136,18 @@ def _contenders(store: Store, cells: list[StoredCell]) -> list[Contender]:
     return out
 
 
-def _pair_confidence(plan: PlanRecord) -> float:
-    """The per-look level the run's sequential rule used (0.95 for runs made before it)."""
+def _pair_confidence(plan: PlanRecord, inputs: dict[str, list[CellInput]]
+                     ) -> dict[str, float]:
+    """By group: the level of the look at which the run's sequential rule stopped it (its
+    blocks); 0.95 for runs made before the rule."""
     rule = plan.rule
     if "max_blocks" not in rule:
-        return 0.95
-    keys = ("rounds_per_block", "min_blocks", "max_blocks", "alpha", "equivalence")
-    return SequentialRule(**{k: rule[k] for k in keys if k in rule}).look_confidence
+        return {k: 0.95 for k in inputs}
+    keys = ("rounds_per_block", "min_blocks", "max_blocks", "alpha", "equivalence",
+            "spending")
+    seq = SequentialRule(**{k: rule[k] for k in keys if k in rule})
+    return {k: seq.confidence_at(max((len(set(c.blocks or [0])) for c in v), default=1))
+            for k, v in inputs.items()}
 
 
 def _use_interval(c: StoredCell, iv: Interval) -> None:

@@ -25,8 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from stackpick.analysis.allocation import next_rounds
 from stackpick.analysis.intervals import (
     CellRounds,
+    Pool,
     Spread,
     cell_interval,
     pair_interval,
@@ -58,6 +60,7 @@ class Scenario:
     blocks: int = 2
     groups: int = 4  # groups per study (they pool their process spread)
     blocks_apart: bool = False  # blocks run far apart in time (drift restarts per block)
+    pass_sigma: float = 0.0  # a shift shared by a group's cells in one block (one pass)
 
     def truth(self, cell: int) -> float:
         """The true median per call of ``cell`` (the slow tail shifts it a little)."""
@@ -122,8 +125,10 @@ def group_samples(sc: Scenario, rng: np.random.Generator, studies: int) -> np.nd
     per_round = np.repeat(np.arange(sc.blocks), sc.rounds_per_block)
     drift = _drift(sc, rng, (studies, sc.groups, 1), sc.drift_shared) + _drift(
         sc, rng, shape, sc.drift_cell)
+    passes = sc.pass_sigma * rng.standard_normal((studies, sc.groups, 1, sc.blocks))
     level = (np.log(np.asarray(sc.medians_ns))[None, None, :, None] + offset[..., per_round]
-             + drift + sc.round_sigma * rng.standard_normal((*shape, r)))
+             + passes[..., per_round] + drift
+             + sc.round_sigma * rng.standard_normal((*shape, r)))
     noise = (sc.sample_sigma * scale[..., per_round][..., None]
              * rng.standard_normal((*shape, r, n)))
     slow = rng.random((*shape, r, n)) < sc.slow_share
@@ -132,14 +137,17 @@ def group_samples(sc: Scenario, rng: np.random.Generator, studies: int) -> np.nd
 
 
 def as_cells(sc: Scenario, samples: np.ndarray, blocks: int | None = None,
-             labels: Sequence[str] | None = None) -> list[CellRounds]:
-    """One group's (cells, rounds, samples) array as CellRounds, its first ``blocks`` only."""
+             labels: Sequence[str] | None = None,
+             rounds: Sequence[int] | None = None) -> list[CellRounds]:
+    """One group's (cells, rounds, samples) array as CellRounds: its first ``blocks``
+    blocks, and of block b its first ``rounds[b]`` rounds (all of them by default)."""
     nb = sc.blocks if blocks is None else blocks
-    r = nb * sc.rounds_per_block
-    med = np.median(samples[:, :r, :], axis=-1)
-    block_of = tuple(int(b) for b in np.repeat(np.arange(nb), sc.rounds_per_block))
+    used = list(rounds) if rounds is not None else [sc.rounds_per_block] * nb
+    keep = [b * sc.rounds_per_block + i for b in range(len(used)) for i in range(used[b])]
+    med = np.median(samples[:, keep, :], axis=-1)
+    block_of = tuple(int(k // sc.rounds_per_block) for k in keep)
     names = labels or [f"b{i}" for i in range(samples.shape[0])]
-    return [CellRounds(names[i], tuple(float(v) for v in med[i]), block_of, tuple(range(r)))
+    return [CellRounds(names[i], tuple(float(v) for v in med[i]), block_of, tuple(keep))
             for i in range(samples.shape[0])]
 
 
@@ -161,6 +169,7 @@ class Tally:
     real: int = 0  # pairs with a true difference
     found: int = 0  # ... called faster, the right way round
     blocks_used: int = 0
+    rounds_used: int = 0
     groups: int = 0
     widths: list[float] = field(default_factory=list)
 
@@ -173,6 +182,7 @@ class Tally:
                 "false_faster": self.rate(self.false_faster, self.ties),
                 "power": self.rate(self.found, self.real),
                 "mean_blocks": self.rate(self.blocks_used, self.groups),
+                "rounds_per_block": self.rate(self.rounds_used, self.blocks_used),
                 "median_halfwidth": float(np.median(self.widths)) if self.widths else math.nan}
 
 
@@ -194,6 +204,15 @@ def _score_pairs(t: Tally, sc: Scenario, cells: list[CellRounds], study: Spread 
                 t.found += v.verdict == FASTER and v.fast == right
 
 
+def _score_cells(t: Tally, sc: Scenario, cells: list[CellRounds], study: Pool | None,
+                 confidence: float) -> None:
+    for i, c in enumerate(cells):
+        iv = cell_interval(c, study, confidence)
+        t.cells += 1
+        t.cells_covered += bool(iv.ok and iv.low <= sc.truth(i) <= iv.high)
+        t.widths.append(iv.rel_halfwidth)
+
+
 def fixed_design(sc: Scenario, studies: int, seed: int = 0,
                  confidence: float = 0.95) -> Tally:
     """Coverage and verdicts when every group runs all ``sc.blocks`` blocks."""
@@ -204,34 +223,38 @@ def fixed_design(sc: Scenario, studies: int, seed: int = 0,
         cell_study = study_cell_spread(c for g in groups for c in g)
         pair_study = study_pair_spread(groups)
         for cells in groups:
-            for i, c in enumerate(cells):
-                iv = cell_interval(c, cell_study, confidence)
-                t.cells += 1
-                t.cells_covered += bool(iv.ok and iv.low <= sc.truth(i) <= iv.high)
-                t.widths.append(iv.rel_halfwidth)
+            _score_cells(t, sc, cells, cell_study, confidence)
             _score_pairs(t, sc, cells, pair_study, confidence)
     return t
 
 
 def sequential_design(sc: Scenario, rule: SequentialRule, studies: int,
-                      seed: int = 0) -> Tally:
+                      seed: int = 0, costs: tuple[float, float] | None = None) -> Tally:
     """Verdicts when each group stops by ``rule`` (groups run one after another, and a
-    group's look pools the finished groups with its own data so far)."""
-    sc = with_(sc, blocks=rule.max_blocks, rounds_per_block=rule.rounds_per_block)
+    group's look pools the finished groups with its own data so far). With ``costs`` (a
+    block's processes and one round, in seconds) each block after the first look gets the
+    rounds analysis/allocation.py chooses, as the runner does."""
+    per_block = rule.max_rounds if costs else rule.rounds_per_block
+    sc = with_(sc, blocks=rule.max_blocks, rounds_per_block=per_block)
     data = group_samples(sc, np.random.default_rng(seed), studies)
     t = Tally()
     for s in range(studies):
-        done_cells: Spread | None = None
+        done_cells: Pool | None = None
         done_pairs: Spread | None = None
         for g in range(sc.groups):
-            for nb in range(rule.min_blocks, rule.max_blocks + 1):
-                cells = as_cells(sc, data[s, g], nb)
-                cell_study = pool([done_cells, study_cell_spread(cells)])
+            used = [rule.rounds_per_block] * rule.min_blocks
+            while True:
+                cells = as_cells(sc, data[s, g], len(used), rounds=used)
+                cell_study = (done_cells or Pool()).merge(study_cell_spread(cells))
                 pair_study = pool([done_pairs, study_pair_spread([cells])])
                 if decide(cells, rule, cell_study, pair_study).stop:
                     break
+                used.append(next_rounds(cells, costs, rule) if costs else
+                            rule.rounds_per_block)
             done_cells, done_pairs = cell_study, pair_study
+            _score_cells(t, sc, cells, cell_study, 0.95)
             t.groups += 1
-            t.blocks_used += nb
-            _score_pairs(t, sc, cells, pair_study, rule.look_confidence)
+            t.blocks_used += len(used)
+            t.rounds_used += sum(used)
+            _score_pairs(t, sc, cells, pair_study, rule.confidence_at(len(used)))
     return t

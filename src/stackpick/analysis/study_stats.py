@@ -16,13 +16,14 @@ from stackpick.analysis.intervals import (
     CellRounds,
     Interval,
     Spread,
+    Study,
     cell_interval,
     pair_interval,
     study_cell_spread,
     study_pair_spread,
     unpaired_interval,
 )
-from stackpick.analysis.verdicts import Verdict, judge, scores
+from stackpick.analysis.verdicts import Verdict, judge, rank
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,12 @@ def _rank(inputs: Sequence[CellInput], rounds: Mapping[int, CellRounds],
     """Fastest first. One session: by the paired statistic the verdicts use. Several: by
     each cell's own estimate (the same statistic when rounds coincide)."""
     if len({c.session for c in inputs}) == 1:
-        s = scores([rounds[c.cell_id] for c in inputs])
-        return sorted((c.cell_id for c in inputs), key=lambda i: s[rounds[i].label])
+        ids = {rounds[c.cell_id].label: c.cell_id for c in inputs}
+        return [ids[r.label] for r in rank([rounds[c.cell_id] for c in inputs])]
     return sorted((c.cell_id for c in inputs), key=lambda i: intervals[i].estimate)
 
 
-def group_stats(inputs: Sequence[CellInput], cell_study: Spread | None,
+def group_stats(inputs: Sequence[CellInput], cell_study: Study,
                 pair_study: Spread | None, pair_confidence: float = 0.95) -> GroupStats:
     """Cell intervals, the ranking, and the fastest cell against each other cell."""
     usable = [c for c in inputs if c.rounds]
@@ -92,14 +93,19 @@ def group_stats(inputs: Sequence[CellInput], cell_study: Spread | None,
     return out
 
 
-def study_stats(groups: Mapping[str, Sequence[CellInput]], pair_confidence: float = 0.95
-                ) -> dict[str, GroupStats]:
-    """``group_stats`` for every group, with the spreads pooled over the whole study."""
+def study_stats(groups: Mapping[str, Sequence[CellInput]],
+                pair_confidence: float | Mapping[str, float] = 0.95) -> dict[str, GroupStats]:
+    """``group_stats`` for every group, with the spreads pooled over the whole study; the
+    pair level is one for all or, by group key, the level of the look that stopped it."""
     as_rounds = {k: [c.as_rounds() for c in v if c.rounds] for k, v in groups.items()}
     cell_study = study_cell_spread(c for cells in as_rounds.values() for c in cells)
     sessions = [[r for c, r in zip([c for c in v if c.rounds], as_rounds[k], strict=True)
                  if c.session == s]
                 for k, v in groups.items() for s in {c.session for c in v}]
     pair_study = study_pair_spread(sessions)
-    return {k: group_stats(v, cell_study, pair_study, pair_confidence)
-            for k, v in groups.items()}
+    def level(key: str) -> float:
+        if isinstance(pair_confidence, Mapping):
+            return pair_confidence.get(key, 0.95)
+        return pair_confidence
+
+    return {k: group_stats(v, cell_study, pair_study, level(k)) for k, v in groups.items()}

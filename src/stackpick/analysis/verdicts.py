@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stackpick.analysis.intervals import CellRounds, Interval, Spread, pair_interval
+from stackpick.analysis.intervals import CellRounds, Interval, Spread, centre, pair_interval
 
 FASTER, TIE, INCONCLUSIVE = "faster", "tie", "inconclusive"
 # a "tie" that could still hide a 2x difference says nothing: too few processes to bound it
@@ -93,8 +93,8 @@ def judge(a: str, b: str, interval: Interval) -> Verdict:
 
 
 def scores(cells: Sequence[CellRounds]) -> dict[str, float]:
-    """Each cell's mean over blocks of its mean log round median, over the rounds every cell
-    ran (so score differences are exactly the pair estimates); a cell's own rounds when the
+    """Each cell's mean over blocks of its blocks' centres (log round medians), over the
+    rounds every cell ran (the statistic of its cell interval); a cell's own rounds when the
     common rounds are too few."""
     common = set.intersection(*(set(c.round_ids) for c in cells)) if cells else set()
     out = {}
@@ -102,15 +102,24 @@ def scores(cells: Sequence[CellRounds]) -> dict[str, float]:
         keep = [i for i, r in enumerate(c.round_ids) if r in common] or list(range(len(c.medians)))
         logs = np.log(np.asarray([c.medians[i] for i in keep]))
         blocks = [c.blocks[i] for i in keep]
-        out[c.label] = float(np.mean([logs[[j for j, b in enumerate(blocks) if b == k]].mean()
+        out[c.label] = float(np.mean([centre(logs[[j for j, b in enumerate(blocks)
+                                                   if b == k]])
                                       for k in dict.fromkeys(blocks)]))
     return out
 
 
 def rank(cells: Sequence[CellRounds]) -> list[CellRounds]:
-    """Fastest first, by the same block-mean statistic the pair verdicts use."""
+    """Fastest first: by score, except that a cell whose pair estimates put it ahead of every
+    other cell comes first (a pair's estimate is built from per-round ratios, which can
+    differ from the difference of two cells' scores in a near tie, and the fastest must never
+    be called slower by its own comparisons)."""
     s = scores(cells)
-    return sorted(cells, key=lambda c: s[c.label])
+    ordered = sorted(cells, key=lambda c: s[c.label])
+    for c in ordered:
+        others = [o for o in ordered if o is not c]
+        if others and all(pair_interval(c, o).estimate >= 1 for o in others):
+            return [c, *[o for o in ordered if o is not c]]
+    return ordered
 
 
 def compare_group(cells: Sequence[CellRounds], study: Spread | None = None,

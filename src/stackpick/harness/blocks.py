@@ -7,7 +7,8 @@ so on. So a process start is paid once per backend and pass (not per group and b
 group's blocks lie far apart in time, which is what makes their means independent (strong slow
 drift with blocks back to back cut the cell intervals' coverage to 77% in the simulation, see
 docs/statistics.md). After every pass each open group is judged by the sequential rule, with
-the spread pooled over every group measured so far.
+the spread pooled over every group measured so far, and a group that goes on gets the rounds
+per block its variances and costs call for (analysis/allocation.py).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from stackpick.analysis.allocation import next_rounds
 from stackpick.analysis.intervals import (
     CellRounds,
     Spread,
+    Study,
     study_cell_spread,
     study_pair_spread,
 )
@@ -26,9 +29,12 @@ from stackpick.analysis.sequential import Decision, SequentialRule, decide
 
 
 class BlockGroup(Protocol):
-    def workers(self) -> set[tuple[str, str]]: ...
     """What the scheduler needs of a group (the runner's GroupRun)."""
 
+    rounds: int  # rounds in its next block
+    costs: tuple[float, float]  # its last block's processes and one round, in seconds
+
+    def workers(self) -> set[tuple[str, str]]: ...
     def run_block(self, block: int) -> None: ...
     def cell_rounds(self) -> list[CellRounds]: ...
     def sessions(self) -> list[list[CellRounds]]: ...
@@ -44,7 +50,7 @@ def round_order(n: int, round_id: int, seed: str) -> list[int]:
     return order
 
 
-def _spreads(groups: Sequence[BlockGroup]) -> tuple[Spread | None, Spread | None]:
+def _spreads(groups: Sequence[BlockGroup]) -> tuple[Study, Spread | None]:
     cells = [c for g in groups for c in g.cell_rounds()]
     sessions = [s for g in groups for s in g.sessions()]
     return study_cell_spread(cells), study_pair_spread(sessions)
@@ -73,5 +79,6 @@ def run_in_passes(groups: Sequence[BlockGroup], rule: SequentialRule,
                 g.finish(d if d.stop else Decision(True, "cap:blocks", d.verdicts,
                                                    d.undecided))
             else:
+                g.rounds = next_rounds(g.cell_rounds(), g.costs, rule)
                 still.append(g)
         open_groups = still

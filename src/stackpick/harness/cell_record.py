@@ -53,6 +53,17 @@ def cell_metrics(a: ActiveCell | None, setup: SetupReply, cell: Cell, info: Hell
         timing=timing, memory=a.memory if a else None)
 
 
+def add_notes(metrics: CellMetrics, a: ActiveCell) -> CellMetrics:
+    """A finished cell's metrics with its cold start, and the warnings its blocks left: a late
+    worker failure, figures a failure cost it, turns other processes disturbed."""
+    if a.cold is not None:
+        metrics.cold_start_s, metrics.cold_start = a.cold.total_s, a.cold
+    for note in [a.late_failure, *a.faults, *a.turns.warnings()]:
+        if note and metrics.timing is not None:
+            metrics.timing.warnings.append(note)
+    return metrics
+
+
 def failure_result(cell: Cell, exc: WorkerFailure, stage: str) -> CellResult:
     return CellResult(cell, exc.status, reason=f"{stage}: {exc}", error_tail=exc.tail or None)
 

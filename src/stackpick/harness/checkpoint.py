@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from stackpick.harness.client import WorkerHandle
+from stackpick.harness.turns import TurnCounts
 from stackpick.protocol.blocks import CellBlock
 from stackpick.protocol.cells import Cell, MemoryUse
 from stackpick.protocol.extras import ColdStart
@@ -34,8 +35,10 @@ class ActiveCell:
     first_calls: list[float] = field(default_factory=list)  # per process: cold, then warm
     cold: ColdStart | None = None  # fresh-process starts (once per run)
     faults: list[str] = field(default_factory=list)  # figures a worker failure left out
+    turns: TurnCounts = field(default_factory=TurnCounts)  # turns repeated (machine busy)
 
-    def block_record(self, block: int, session: str, next_round: int) -> CellBlock:
+    def block_record(self, block: int, session: str, next_round: int,
+                     costs: tuple[float, float] = (0.0, 0.0)) -> CellBlock:
         """This cell's share of block ``block``: its rounds, and the state after it (setup
         and the first block's passes only in the first block's record)."""
         mine = [i for i, b in enumerate(self.blocks) if b == block]
@@ -46,7 +49,9 @@ class ActiveCell:
             sampling_s=self.sampling_s, first_calls=list(self.first_calls),
             setup=self.setup if first else None, memory=self.memory if first else None,
             tail=self.tail if first else None, cold=self.cold if first else None,
-            done=self.done, late_failure=self.late_failure, faults=list(self.faults))
+            done=self.done, late_failure=self.late_failure, faults=list(self.faults),
+            costs=costs, turns_repeated=self.turns.repeated,
+            turns_disturbed=self.turns.disturbed, turn_shares=list(self.turns.shares))
 
     def missing(self, cold_start: bool) -> list[str]:
         """The figures of the first block's passes this cell does not have (``cold_start``:
@@ -65,7 +70,9 @@ class ActiveCell:
         assert first.setup is not None
         a = cls(cell, first.setup, memory=first.memory, tail=first.tail, cold=first.cold,
                 sampling_s=last.sampling_s, first_calls=list(last.first_calls),
-                done=last.done, late_failure=last.late_failure, faults=list(last.faults))
+                done=last.done, late_failure=last.late_failure, faults=list(last.faults),
+                turns=TurnCounts(last.turns_repeated, last.turns_disturbed,
+                                 list(last.turn_shares)))
         for r in records:
             a.rounds += r.rounds
             a.blocks += [r.block] * len(r.rounds)

@@ -19,7 +19,13 @@ from pathlib import Path
 from stackpick.analysis.intervals import CellRounds
 from stackpick.analysis.sequential import Decision
 from stackpick.harness.blocks import round_order, run_in_passes
-from stackpick.harness.cell_record import cell_metrics, failure_result, parity_reason, precheck
+from stackpick.harness.cell_record import (
+    add_notes,
+    cell_metrics,
+    failure_result,
+    parity_reason,
+    precheck,
+)
 from stackpick.harness.checkpoint import ActiveCell, usable_blocks
 from stackpick.harness.client import WorkerFailure, WorkerHandle
 from stackpick.harness.cold_start import ColdStartPass
@@ -28,6 +34,7 @@ from stackpick.harness.plan import StudyPlan
 from stackpick.harness.progress import NullProgress, Progress
 from stackpick.harness.rundir import run_directory
 from stackpick.harness.stopping import StopRule
+from stackpick.harness.turns import take_turn
 from stackpick.protocol.blocks import CellBlock
 from stackpick.protocol.cells import Cell, CellMetrics, CellResult, MemoryUse, fault_warning
 from stackpick.protocol.conversions import Conversion
@@ -60,9 +67,9 @@ class GroupRun:
         self.artifacts: dict[str, str] = {}  # files earlier steps made for these cells
         self.arrays: Path | None = None
         self.active: list[ActiveCell] = []
-        self.next_round = 0
+        self.next_round, self.costs = 0, (0.0, 0.0)  # costs: last block's processes, a round
         self.cold = cold  # cold starts: reference workloads only (self.arrays set by _prepare)
-        self.user_model = False
+        self.user_model, self.rounds = False, rule.rounds_per_block  # rounds: analysis/allocation
         self.emit_block, self.blocks_run = emit_block, 0
         self.restored = 0  # blocks taken from the store (--resume): not run again
 
@@ -73,6 +80,7 @@ class GroupRun:
             self.active = [ActiveCell.restore(c, stored[c.key][:n]) for c in self.cells]
             last = stored[self.cells[0].key][n - 1]
             self.session, self.next_round, self.restored = last.session, last.next_round, n
+            self.costs = last.costs  # the next block's rounds follow from them, as they would
         return n
 
     def _prepare(self) -> list[Cell]:
@@ -104,13 +112,14 @@ class GroupRun:
         return pending
 
     def run_block(self, block: int) -> None:
-        """Set every live cell up in its (fresh) worker, one unrecorded settling round, then
-        ``rounds_per_block`` recorded rounds in a random order; the first block also does
-        the memory pass and, for loop-timed cells, a per-call pass for p90/p99. A block
-        restored from the store is not run again; a finished one goes to ``emit_block``."""
+        """Every live cell set up in its (fresh) worker, one unrecorded settling round, then
+        ``self.rounds`` rounds in a random order; the first block adds the memory pass and,
+        for loop-timed cells, a per-call pass for p90/p99. A block restored from the store
+        is not run again; a finished one goes to ``emit_block``."""
         self.blocks_run += 1
         if block < self.restored:
             return
+        start = time.perf_counter()
         if block == 0:
             fresh = [self._setup(c) for c in self._prepare()]
             self.active = [a for a in fresh if a is not None]
@@ -118,21 +127,22 @@ class GroupRun:
             self.arrays = self.arrays or self._materials(self.cells[0])  # resumed: none yet
             for a in self._live():
                 self._resetup(a, block)
-        live = self._live()
-        for a in live:  # background work left by the builds and compiles dies down
+        for a in self._live():  # background work left by the builds and compiles dies down
             self._sample(a, block, record=False)
-        for _ in range(self.rule.rounds_per_block):
+        rounds_start = time.perf_counter()
+        for _ in range(self.rounds):
             turn = self._live()
             for i in round_order(len(turn), self.next_round, self.session):
                 self._sample(turn[i], block)
             self.next_round += 1
+        self.costs = (rounds_start - start, (time.perf_counter() - rounds_start) / self.rounds)
         for a in self._live():
             if block == 0:
                 self._extra_passes(a)
             self._release(a)
         if self.emit_block and self.active and not self.user_model:
-            self.emit_block(self.cells[0].group, [
-                a.block_record(block, self.session, self.next_round) for a in self.active])
+            self.emit_block(self.cells[0].group, [a.block_record(
+                block, self.session, self.next_round, self.costs) for a in self.active])
 
     def _live(self) -> list[ActiveCell]:
         return [a for a in self.active if not a.done]
@@ -196,11 +206,10 @@ class GroupRun:
         if a.done or a.handle is None:
             return
         self.progress.stage(a.cell, f"timing, block {block + 1}, round {len(a.rounds) + 1}")
-        budget = self.rule.round_budget_s()
         start = time.perf_counter()
-        try:
-            answer = a.handle.call(Sample(a.cell.key, budget, self.rule.max_samples),
-                                   self.executor.timeouts.sample + budget)
+        try:  # a turn other processes disturbed is taken again (harness/turns.py)
+            answer = take_turn(a.handle, a.cell.key, self.rule, self.executor.timeouts.sample,
+                               a.turns, record)
         except WorkerFailure as exc:
             self._timing_failed(a, exc)
             return
@@ -289,12 +298,7 @@ class GroupRun:
     def finish(self, decision: Decision) -> None:
         """Store every cell that has samples, with why its group stopped."""
         for a in self.active:
-            metrics = self._metrics(a, a.setup, a.cell, decision.reason)
-            if a.cold is not None:
-                metrics.cold_start_s, metrics.cold_start = a.cold.total_s, a.cold
-            for fault in [a.late_failure, *a.faults]:
-                if fault and metrics.timing is not None:
-                    metrics.timing.warnings.append(fault)
+            metrics = add_notes(self._metrics(a, a.setup, a.cell, decision.reason), a)
             self.emit(CellResult(a.cell, "ok", metrics, rounds=a.rounds))
         self.active = []
 
@@ -329,7 +333,7 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
                 todo = [c for c in cells if c.key not in (skip or set())]
                 if todo:
                     groups.append(GroupRun(todo, executor, plan.rule, tmp, emit_and_report,
-                                           progress, emit_conversion or _drop, cold,
+                                           progress, emit_conversion or (lambda *_: None), cold,
                                            emit_block))
                     if stored and groups[-1].restore(stored) and cold is not None:
                         cold.adopt((a.cell, a.cold) for a in groups[-1].active)
@@ -344,6 +348,3 @@ def run_plan(plan: StudyPlan, emit: Callable[[CellResult], None], *, skip: set[s
     finally:
         executor.tmpdir = None
 
-
-def _drop(cell: Cell, conversion: Conversion) -> None:
-    """Where conversions go when nobody stores them (e.g. a plan run without a store)."""

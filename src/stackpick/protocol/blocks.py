@@ -35,6 +35,11 @@ class CellBlock:
     done: bool = False  # no more blocks for this cell (a late failure, or finished)
     late_failure: str | None = None
     faults: list[str] = field(default_factory=list)  # figures a worker failure left out
+    costs: tuple[float, float] = (0.0, 0.0)  # the group's block: processes, one round (s)
+    # disturbed turns so far (harness/turns.TurnCounts): repeated, kept, each turn's wait share
+    turns_repeated: int = 0
+    turns_disturbed: int = 0
+    turn_shares: list[float] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return encode(self)

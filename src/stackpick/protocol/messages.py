@@ -111,6 +111,7 @@ class SetupReply:
     loops: int | None = None  # absent when parity failed (nothing to time)
     rss_after: int | None = None
     warmup: Warmup | None = None
+    quiet_s: float = 0.0  # after the warm-up: how long the process and its children kept busy
 
 
 @dataclass
@@ -120,6 +121,7 @@ class Sample(Request["SampleReply"]):
     budget_s: float
     max_samples: int = 100_000
     per_call: bool = False  # time single calls whatever the calibrated loops (tail pass)
+    quiet_s: float = 0.0  # after the turn, wait up to this long for the runtime's threads to idle
 
 
 @dataclass
@@ -127,6 +129,9 @@ class SampleReply:
     samples_ns: list[float]
     loops: int
     clock_ns: float | None = None  # per-call pass: what a reading around nothing measures
+    quiet_s: float = 0.0  # how long the runtime's threads kept a CPU busy after the turn
+    wait_s: float | None = None  # the turn's threads, runnable but without a CPU (Linux only)
+    turn_s: float = 0.0  # the turn's sampling time (what wait_s is a share of)
 
 
 @dataclass

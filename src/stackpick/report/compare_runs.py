@@ -17,7 +17,7 @@ from typing import Any
 
 from stackpick.analysis.intervals import (
     CellRounds,
-    Spread,
+    Study,
     cell_interval,
     study_cell_spread,
     unpaired_interval,
@@ -75,7 +75,7 @@ class RunDiff:
 def ratio_of_medians(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]],
                      blocks_a: Sequence[int] | None = None,
                      blocks_b: Sequence[int] | None = None,
-                     studies: tuple[Spread | None, Spread | None] = (None, None)
+                     studies: tuple[Study, Study] = (None, None)
                      ) -> tuple[float, float, float]:
     """median(b) / median(a) per call with a 95% interval from whole rounds and processes
     (NaN bounds when either run has too few rounds for an interval)."""
@@ -90,13 +90,13 @@ def _blocks(c: StoredCell) -> list[int] | None:
     return c.metrics.timing.blocks if c.metrics.timing else None
 
 
-def _study(store: Store, cells: dict[str, StoredCell]) -> Spread | None:
+def _study(store: Store, cells: dict[str, StoredCell]) -> Study:
     return study_cell_spread(CellRounds.from_samples(c.label, store.rounds(c.id), _blocks(c))
                              for c in cells.values() if c.status == "ok")
 
 
 def _judge(key: str, ca: StoredCell, cb: StoredCell, store: Store, threshold: float,
-           studies: tuple[Spread | None, Spread | None]) -> Change | float | None:
+           studies: tuple[Study, Study]) -> Change | float | None:
     """The change when its interval excludes no-change (and the threshold); else the largest
     relative change the interval still allows; None when there is no interval."""
     value, low, high = ratio_of_medians(store.rounds(ca.id), store.rounds(cb.id), _blocks(ca),

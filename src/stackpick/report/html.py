@@ -56,6 +56,8 @@ def _measurements(res: RunView) -> Markup:
     parts = []
     for g in views.measured_groups(res):
         sentences = [cmp.sentence() for cmp in g.comparisons]
+        if g.resolution:
+            sentences.append(f"This group {g.resolution.sentence()}.")
         parts += [table(heads, [_measurement_row(c) for c in g.cells], range(2, 10),
                         caption=views.group_title(g)), ul(sentences, "verdicts")]
     note = ("p90 is shown from 64 samples and p99 from 662 (MLPerf LoadGen's minima). "

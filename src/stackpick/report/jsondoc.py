@@ -65,6 +65,7 @@ def results_json(res: RunView) -> dict[str, Any]:
                 "notes": run.notes.to_dict()},
         "fingerprint": run.fingerprint,
         "groups": [{"key": g.key, "cells": [cell_json(c) for c in g.cells],
+                    "resolution": g.resolution.to_dict() if g.resolution else None,
                     "comparisons": [comparison_json(x) for x in g.comparisons]}
                    for g in res.groups],
         # a user's model (--model) and its paths out; null and [] for the reference workloads

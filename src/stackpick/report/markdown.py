@@ -102,7 +102,8 @@ def _results(res: RunView) -> list[str]:
         speedup = {s.cell.id: s for s in views.speedups(g)}
         out += [f"### {md(views.group_title(g))}", ""]
         out += md_table(heads, [_row(c, speedup) for c in g.cells], range(2, 9))
-        out += _bullets(cmp.sentence() for cmp in g.comparisons)
+        out += _bullets([*(cmp.sentence() for cmp in g.comparisons),
+                         *([f"This group {g.resolution.sentence()}."] if g.resolution else [])])
         out += [""] if g.comparisons else []
     return out
 

@@ -89,6 +89,8 @@ def print_results(res: RunView, console: Console) -> None:
         console.print(group_table(g))
         for cmp in g.comparisons:
             console.print(Text("  " + cmp.sentence()))
+        if g.resolution:
+            console.print(Text(f"  this group {g.resolution.sentence()}", style="dim"))
         for econ in group_economics(g.cells, g.pair):
             console.print(Text("  " + econ.sentence(), style="cyan"))
         for c in g.cells:
@@ -131,6 +133,8 @@ def compact_line(g: GroupView) -> Text:
         parts.append(f"{c.label} {median}{mark}")
     failed = [c.label for c in g.cells if c.status not in ("ok", "unsupported")]
     text = Text.assemble((f"{_title(g)}: ", "bold"), " < ".join(parts) or "nothing timed")
+    if g.resolution and g.resolution.relative is not None:
+        text.append(f"  (resolves {g.resolution.relative:.0%})", style="dim")
     if failed:
         text.append(f"  (not timed: {', '.join(failed)})", style="yellow")
     return text
@@ -139,7 +143,9 @@ def compact_line(g: GroupView) -> Text:
 def print_compact(res: RunView, console: Console) -> None:
     """The measured comparison in a few lines (for `stackpick run`)."""
     console.print(Text("Measured (median per call; Nx = times slower than the fastest; "
-                       "=±N% a tie that could hide up to N%; ? inconclusive):", style="bold"))
+                       "=±N% a tie that could hide up to N%; ? inconclusive; resolves N%: "
+                       "the smallest difference the group's intervals tell apart):",
+                       style="bold"))
     for g in res.groups:
         if any(c.metrics.latency for c in g.cells):
             console.print(compact_line(g))
