@@ -35,7 +35,7 @@ from stackpick.knowledge.stacks import (
 )
 from stackpick.profile import EDGE_TARGETS, Profile
 
-MAX_COMBOS = 24  # per author; the catalogue order decides which are kept beyond it
+MAX_COMBOS = 32  # per author; the simplest (fewest runtimes) are kept beyond it
 ROLE_WORDS = {"server": "a model server", "in-process": "an in-process library",
               "on-device": "an on-device runtime", "browser": "a browser runtime"}
 
@@ -83,18 +83,22 @@ def _options(kb: KnowledgeBase, p: Profile, author: str, allow_unknown: bool,
 def _minimal(combo: tuple[Stack, ...], options: list[list[Stack]], targets: tuple[str, ...]
              ) -> bool:
     """One runtime per kind of target (servers, devices) unless it cannot reach them all: drop
-    a combination in which one stack's targets could be served by another stack it already
-    uses for the same kind of target."""
-    def kinds(stack: Stack) -> frozenset[bool]:
-        return frozenset(targets[i] in EDGE_TARGETS for i, s in enumerate(combo) if s == stack)
-
+    a combination in which every target of one stack could be served by another stack it
+    already uses for a target of the same kind."""
+    edge = [t in EDGE_TARGETS for t in targets]
     used = dict.fromkeys(combo)
     for b in used:
         mine = [i for i, s in enumerate(combo) if s == b]
-        if any(a != b and kinds(a) == kinds(b) and all(a in options[i] for i in mine)
-               for a in used):
-            return False
+        for a in used:
+            kinds = {edge[i] for i, s in enumerate(combo) if s == a}
+            if a != b and all(a in options[i] and edge[i] in kinds for i in mine):
+                return False
     return True
+
+
+def _simplest_first(combos: list[tuple[Stack, ...]]) -> list[tuple[Stack, ...]]:
+    """Fewest distinct runtimes first, then catalogue order (what MAX_COMBOS keeps)."""
+    return sorted(combos, key=lambda c: (len(set(c)), [STACK_IDS.index(s.id) for s in c]))
 
 
 def enumerate_candidates(kb: KnowledgeBase, p: Profile, allow_unknown: bool,
@@ -112,8 +116,8 @@ def enumerate_candidates(kb: KnowledgeBase, p: Profile, allow_unknown: bool,
             found.append((author, ()))
             used.add(base_of(author).id)
             continue
-        combos = [c for c in product(*options)
-                  if _minimal(c, options, p.serve_targets())]
+        combos = _simplest_first([c for c in product(*options)
+                                  if _minimal(c, options, p.serve_targets())])
         for combo in combos[:MAX_COMBOS]:
             routes = tuple(Route(t, s.id, s.runtime) for t, s in zip(p.serve_targets(), combo,
                                                                      strict=True))
