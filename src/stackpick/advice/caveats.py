@@ -84,7 +84,8 @@ def _inconclusive(advice: Advice) -> list[Rated]:
     out: list[Rated] = []
     for cand in advice.ranking[:2]:
         for s in cand.scores:
-            cells = tuple(c for r in s.reasons if "inconclusive" in r.text for c in r.cells)
+            cells = tuple(dict.fromkeys(c for r in s.reasons if "inconclusive" in r.text
+                                        for c in r.cells))
             if cells:
                 out.append((s.weight * max(s.spread, 0.1), Caveat(
                     f"{cand.stack}: {s.criterion.replace('_', ' ')} rests on an inconclusive "

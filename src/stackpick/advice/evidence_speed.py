@@ -35,8 +35,9 @@ def _standing(cmp: Any) -> Standing:
         return 1.0, 1.0, max(r.high, 1.0) if _finite(r.high) else 1.0, cmp.sentence(), cells
     if cmp.verdict == "faster":
         return r.value, r.low, r.high, cmp.sentence(), cells
+    low = r.low if _finite(r.low) else 1.0
     high = r.high if _finite(r.high) else 2 * r.value
-    return (r.value, 1.0, max(high, r.value),
+    return (r.value, min(low, r.value), max(high, r.value),
             cmp.sentence() + "; inconclusive: scored by its point ratio", cells)
 
 
@@ -59,6 +60,7 @@ def _speed_group(group: GroupView) -> dict[str, GroupValue]:
     scored: dict[str, Standing] = {
         fastest.label: (1.0, None, None, _fastest_text(group, fastest.label),
                         (fastest.cell_id,))}
+    verdicts = {cmp.slow.label: cmp.verdict for cmp in group.comparisons}
     for cmp in group.comparisons:
         scored[cmp.slow.label] = _standing(cmp)
     # The fastest by median should never be slower in the paired rounds; when it is, the run
@@ -73,7 +75,7 @@ def _speed_group(group: GroupView) -> dict[str, GroupValue]:
             if stack not in out or ratio < out[stack].ratio:
                 out[stack] = GroupValue(first.workload, ratio,
                                         Reason(f"{group.key}: {text}", cells=cells), where,
-                                        low, high, group.key)
+                                        low, high, group.key, verdicts.get(label, ""))
     return out
 
 

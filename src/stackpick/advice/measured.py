@@ -34,6 +34,7 @@ class GroupValue:
     low: float | None = None
     high: float | None = None
     group: str = ""  # the group's key (workload/task/batch/device)
+    verdict: str = ""  # the statistics' word on it: faster, tie, inconclusive ("": not a test)
 
     @property
     def value(self) -> float:

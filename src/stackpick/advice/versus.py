@@ -52,7 +52,8 @@ def _one(a: GroupValue, b: GroupValue) -> str:
         ratio, found = 1 / ratio, (1 / found[1], 1 / found[0]) if found else None
     word = "faster" if b.ratio > a.ratio else "slower"
     interval = f" [{found[0]:.2f}, {found[1]:.2f}]" if found else ""
-    return f"{ratio:.2f}x{interval} {word} on {a.group}"
+    unsure = " (inconclusive)" if "inconclusive" in (a.verdict, b.verdict) else ""
+    return f"{ratio:.2f}x{interval} {word}{unsure} on {a.group}"
 
 
 def with_versus(a: Ranked, b: Ranked, ev: Evidence | None, p: Profile) -> Ranked:
@@ -67,9 +68,11 @@ def with_versus(a: Ranked, b: Ranked, ev: Evidence | None, p: Profile) -> Ranked
         i = next((i for i, s in enumerate(scores) if s.criterion == m.id), None)
         if not shared or i is None or scores[i].value is None:
             continue
+        parts = [_one(mine[k], theirs[k]) for k in shared]
+        if all(x.startswith("level on") for x in parts):
+            continue  # nothing measured separates them here
         names = (get_stack(stacks_in(a.stack)[0]).runtime, get_stack(stacks_in(b.stack)[0]).runtime)
-        text = (f"{names[0]} vs {names[1]} ({m.kind}, with intervals): "
-                + "; ".join(_one(mine[k], theirs[k]) for k in shared))
+        text = f"{names[0]} vs {names[1]} ({m.kind}, with intervals): " + "; ".join(parts)
         cells = tuple(dict.fromkeys(c for k in shared for g in (mine[k], theirs[k])
                                     for c in g.reason.cells))
         scores[i] = replace(scores[i], reasons=(Reason(text, cells=cells), *scores[i].reasons))
