@@ -74,9 +74,9 @@ def _options(kb: KnowledgeBase, p: Profile, author: str, allow_unknown: bool,
             elif why is not None:
                 out.setdefault(s.id, []).append(why)
         per_target.append(ok)
-    for s in stacks:
+    for s in stacks:  # a path measured to fail for the user's model is the first reason
         if s.id in blocked:
-            out.setdefault(s.id, []).extend(blocked[s.id])
+            out[s.id] = [*blocked[s.id], *out.get(s.id, [])]
     return None if any(not ok for ok in per_target) else per_target
 
 
