@@ -106,6 +106,40 @@ def test_kb_lists_facts_with_sources(capsys: pytest.CaptureFixture[str]) -> None
     assert "did you mean pytorch" in _one_error_line(capsys)
 
 
+def test_kb_leads_says_none_remain_or_lists_them(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "--leads"]) == 0
+    assert "no leads: every fact was re-read" in capsys.readouterr().out
+    assert main(["kb", "--leads", "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_the_llm_done_when_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """An LLM on NVIDIA GPUs gets an LLM serving engine, on Android an on-device one, each
+    with sourced reasons."""
+    base = ["advise", "--model-family", "llm", "--goal", "inference", "--priority",
+            "production", "--no-measurements", "--json", "-"]
+    assert main([*base, "--target", "nvidia-gpu"]) == 0
+    gpu = json.loads(capsys.readouterr().out)
+    assert gpu["recommended"] == "pytorch-vllm"
+    llm = next(c for c in gpu["ranking"][0]["criteria"] if c["criterion"] == "llm_serving")
+    assert llm["value"] == 1.0 and llm["reasons"][0]["facts"] == ["vllm-platforms"]
+    assert main([*base, "--target", "android"]) == 0
+    phone = json.loads(capsys.readouterr().out)
+    assert phone["recommended"] in ("pytorch-executorch", "pytorch-litert-lm",
+                                    "pytorch-mlc-llm", "pytorch-ort-genai")
+
+
+def test_caveats_fold_after_the_first_five(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["advise", "--target", "x86-cpu,tpu,ios", "--existing", "torchserve",
+            "--model-family", "llm", "--no-measurements"]
+    assert main(args) == 0
+    short = capsys.readouterr().out.split("Caveats")[1]
+    assert main([*args, "--verbose"]) == 0
+    full = capsys.readouterr().out.split("Caveats")[1]
+    shown = short.count("\n  - ")
+    assert shown <= 5 and (shown == full.count("\n  - ") or "more, smaller" in short)
+
+
 def test_profile_init_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                            ) -> None:
     path = tmp_path / "p.yaml"

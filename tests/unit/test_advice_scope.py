@@ -87,13 +87,20 @@ def test_cold_start_and_install_size_count_for_serverless(tmp_path: Path) -> Non
 
 
 def test_unknown_reach_is_a_rule_unless_allowed() -> None:
-    p = make_profile({"targets": ["apple-silicon"]})
+    p = make_profile({"targets": ["amd-gpu"]})  # TensorFlow's install guide lists no AMD build
     strict = advise(p, today=TODAY, sensitivity=False)
     gone = {e.stack: e.reasons[0].text for e in strict.eliminated}
-    assert "unknown: verify" in gone["pytorch"]
+    assert "unknown: verify" in gone["tensorflow-serving"]
     loose = advise(p, today=TODAY, sensitivity=False, allow_unknown=True)
-    assert "pytorch" in {r.stack for r in loose.ranking}
-    assert any("kept by --allow-unknown" in c.text for c in loose.caveats)
+    kept = next(r for r in loose.ranking if r.stack == "tensorflow-serving")
+    reach = kept.score("target_reach")  # kept, but its unknown reach scores nothing
+    assert reach.value == 0.0 and all("unknown" in r.text for r in reach.reasons)
+    first = advise(make_profile({"targets": ["amd-gpu"], "goal": "inference",
+                                 "priority": "production", "existing": "tf-serving",
+                                 "expertise": {"tensorflow": "strong"}}),
+                   today=TODAY, sensitivity=False, allow_unknown=True)
+    assert first.recommended == "tensorflow-serving"  # a leader kept this way says so
+    assert any("kept by --allow-unknown" in c.text for c in first.caveats)
 
 
 def test_conversion_only_reach_counts_for_the_destination_only() -> None:
@@ -179,13 +186,17 @@ def test_capability_probes_feed_needs_and_research_velocity(tmp_path: Path) -> N
 def test_inconclusive_scores_its_point_ratio_never_full_credit() -> None:
     from types import SimpleNamespace
 
-    from stackpick.advice.evidence import _standing
+    from stackpick.advice.evidence_speed import _standing
+    from stackpick.advice.measured import log_value
 
     def cmp(verdict: str) -> SimpleNamespace:
         ratio = SimpleNamespace(value=2.0, low=0.9, high=3.0)
-        return SimpleNamespace(ratio=ratio, verdict=verdict, sentence=lambda: "a vs b")
+        contender = SimpleNamespace(cell_id=1)
+        return SimpleNamespace(ratio=ratio, verdict=verdict, sentence=lambda: "a vs b",
+                               fast=contender, slow=contender)
 
-    value, _low, high, text = _standing(cmp("inconclusive"))
-    assert value == pytest.approx(0.5) and "inconclusive" in text and high <= 1.0
+    ratio, _low, high, text, _cells = _standing(cmp("inconclusive"))
+    assert ratio == pytest.approx(2.0) and "inconclusive" in text and high >= ratio
+    assert log_value(ratio, 1.0) < 1.0  # never full credit
     assert _standing(cmp("tie"))[0] == 1.0  # tie credit only for a declared tie
-    assert _standing(cmp("faster"))[0] == pytest.approx(0.5)
+    assert _standing(cmp("faster"))[0] == pytest.approx(2.0)

@@ -52,8 +52,10 @@ def test_loader_rejects_a_fact_without_source_or_date() -> None:
 
 
 def test_loader_rejects_bad_levels_and_names() -> None:
-    fact = {"id": "x-y", "statement": "s", "topic": "reach", "as_of": "2026-11",
+    fact = {"id": "x-y", "statement": "s", "topic": "reach", "as_of": "2026-11-26",
             "source": "https://example.org", "serve": ["pytorch"]}
+    with pytest.raises(KnowledgeError, match="a lead cannot carry"):
+        parse_fact({**fact, "as_of": "2026-11", "reach": {"tpu": "N"}}, "t.yaml")
     with pytest.raises(KnowledgeError, match="neither a level"):
         parse_fact({**fact, "reach": {"tpu": "Y"}}, "t.yaml")
     with pytest.raises(KnowledgeError, match="unknown target"):

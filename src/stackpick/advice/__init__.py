@@ -40,10 +40,10 @@ single-runtime stack ids it uses with ``+``. Its shape (schema 2)::
     basis  = facts | answers | measured | facts+measured | none
 
 Criteria (ids, in order): research_velocity, ecosystem, eager_to_compiled, deployment_maturity,
-portability, team_fit, measured_inference_speed, measured_training_speed, footprint, cold_start,
-needs_fit. Stack ids: pytorch, pytorch-onnxruntime, pytorch-executorch, tensorflow-serving,
-tensorflow-litert, tensorflow-tfjs, jax, jax-litert, keras3. Fact ids resolve with
-``stackpick kb --json -``.
+target_reach, portability, team_fit, measured_inference_speed, measured_training_speed,
+footprint, cold_start, needs_fit, llm_serving. Stack ids: see ``knowledge/stacks.py`` (a
+training-only candidate is named by its author: pytorch, tensorflow, jax, keras3). Fact ids
+resolve with ``stackpick kb --json -``.
 """
 
 from stackpick.advice.caveats import TORCHSERVE_FACT

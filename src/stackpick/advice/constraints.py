@@ -25,10 +25,8 @@ def resolve(p: Profile) -> tuple[Profile, list[Contradiction]]:
     """The profile the advice is computed for, and the contradictions found on the way."""
     found: list[Contradiction] = []
     deploy_only = [t for t in p.targets if t not in TRAINING_TARGETS]
-    if p.goal == "training" and deploy_only:
+    if p.goal == "training" and deploy_only:  # nothing is served: those targets say nothing
         found.append(_training_on_devices(p, deploy_only))
-        train = p.train_on or tuple(t for t in p.targets if t in TRAINING_TARGETS)
-        p = replace(p, goal="both", train_on=train, targets=tuple(deploy_only))
     if p.goal == "training" and p.latency_budget_ms is not None:
         found.append(Contradiction(
             ("goal", "latency_budget_ms"),
@@ -73,16 +71,17 @@ def _training_on_devices(p: Profile, deploy_only: list[str]) -> Contradiction:
     facts = (MICRO_NO_TRAINING,) if "microcontroller" in deploy_only else ()
     why = (" (LiteRT for Microcontrollers, for one, has no on-device training)"
            if facts else "")
-    if len(deploy_only) == len(p.targets):
+    if len(deploy_only) == len(p.targets) and not p.train_on:
         text = (f"the goal is training only, but every target ({names}) is a deployment-only "
                 f"device: no stack in the knowledge base trains there{why}")
-        fix = ("advice assumes you train elsewhere and deploy there (goal treated as 'both'); "
-               "answer goal=both, or add the machine you train on, e.g. --train-on nvidia-gpu")
+        fix = ("advice picks the authoring framework with no training platform required and "
+               "names no runtime; answer goal=both to also pick a runtime for them, or name "
+               "where you train, e.g. --train-on nvidia-gpu")
     else:
         text = (f"the goal is training only, but {names} can only run a trained model, "
                 f"not train one{why}")
-        fix = (f"advice treats the goal as 'both': train on the other targets, deploy to {names}; "
-               "answer goal=both with --train-on, or drop those targets")
+        fix = (f"advice picks for training only and names no runtime for {names}; answer "
+               "goal=both to also pick one")
     return Contradiction(("goal", "targets"), text, fix, facts)
 
 

@@ -57,11 +57,13 @@ def deployment(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
     targets = p.serve_targets() or p.targets
     edge = sum(t in EDGE_TARGETS for t in targets) / len(targets)
     server, r1 = fact_best(kb, "deployment_server", stack.id)
-    if p.model_family == "llm":  # an LLM is served by a dedicated engine where one exists
-        llm, r3 = fact_best(kb, "deployment_llm", stack.id)
-        r1 = [*r1, *(Reason(r.text, r.facts, ("model_family",)) for r in r3)]
-        server = max((v for v in (server, llm) if v is not None), default=None)
     device, r2 = fact_best(kb, "deployment_edge", stack.id)
+    if p.model_family == "llm":  # an LLM deploys through an LLM engine where one is sourced
+        llm, r3 = fact_best(kb, "deployment_llm", stack.id)
+        more = [Reason(r.text, r.facts, ("model_family",)) for r in r3]
+        r1, r2 = [*r1, *more], [*r2, *more]
+        server, device = (max((v for v in (x, llm) if v is not None), default=None)
+                          for x in (server, device))
     parts = [(1 - edge, server), (edge, device)]
     if all(v is None for share, v in parts if share > 0):
         return None, r1 + r2
@@ -71,28 +73,57 @@ def deployment(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
     return value, [*(r1 if edge < 1 else []), *(r2 if edge > 0 else []), note]
 
 
-def portability(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
-    """80% how well the mandatory targets are reached, 20% breadth over every target."""
-    role = "train" if p.goal == "training" else "serve"
-    universe = TRAINING_TARGETS if role == "train" else TARGETS
-    listed = [(t, role) for t in (p.training_targets() if role == "train" else p.serve_targets())
-              or p.targets]
-    if p.goal == "both":  # the training platform counts too: train on tpu, serve on ios
-        listed += [(t, "train") for t in p.training_targets()]
+def llm_serving(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
+    """For an LLM: the best sourced fact that the stack's runtime is an LLM serving engine
+    (continuous batching, KV-cache management, token streaming); none: no points."""
+    value, found = fact_best(kb, "deployment_llm", stack.id)
+    reasons = [Reason(r.text, r.facts, ("model_family",)) for r in found]
+    if value is None:
+        reasons.append(Reason(f"{stack.runtime} is a general runtime: no sourced fact that it "
+                              "batches, caches and streams tokens for LLMs (no points)",
+                              answers=("model_family",)))
+    return value, reasons
+
+
+# On a target you named, a plugin or preview is a cost the team carries for the project's life:
+# scored lower than across the rest of the field (see advice/weights.py).
+TARGET_LEVEL = {"N": 1.0, "P": 0.5, "E": 0.3}
+
+
+def _named(p: Profile) -> list[tuple[str, str]]:
+    """(target, role) for every target the user named: where it serves, where it trains."""
+    listed = [(t, "serve") for t in p.serve_targets()]
+    return listed + [(t, "train") for t in p.training_targets()]
+
+
+def target_reach(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
+    """How well the stack reaches each target the user named: N 1, P 0.5, E 0.3 (anything else
+    0: only --allow-unknown keeps such a stack)."""
+    listed = _named(p)
+    if not listed:
+        return None, [Reason("no training or serving target named; nothing to reach (name "
+                             "one with --train-on)", answers=("targets",))]
     reasons, scores = [], []
     for t, how in listed:
         level, facts = kb.reach(stack.id, t, how)
-        scores.append(_reach_value(level))
-        text = f"{how}s on {t}: {LEVEL_NAME[level]} ({level})"
+        scores.append(TARGET_LEVEL.get(level, 0.0))
+        text = f"{how}s on {t}: {LEVEL_NAME[level]} ({level} = {TARGET_LEVEL.get(level, 0.0):g})"
         reasons.append(Reason(text + ("" if facts else "; no sourced fact"), facts,
                               ("train_on" if how == "train" and p.train_on else "targets",)))
-    breadth_levels = [kb.reach(stack.id, t, role) for t in universe]
-    breadth = mean(_reach_value(lv) for lv, _ in breadth_levels)
-    native = sum(lv == "N" for lv, _ in breadth_levels)
-    cited = tuple(dict.fromkeys(f for _, fs in breadth_levels for f in fs))
-    reasons.append(Reason(f"breadth: {role}s natively on {native} of {len(universe)} targets "
-                          f"(score {breadth:.2f})", cited, ("targets",)))
-    return 0.8 * mean(scores) + 0.2 * breadth, reasons
+    return mean(scores), reasons
+
+
+def portability(kb: KnowledgeBase, stack: Stack, p: Profile) -> Result:
+    """Breadth: how the stack reaches every target of its kind (serving, or training when the
+    goal is training only), N 1, P 0.7, E 0.5, conversion 0."""
+    role = "train" if p.goal == "training" else "serve"
+    universe = TRAINING_TARGETS if role == "train" else TARGETS
+    levels = [kb.reach(stack.id, t, role) for t in universe]
+    breadth = mean(_reach_value(lv) for lv, _ in levels)
+    native = sum(lv == "N" for lv, _ in levels)
+    cited = tuple(dict.fromkeys(f for _, fs in levels for f in fs))
+    return breadth, [Reason(f"breadth: {role}s natively on {native} of {len(universe)} targets "
+                            f"(score {breadth:.2f})", cited, ("targets",))]
 
 
 def _reach_value(level: str) -> float:

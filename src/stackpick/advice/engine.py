@@ -15,12 +15,14 @@ from stackpick.advice.caveats import caveats
 from stackpick.advice.constraints import resolve
 from stackpick.advice.evidence import Evidence
 from stackpick.advice.model import Advice, Contradiction, Eliminated, Fact, Ranked, Weight
+from stackpick.advice.scoring import measured_scales
 from stackpick.advice.sensitivity import find_flips, rests_on
 from stackpick.advice.summary import summary
 from stackpick.advice.ties import near_tie
+from stackpick.advice.versus import with_versus
 from stackpick.advice.weights import derive_weights
 from stackpick.knowledge import KnowledgeBase, load_knowledge
-from stackpick.knowledge.stacks import AUTHORS, STACK_IDS, STACKS
+from stackpick.knowledge.stacks import AUTHORS, STACK_IDS, STACKS, stacks_in
 from stackpick.profile import Profile
 
 
@@ -34,7 +36,7 @@ class Ranking:
 
 
 def _order(r: Ranked) -> tuple[float, int, list[int]]:
-    ids = [STACK_IDS.index(i.partition("@")[0]) for i in r.stack.split("+")]
+    ids = [STACK_IDS.index(i) for i in stacks_in(r.stack)]
     return (-r.total, AUTHORS.index(r.author) if r.author in AUTHORS else 99, ids)
 
 
@@ -45,9 +47,10 @@ def rank(p: Profile, kb: KnowledgeBase, ev: Evidence | None,
     effective, contradictions = resolve(p)
     blocked = ev.blocked if ev else {}  # a path failed for the user's model
     found, out = enumerate_candidates(kb, effective, allow_unknown, blocked)
-    weights = derive_weights(effective, overrides)
+    scales = measured_scales(ev, effective)
+    weights = derive_weights(effective, overrides, scales)
     cache: dict[tuple[str, tuple[str, ...]], Ranked] = {}
-    ranked = [score_candidate(kb, ev, author, routes, weights, effective, cache)
+    ranked = [score_candidate(kb, ev, author, routes, weights, effective, cache, scales)
               for author, routes in found]
     ranked.sort(key=_order)
     gone = [Eliminated(s.id, s.name, tuple(out[s.id])) for s in STACKS if s.id in out]
@@ -64,6 +67,8 @@ def advise(profile: Profile, *, evidence: Evidence | None = None, kb: KnowledgeB
     kb = kb or load_knowledge()
     today = today or date.today()
     r = rank(profile, kb, evidence, overrides, allow_unknown)
+    if len(r.ranked) > 1:  # the pick's measured reasons open with how it beat the runner-up
+        r.ranked[0] = with_versus(r.ranked[0], r.ranked[1], evidence, r.effective)
     advice = Advice(
         as_of=today.isoformat(), profile=profile.to_dict(),
         effective_profile=r.effective.to_dict(), profile_source=source,

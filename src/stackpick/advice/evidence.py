@@ -1,13 +1,10 @@
-"""Measured evidence: a stored run turned into per-stack values, each tagged with the device
+"""Measured evidence: a stored run turned into per-stack standings, each tagged with the device
 class it was measured on (see :mod:`stackpick.advice.devices`).
 
-Speed, per group (workload/task/batch/device): a stack's best backend scores 1.0 when it is the
-fastest or its comparison's verdict is ``tie``; otherwise 1 / point ratio (an ``inconclusive``
-verdict scores its point ratio too, with a caveat: never full credit). The ratio interval gives
-the value's own range, used to judge near-ties. Groups with a single timed backend prove
-nothing and are skipped. Memory (inference cells only): smallest peak RSS in the group / the
-stack's, differences under 10% a tie. Only a stack whose serving runtime ran a cell gets a value
-from it; training cells count for training speed only.
+The measured criteria (:mod:`stackpick.advice.measured_criteria`) each extract their standings
+(speed: see :mod:`stackpick.advice.evidence_speed`). Memory (inference cells only): the stack's
+peak RSS / the smallest in the group, differences under 10% a tie. Only a stack whose serving
+runtime ran a cell gets a standing from it; training cells count for training speed only.
 """
 
 from __future__ import annotations
@@ -21,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from stackpick.advice.devices import device_class
 from stackpick.advice.evidence_extra import capabilities, cold_starts, install_sizes
 from stackpick.advice.measured import GroupValue, stacks_for
+from stackpick.advice.measured_criteria import MEASURED
 from stackpick.advice.model import Caveat, Reason
 from stackpick.errors import UserError
 from stackpick.usermodel.routes import failed_paths
@@ -40,77 +38,42 @@ FAMILY_WORKLOAD = {"mlp": "mlp", "cnn": "cnn", "transformer": "transformer",
 BENCH_ALL = "stackpick bench --workload all --backends all --task inference,training"
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A cell that failed: the stacks its backend stands for, where it ran, and the caveat."""
+
+    stacks: tuple[str, ...]
+    device_class: str
+    caveat: Caveat
+
+
 @dataclass
 class Evidence:
     """What one run says, by criterion and stack (values per group, reduced later)."""
 
     run: dict[str, Any]
-    speed: dict[str, dict[str, list[GroupValue]]] = field(default_factory=dict)  # task -> stack
+    measured: dict[str, dict[str, list[GroupValue]]] = field(default_factory=dict)  # crit->stack
     memory: dict[str, list[GroupValue]] = field(default_factory=dict)
     cold: dict[str, list[GroupValue]] = field(default_factory=dict)
     install: dict[str, list[GroupValue]] = field(default_factory=dict)
     capability: dict[str, dict[str, tuple[bool, int, str]]] = field(default_factory=dict)
     cells: list[int] = field(default_factory=list)
-    notes: list[Caveat] = field(default_factory=list)
+    notes: list[Failure] = field(default_factory=list)
     backends: set[str] = field(default_factory=set)
     classes: set[str] = field(default_factory=set)  # device classes with a successful cell
     latency: dict[str, dict[str, tuple[int, float]]] = field(default_factory=dict)
     blocked: dict[str, list[Reason]] = field(default_factory=dict)  # stack -> failed paths
     model_kind: str | None = None  # pytorch | onnx | keras for a run of the user's model
 
+    def chosen(self, groups: list[GroupValue], family: str | None) -> list[GroupValue]:
+        """The groups of the model family's workload when there are any, else all."""
+        wanted = FAMILY_WORKLOAD.get(family or "")
+        return [g for g in groups if g.workload == wanted] or groups
+
     def value(self, groups: list[GroupValue], family: str | None) -> tuple[float, list[Reason]]:
-        wanted = FAMILY_WORKLOAD.get(family or "")
-        chosen = [g for g in groups if g.workload == wanted] or groups
+        """The mean linear standing (footprint, cold start) and its reasons."""
+        chosen = self.chosen(groups, family)
         return mean(g.value for g in chosen), [g.reason for g in chosen]
-
-    def span(self, groups: list[GroupValue], family: str | None) -> tuple[float, float]:
-        """The lowest and highest mean the measurement intervals allow."""
-        wanted = FAMILY_WORKLOAD.get(family or "")
-        chosen = [g for g in groups if g.workload == wanted] or groups
-        lo = mean(g.value if g.low is None else g.low for g in chosen)
-        hi = mean(g.value if g.high is None else g.high for g in chosen)
-        return lo, hi
-
-
-def _standing(cmp: Any) -> tuple[float, float, float, str]:
-    """(value, low, high, text) of the slower side of one comparison."""
-    r = cmp.ratio
-    verdict = cmp.verdict
-    if verdict == "tie":
-        return 1.0, 1.0 / max(r.high, 1.0), 1.0, cmp.sentence()
-    value = 1.0 / r.value
-    low, high = 1.0 / max(r.high, r.value), min(1.0, 1.0 / max(min(r.low, r.value), 1e-9))
-    text = cmp.sentence() + ("; inconclusive: scored by its point ratio"
-                             if verdict == "inconclusive" else "")
-    return value, low, high, text
-
-
-def _speed_group(group: GroupView) -> dict[str, GroupValue]:
-    """Per stack: its best backend's standing against the fastest backend in this group."""
-    if not group.comparisons:
-        return {}
-    first = group.cells[0]
-    fastest = group.comparisons[0].fast
-    cls = {c.label: device_class(c.backend, c.device) for c in group.cells}
-    scored: dict[str, tuple[float, float, float, str, tuple[int, ...]]] = {
-        fastest.label: (1.0, 1.0, 1.0, f"{fastest.label} was the fastest", (fastest.cell_id,))}
-    for cmp in group.comparisons:
-        value, low, high, text = _standing(cmp)
-        scored[cmp.slow.label] = (value, low, high, text, (cmp.fast.cell_id, cmp.slow.cell_id))
-    # The fastest by median should never be slower in the paired rounds; when it is, the run
-    # contradicts itself and its values here are anyone's guess (range 0..1).
-    if any(cmp.ratio.value < 1 for cmp in group.comparisons):
-        scored = {k: (v, 0.0, 1.0, t + "; medians and paired rounds disagree: uncertain", c)
-                  for k, (v, _, _, t, c) in scored.items()}
-    out: dict[str, GroupValue] = {}
-    for label, (value, low, high, text, cells) in scored.items():
-        where = cls.get(label, "x86-cpu")
-        for stack in stacks_for(label, first.task):
-            if stack not in out or value > out[stack].value:
-                out[stack] = GroupValue(first.workload, value,
-                                        Reason(f"{group.key}: {text}", cells=cells), where,
-                                        low, high)
-    return out
 
 
 def _memory_group(group: GroupView) -> dict[str, GroupValue]:
@@ -127,10 +90,10 @@ def _memory_group(group: GroupView) -> dict[str, GroupValue]:
     low = min(v for v, _, _ in rss.values())
     out = {}
     for stack, (bytes_, cell_id, cls) in rss.items():
-        ratio = low / bytes_
-        value = 1.0 if ratio >= 1 - MEMORY_TIE else ratio
+        ratio = bytes_ / low
+        ratio = 1.0 if low / bytes_ >= 1 - MEMORY_TIE else ratio
         text = f"{group.key}: peak RSS {bytes_ / 2**20:.0f} MiB (smallest {low / 2**20:.0f} MiB)"
-        out[stack] = GroupValue(group.cells[0].workload, value, Reason(text, cells=(cell_id,)),
+        out[stack] = GroupValue(group.cells[0].workload, ratio, Reason(text, cells=(cell_id,)),
                                 cls)
     return out
 
@@ -150,12 +113,16 @@ def _batch1_latency(results: RunView) -> dict[str, dict[str, tuple[int, float]]]
     return out
 
 
-def _failure_notes(results: RunView) -> list[Caveat]:
+def _failure_notes(results: RunView) -> list[Failure]:
     # A user model's conversion rows earn no points either way: the matrix shows them, and a
-    # failed one rules its stack out with the reason.
-    return [Caveat(f"cell {c.id} ({c.label}, {c.group}) {c.status}: "
-                   f"{c.reason or 'see the run report'}; it earns no points", cells=(c.id,))
-            for c in results.failures()]
+    # failed one rules its stack out with the reason. A cell `unsupported` by design (a
+    # backend that only serves, asked to train) is no surprise: the report lists it.
+    return [Failure(tuple({*stacks_for(c.backend, "inference"), *stacks_for(c.backend, c.task)}),
+                    device_class(c.backend, c.device),
+                    Caveat(f"cell {c.id} ({c.label}, {c.group}) {c.status}: "
+                           f"{c.reason or 'see the run report'}; it earns no points",
+                           cells=(c.id,)))
+            for c in results.failures() if c.status != "unsupported"]
 
 
 def from_results(results: RunView) -> Evidence:
@@ -163,10 +130,8 @@ def from_results(results: RunView) -> Evidence:
     run = results.run
     ev = Evidence({"id": run.id, "kind": run.kind, "status": run.status,
                    "started_at": run.started_at})
+    ev.measured = {m.id: m.extract(results) for m in MEASURED}
     for group in results.groups:
-        task = group.cells[0].task if group.cells else ""
-        for stack, gv in _speed_group(group).items():
-            ev.speed.setdefault(task, {}).setdefault(stack, []).append(gv)
         for stack, gv in _memory_group(group).items():
             ev.memory.setdefault(stack, []).append(gv)
     ok = [c for c in results.cells if c.status == "ok"]

@@ -1,9 +1,10 @@
 """Cold start, install size and capability probes from stored cells (parts of the evidence).
 
 Cold start is ``metrics.cold_start_s`` when the worker recorded it, else import + first call
-(``import_s`` + ``first_call_s``); install size is ``metrics.extras.install_bytes``. Both score
-a stack as smallest / its own, per workload. A capability probe is a cell of task
-``per_example_grad``, ``hvp`` or ``jacobian``: ``ok`` means the backend can do it.
+(``import_s`` + ``first_call_s``); install size is ``metrics.extras.install_bytes``. Both give
+a stack the ratio own / smallest per workload, scored as smallest / own. A capability probe is
+a cell of task ``per_example_grad``, ``hvp`` or ``jacobian``: ``ok`` means the backend can do
+it.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _relative(cells: Iterable[StoredCell], measure: Any, unit: str
         least = f"{low:.2f} s" if unit == "s" else f"{low / 2**20:.0f} MiB"
         reason = Reason(f"{c.label} on {workload}: {shown} (least {least})", cells=(c.id,))
         out.setdefault(stack, []).append(
-            GroupValue(workload, low / amount if amount else 1.0, reason,
+            GroupValue(workload, amount / low if low else 1.0, reason,
                        device_class(c.backend, c.device)))
     return out
 

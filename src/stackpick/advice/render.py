@@ -14,6 +14,7 @@ from stackpick.knowledge import Fact
 from stackpick.protocol.advice import LABELS
 
 SHOWN_REASONS = 3
+SHOWN_CAVEATS = 5
 
 
 def _cite(reason: Reason) -> str:
@@ -73,12 +74,16 @@ def print_advice(advice: Advice, console: Console, verbose: bool = False) -> Non
                 console.print(f"  {escape(e.name)}: {escape(reason.text)}{_cite(reason)}")
     _flips(advice, console)
     _evidence(advice, console)
-    if advice.caveats:
+    if advice.caveats:  # ordered by how much they could change the decision
         console.print("\n[bold]Caveats[/]")
-        for cav in advice.caveats:
+        shown = advice.caveats if verbose else advice.caveats[:SHOWN_CAVEATS]
+        for cav in shown:
             cmd = f"\n      run: [cyan]{escape(cav.command)}[/]" if cav.command else ""
             cite = _cite(Reason("", cav.facts, cav.answers, cav.cells))
             console.print(f"  - {escape(cav.text)}{cite}{cmd}")
+        if len(advice.caveats) > len(shown):
+            console.print(f"  [dim]... {len(advice.caveats) - len(shown)} more, smaller "
+                          "(--verbose)[/]")
 
 
 def _profile_line(advice: Advice) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stackpick.advice.model import Advice, Ranked, Score
-from stackpick.protocol.advice import LABELS
+from stackpick.protocol.advice import LABELS, key_scores
 
 TOP_REASONS = 3
 
@@ -30,7 +30,8 @@ def summary(advice: Advice) -> str:
         text = (f"Tie between {first.name} ({first.total:.2f}) and {others}: the margin "
                 f"{tie.margin:.2f} is within its uncertainty ({tie.uncertainty:.2f}); "
                 f"decided by {tie.decided_by.lower()}, listed first")
-    why = [LABELS[s.criterion].lower() for s in top_criteria(first)]
+    second = advice.ranking[1] if len(advice.ranking) > 1 else None
+    why = [LABELS[s.criterion].lower() for s in key_scores(first, second)]
     if why:
         text += f", mostly for {', '.join(why)}"
     text += "."

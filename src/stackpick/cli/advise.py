@@ -114,6 +114,9 @@ def kb(
     ] = None,
     target: Annotated[str | None, typer.Option("--target", help="Only facts about a target.")
                       ] = None,
+    leads: Annotated[bool, typer.Option(
+        "--leads", help="Only leads: facts dated by month, not re-read at their source (they "
+                        "may only be notes: never scored, never a rule).")] = False,
     json_out: Json = None,
     force: ForceJson = False,
 ) -> None:
@@ -133,10 +136,15 @@ def kb(
         raise unknown_name("target", target.strip().lower(), TARGETS, "--target: ")
     validate.output_file(json_out, "--json", force)
     facts = load_knowledge().select(stacks, target.strip().lower() if target else None)
+    if leads:
+        facts = [f for f in facts if f.lead]
     if json_out:
         write_json(json_out, [f.to_dict() for f in facts], force)
         if json_out == "-":
             return
+    if leads and not facts:
+        console().print("no leads: every fact was re-read at its source and dated to the day")
+        return
     print_facts(facts, console())
 
 

@@ -14,7 +14,15 @@ Machine-usable values, where the advisor needs them:
 
 LEVEL is N native, P plugin or side package, E experimental / preview / partial, C only via
 conversion, ``-`` unsupported, ``?`` unknown (no source says; never guessed).
-A fact with neither is a note (a pitfall or context) shown as a caveat for the stacks it names.
+A fact with neither is a note (a pitfall or context) shown as a caveat for the stacks it names,
+only to profiles it concerns: its ``targets`` (one of them must be named) and ``when: {answer:
+[values]}`` (goal, priority, existing, model_family: the answer must be one of the values).
+
+A lead may only be a note: a fact with values must be dated to the day (the loader refuses a
+month-only ``as_of`` on one), so no rule or score ever rests on a lead; ``stackpick kb
+--leads`` lists the leads left. Criteria of the authoring framework (research velocity,
+ecosystem, the needs) that name no fact for a stack are inherited from its base stack (an LLM
+engine fed PyTorch checkpoints has PyTorch's model hubs).
 """
 
 from __future__ import annotations
@@ -30,9 +38,9 @@ from typing import Any
 import yaml
 
 from stackpick.knowledge.stacks import BY_ID, STACK_IDS
-from stackpick.profile import EXISTING, NEEDS, TARGETS
+from stackpick.profile import EXISTING, GOALS, MODEL_FAMILIES, NEEDS, PRIORITIES, TARGETS, Profile
 
-FILES = ("reach.yaml", "serving.yaml", "conversion.yaml", "ecosystem.yaml")
+FILES = ("reach.yaml", "serving.yaml", "conversion.yaml", "ecosystem.yaml", "llm.yaml")
 TOPICS = ("reach", "serving", "conversion", "ecosystem", "footprint", "needs")
 LEVEL_SCORE: dict[str, float | None] = {"N": 1.0, "P": 0.7, "E": 0.5, "C": 0.5, "-": 0.0,
                                         "?": None}
@@ -44,6 +52,9 @@ BASE_CRITERIA = ("research_velocity", "ecosystem", "eager_to_compiled", "deploym
                  "deployment_edge", "deployment_llm", "footprint")
 CRITERIA = (*BASE_CRITERIA, *(f"needs:{n}" for n in NEEDS),
             *(f"existing:{e}" for e in EXISTING if e not in ("none", "other")))
+AUTHOR_CRITERIA = ("research_velocity", "ecosystem", *(f"needs:{n}" for n in NEEDS))
+WHEN = {"goal": GOALS, "priority": PRIORITIES, "existing": EXISTING,
+        "model_family": MODEL_FAMILIES}
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SOURCE_RE = re.compile(r"^(https?://\S+|[\w.-]+/[\w.-]+#\d+)$")
 AS_OF_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
@@ -69,6 +80,7 @@ class Fact:
     scores: Mapping[str, Mapping[str, Value]] = field(default_factory=dict)
     named_stacks: tuple[str, ...] = ()
     named_targets: tuple[str, ...] = ()
+    when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     file: str = ""
 
     @property
@@ -89,6 +101,21 @@ class Fact:
         return len(self.as_of) == 10
 
     @property
+    def lead(self) -> bool:
+        """A month-only date: taken from notes and not re-read at its source."""
+        return not self.scored
+
+    def concerns(self, p: Profile) -> bool:
+        """Whether a note speaks to this profile: one of its targets is named (or it names
+        none) and every ``when`` answer matches."""
+        named = {*p.targets, *p.training_targets()}
+        if self.named_targets and not named & set(self.named_targets):
+            return False
+        answers = {"goal": p.goal, "priority": p.priority, "existing": p.existing,
+                   "model_family": p.model_family or ""}
+        return all(answers[k] in v for k, v in self.when.items())
+
+    @property
     def has_values(self) -> bool:
         return bool(self.reach or self.scores)
 
@@ -103,6 +130,7 @@ class Fact:
                 "stacks": list(self.stacks), "targets": list(self.targets),
                 "serve": list(self.serve), "train": list(self.train), "reach": dict(self.reach),
                 "scores": {c: dict(v) for c, v in self.scores.items()},
+                "when": {k: list(v) for k, v in self.when.items()},
                 "source": self.source, "as_of": self.as_of}
 
 
@@ -142,7 +170,15 @@ def _scores(raw: Any, file: str, fid: str) -> dict[str, dict[str, Value]]:
 
 
 REQUIRED = ("id", "statement", "topic", "source", "as_of")
-OPTIONAL = ("serve", "train", "reach", "scores", "stacks", "targets")
+OPTIONAL = ("serve", "train", "reach", "scores", "stacks", "targets", "when")
+
+
+def _when(raw: Any, file: str, fid: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise _bad(file, fid, "when must map answers to lists of values")
+    _check_names(raw, WHEN, "answer", file, fid)
+    return {k: _check_names(v if isinstance(v, list) else [v], WHEN[k], f"{k} value", file, fid)
+            for k, v in raw.items()}
 
 
 def parse_fact(raw: Any, file: str) -> Fact:
@@ -171,6 +207,9 @@ def parse_fact(raw: Any, file: str) -> Fact:
     train = _check_names(raw.get("train") or (), STACK_IDS, "stack", file, fid)
     if bool(reach) != bool(serve or train):
         raise _bad(file, fid, "reach needs serve/train stacks and the other way round")
+    if len(as_of) != 10 and (reach or raw.get("scores")):
+        raise _bad(file, fid, f"as_of {as_of} is a month: a lead cannot carry reach or scores; "
+                              "re-read its source and date it to the day, or make it a note")
     return Fact(
         id=fid, statement=" ".join(str(raw["statement"]).split()), topic=raw["topic"],
         source=source, as_of=as_of, serve=serve, train=train,
@@ -178,7 +217,7 @@ def parse_fact(raw: Any, file: str) -> Fact:
         scores=_scores(raw.get("scores") or {}, file, fid),
         named_stacks=_check_names(raw.get("stacks") or (), STACK_IDS, "stack", file, fid),
         named_targets=_check_names(raw.get("targets") or (), TARGETS, "target", file, fid),
-        file=file,
+        when=_when(raw.get("when") or {}, file, fid), file=file,
     )
 
 
@@ -222,8 +261,10 @@ class KnowledgeBase:
         return self._reach[key]
 
     def _reach_of(self, stack: str, target: str, role: str) -> tuple[str, tuple[str, ...]]:
-        found = self._own_reach(stack, target, role)
         spec = BY_ID[stack]
+        if role == "train" and spec.base:  # it trains exactly like its base stack
+            return self.reach(spec.base, target, role)
+        found = self._own_reach(stack, target, role)
         if target in spec.via_targets:  # Keras 3 runs in-process on its backends, where sourced
             for via in spec.reach_via:
                 found += self._own_reach(via, target, role)
@@ -237,18 +278,21 @@ class KnowledgeBase:
         """Every fact that gives ``stack`` a value on ``criterion``, in file order."""
         key = (criterion, stack)
         if key not in self._scores:
-            self._scores[key] = [(f, f.scores[criterion][stack]) for f in self.facts.values()
-                if f.scored and stack in f.scores.get(criterion, {})]
+            own = [(f, f.scores[criterion][stack]) for f in self.facts.values()
+                   if f.scored and stack in f.scores.get(criterion, {})]
+            base = BY_ID[stack].base
+            if not own and base and criterion in AUTHOR_CRITERIA:  # the author's own trait
+                own = self.scores(criterion, base)
+            self._scores[key] = own
         return self._scores[key]
 
     def notes(self, stack: str) -> list[Fact]:
         """Pitfall and context facts (no machine value) that name ``stack``."""
         return [f for f in self.facts.values() if not f.has_values and stack in f.stacks]
 
-    def unscored(self, stack: str) -> list[Fact]:
-        """Facts with values for ``stack`` that are not scored (month-only, not re-read)."""
-        return [f for f in self.facts.values() if f.has_values and not f.scored
-                and stack in f.stacks]
+    def leads(self) -> list[Fact]:
+        """Facts dated by month only: notes taken from shared leads and not re-read."""
+        return [f for f in self.facts.values() if f.lead]
 
     def select(self, stacks: Iterable[str] = (), target: str | None = None) -> list[Fact]:
         """Facts concerning any of ``stacks`` (all when empty) and ``target`` (any when None)."""

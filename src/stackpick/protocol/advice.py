@@ -34,7 +34,27 @@ from stackpick.protocol.advice_records import (
 )
 
 __all__ = ["LABELS", "SCHEMA", "Advice", "Caveat", "Change", "Contradiction", "Eliminated",
-           "Fact", "Flip", "Ranked", "Reason", "Route", "Score", "Tie", "Weight", "label"]
+           "Fact", "Flip", "Ranked", "Reason", "Route", "Score", "Tie", "Weight", "key_scores",
+           "label"]
+
+MEASURED_LEAD = 0.1  # a measured edge of at least this many points leads the reasons
+
+
+def key_scores(a: Ranked, b: Ranked | None, n: int = 3) -> list[Score]:
+    """The criteria to give first for ``a``: those that separate it from ``b`` (measured
+    evidence first when its edge is at least :data:`MEASURED_LEAD` points, then by edge),
+    then its largest contributions."""
+    mine = sorted((s for s in a.scores if s.contribution > 0),
+                  key=lambda s: (-s.contribution, s.criterion))
+    if b is None:
+        return mine[:n]
+    theirs = {s.criterion: s.contribution for s in b.scores}
+    edge = {s.criterion: s.contribution - theirs.get(s.criterion, 0.0) for s in mine}
+    ahead = sorted((s for s in mine if edge[s.criterion] > 0),
+                   key=lambda s: (not (s.criterion.startswith("measured_")
+                                       and edge[s.criterion] >= MEASURED_LEAD),
+                                  -edge[s.criterion], s.criterion))
+    return [*ahead, *(s for s in mine if s not in ahead)][:n]
 
 
 @dataclass

@@ -13,13 +13,15 @@ LABELS = {
     "ecosystem": "Ecosystem breadth",
     "eager_to_compiled": "Eager-to-compiled path",
     "deployment_maturity": "Deployment maturity",
-    "portability": "Portability",
+    "target_reach": "Reach on your targets",
+    "portability": "Portability (breadth)",
     "team_fit": "Team fit",
     "measured_inference_speed": "Measured inference speed",
     "measured_training_speed": "Measured training speed",
     "footprint": "Footprint",
     "cold_start": "Cold start",
     "needs_fit": "Stated needs",
+    "llm_serving": "LLM serving engine",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stackpick.protocol.advice import Advice, Ranked, Reason, label
+from stackpick.protocol.advice import Advice, Ranked, Reason, key_scores, label
 from stackpick.report.advice_facts import FactView, read_facts
 
 
@@ -50,16 +50,16 @@ def _cited(reasons: tuple[Reason, ...]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def stack_view(r: Ranked | None) -> StackView | None:
-    """One ranked candidate: its name with the runtime per target, and its contributions."""
+def stack_view(r: Ranked | None, other: Ranked | None = None) -> StackView | None:
+    """One ranked candidate: its name with the runtime per target, its contributions, and the
+    reasons that separate it from ``other`` (the runner-up) first."""
     if r is None:
         return None
     contrib = [Contribution(label(s.criterion), s.weight, s.value,
                             round(s.contribution, 6), _cited(s.reasons),
                             [x.text for x in s.reasons]) for s in r.scores]
-    top = sorted((c for c in contrib if c.points), key=lambda c: -(c.points or 0))[:3]
-    reasons = [f"{c.criterion} (+{c.points:.2f})" + (f": {c.reasons[0]}" if c.reasons else "")
-               for c in top]
+    reasons = [f"{label(s.criterion)} (+{s.contribution:.2f})"
+               + (f": {s.reasons[0].text}" if s.reasons else "") for s in key_scores(r, other)]
     if r.routes and len({x.stack for x in r.routes}) > 1:
         reasons.insert(0, "runtime per target: " + ", ".join(f"{x.runtime} on {x.target}"
                                                              for x in r.routes))
@@ -92,7 +92,8 @@ def read_advice(a: Advice | None) -> AdviceView | None:
         return None
     flips, note = _flips(a)
     return AdviceView(
-        pick=stack_view(a.ranking[0] if a.ranking else None),
+        pick=stack_view(a.ranking[0] if a.ranking else None,
+                        a.ranking[1] if len(a.ranking) > 1 else None),
         runner_up=stack_view(a.ranking[1] if len(a.ranking) > 1 else None),
         tie=bool(a.tied_with),
         eliminated=[(e.name, [r.text for r in e.reasons]) for e in a.eliminated],

@@ -26,6 +26,8 @@ from stackpick.report.jsondoc import SCHEMA
 _SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 _LEADING = re.compile(r"^([>#]|[-+](?= ))")  # special only at the start of a line or cell
 
+SHOWN_CAVEATS = 5  # the first few; the HTML report shows four and folds the rest
+
 
 def md(text: Any) -> str:
     """One line of Markdown-safe text: special characters backslash-escaped, newlines folded."""
@@ -70,8 +72,12 @@ def _recommendation(view: AdviceView | None) -> list[str]:
     if view.eliminated:
         out += md_table(["ruled out", "why"], [[n, "; ".join(r) or "no reason given"]
                                                for n, r in view.eliminated])
-    if view.caveats:
-        out += ["Caveats:", "", *_bullets(view.caveats), ""]
+    if view.caveats:  # ordered by how much they could change the decision: fold the rest
+        out += ["Caveats:", "", *_bullets(view.caveats[:SHOWN_CAVEATS]), ""]
+        rest = view.caveats[SHOWN_CAVEATS:]
+        if rest:
+            out += ["<details><summary>" + f"{len(rest)} more caveats</summary>", "",
+                    *_bullets(rest), "", "</details>", ""]
     return out
 
 
